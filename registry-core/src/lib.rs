@@ -1,0 +1,127 @@
+//! # registry-core
+//!
+//! The domain types, traits and orchestrator of a Terraform/OpenTofu module
+//! registry. Light on purpose: no database, network, HCL parser or runtime
+//! startup in here. Backends in `registry-storage`, the Terraform-exact
+//! resolver in `registry-resolve`, the HCL parser and docs in
+//! `registry-docs` implement the traits below; `registry-server` assembles
+//! the embedded default (SQLite + a folder).
+//!
+//! - Types: [`ModuleAddress`], [`Version`] (Terraform's version grammar),
+//!   [`ModuleId`], [`Module`], [`ModuleMetadata`], [`Lifecycle`], [`Filter`], [`Page`].
+//! - The spec's traits: [`ModuleStorage`], [`VersionManager`], [`TestRunner`],
+//!   [`DocGenerator`], and the smaller ones they need ([`MetadataStore`],
+//!   [`BlobStore`], [`Cache`], [`SearchIndex`], [`Authorizer`], [`AuditSink`],
+//!   [`Clock`], [`ModuleInspector`], [`TreeHasher`], [`SignatureVerifier`],
+//!   [`ValidationRule`]).
+//! - [`Registry`]: the publish, download and resolve flows.
+//! - [`Error`] with a stable [`ErrorKind`].
+//!
+//! ## Example: an in-memory registry
+//!
+//! ```
+//! use std::sync::Arc;
+//! use registry_core::{
+//!     memory::{MemoryBlobStore, MemoryMetadataStore},
+//!     testing::simple_module, PublishRequest, Registry, RequestContext, StorageStack,
+//! };
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> registry_core::Result<()> {
+//! let storage = StorageStack::new(Arc::new(MemoryMetadataStore::new()), Arc::new(MemoryBlobStore::new()));
+//! let registry = Registry::builder().storage(Arc::new(storage)).build()?;
+//! let ctx = RequestContext::system();
+//!
+//! let address = "acme/hello/null".parse()?;
+//! let published = registry
+//!     .publish_bytes(&ctx, PublishRequest::new(address, "1.0.0"), simple_module(&[]))
+//!     .await?;
+//! assert_eq!(published.metadata.description.as_deref(), Some("A tiny example module."));
+//!
+//! let chosen = registry.resolve(&ctx, &published.address, "1.0.0").await?;
+//! let module = registry.download(&ctx, &chosen.id()).await?;
+//! assert_eq!(module.metadata.sha256, published.metadata.sha256);
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+
+mod address;
+pub mod archive;
+mod digest;
+mod error;
+mod filter;
+pub mod memory;
+mod module;
+mod registry;
+mod storage_stack;
+pub mod testing;
+pub mod traits;
+mod version;
+
+pub use address::{
+    ModuleAddress, ModuleId, RESERVED_NAMESPACES, validate_name, validate_namespace,
+    validate_system,
+};
+pub use archive::{ArchiveBody, ArchiveFormat, ArchiveLimits, FileDigest, ModuleFiles};
+pub use digest::{Sha256Digest, Sha256Hasher, constant_time_eq};
+pub use error::{BoxError, Error, ErrorKind, Problem, Result};
+pub use filter::{Cursor, DEFAULT_PAGE_SIZE, Filter, Page};
+pub use module::{
+    Deprecation, Input, Lifecycle, LifecycleChange, LifecycleState, Module, ModuleCall,
+    ModuleInterface, ModuleMetadata, ModuleRecord, ModuleSummary, Output, ProviderRequirement,
+    Resource, Yank,
+};
+pub use registry::{PublishPolicy, PublishRequest, Registry, RegistryBuilder, RequestContext};
+pub use storage_stack::{CachePolicy, StorageStack, archive_key, record_key, versions_key};
+pub use traits::audit::{AuditEvent, AuditOutcome, AuditSink, TracingAuditSink};
+pub use traits::auth::{Action, Actor, Authorizer, Grant, Role, RoleAuthorizer};
+pub use traits::cache::{Cache, CacheTierStats};
+pub use traits::clock::{Clock, SystemClock};
+pub use traits::docs::{ApiDoc, DocGenerator, Documentation, Example};
+pub use traits::inspect::{FileListInspector, ModuleInspection, ModuleInspector};
+pub use traits::integrity::{
+    Hash1, NoSignatures, SignatureStatus, SignatureVerifier, SignedManifest, TreeHasher,
+};
+pub use traits::observer::{NoopObserver, RegistryObserver};
+pub use traits::search::{SearchHit, SearchIndex, SearchQuery, SearchResults};
+pub use traits::storage::{BlobInfo, BlobStore, GcReport, MetadataStore, ModuleStorage};
+pub use traits::test_runner::{
+    ProviderMock, ReportFormat, TestCase, TestResult, TestRunner, TestStatus,
+};
+pub use traits::validation::{ValidationContext, ValidationRule, builtin_rules, is_identifier};
+pub use traits::version_manager::{ExactVersionManager, LockEntry, VersionManager};
+pub use version::{VERSION_REGEXP_RAW, Version, is_strict_semver};
+
+#[cfg(test)]
+mod send_sync {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + ?Sized>() {}
+
+    #[test]
+    fn public_types_and_trait_objects_are_send_and_sync() {
+        assert_send_sync::<Registry>();
+        assert_send_sync::<Error>();
+        assert_send_sync::<Module>();
+        assert_send_sync::<ModuleRecord>();
+        assert_send_sync::<ArchiveBody>();
+        assert_send_sync::<StorageStack>();
+        assert_send_sync::<dyn ModuleStorage>();
+        assert_send_sync::<dyn MetadataStore>();
+        assert_send_sync::<dyn BlobStore>();
+        assert_send_sync::<dyn Cache>();
+        assert_send_sync::<dyn VersionManager>();
+        assert_send_sync::<dyn TestRunner>();
+        assert_send_sync::<dyn DocGenerator>();
+        assert_send_sync::<dyn SearchIndex>();
+        assert_send_sync::<dyn Authorizer>();
+        assert_send_sync::<dyn AuditSink>();
+        assert_send_sync::<dyn Clock>();
+        assert_send_sync::<dyn ModuleInspector>();
+        assert_send_sync::<dyn TreeHasher>();
+        assert_send_sync::<dyn SignatureVerifier>();
+        assert_send_sync::<dyn ValidationRule>();
+        assert_send_sync::<dyn ProviderMock>();
+        assert_send_sync::<dyn RegistryObserver>();
+    }
+}

@@ -1,0 +1,284 @@
+//! In-memory metadata and blob stores: the reference implementations of the
+//! storage contracts, for tests and for embedders that need no persistence.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use crate::address::{ModuleAddress, ModuleId};
+use crate::archive::ArchiveBody;
+use crate::digest::Sha256Digest;
+use crate::error::{Error, ErrorKind, Result};
+use crate::filter::{Cursor, Filter, Page};
+use crate::module::{LifecycleChange, ModuleRecord};
+use crate::traits::storage::{BlobInfo, BlobStore, MetadataStore};
+
+#[derive(Debug, Clone)]
+struct Row {
+    record: ModuleRecord,
+    deleted: bool,
+    seq: u64,
+}
+
+#[derive(Debug, Default)]
+struct MetaState {
+    rows: BTreeMap<(String, String), Row>,
+    /// Case of each namespace and module as first published.
+    namespaces: HashMap<String, String>,
+    names: HashMap<String, String>,
+    seq: u64,
+}
+
+/// A [`MetadataStore`] in memory.
+#[derive(Debug, Default)]
+pub struct MemoryMetadataStore {
+    state: Mutex<MetaState>,
+}
+
+impl MemoryMetadataStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MetaState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn row_key(id: &ModuleId) -> (String, String) {
+    (id.address.key(), id.version.key())
+}
+
+fn not_found(id: &ModuleId) -> Error {
+    Error::not_found(format!("module version {id} not found")).with_context("module", id)
+}
+
+/// The error every metadata store returns when a version exists.
+pub fn already_exists(id: &ModuleId) -> Error {
+    Error::new(
+        ErrorKind::AlreadyExists,
+        format!("{id} is already published; published versions are immutable"),
+    )
+    .with_context("module", id)
+}
+
+/// The error every metadata store returns when a deleted version is re-published with other bytes.
+pub fn reserved(id: &ModuleId) -> Error {
+    Error::new(
+        ErrorKind::AlreadyExists,
+        format!(
+            "{id} was deleted and its number stays reserved; only the identical archive can be published again"
+        ),
+    )
+    .with_context("module", id)
+}
+
+#[async_trait]
+impl MetadataStore for MemoryMetadataStore {
+    async fn insert_version(&self, record: &ModuleRecord) -> Result<ModuleRecord> {
+        let mut s = self.lock();
+        let id = record.id();
+        let key = row_key(&id);
+        if let Some(row) = s.rows.get(&key) {
+            if !row.deleted {
+                return Err(already_exists(&id));
+            }
+            if row.record.metadata.sha256 != record.metadata.sha256 {
+                return Err(reserved(&id));
+            }
+        }
+        let ns_key = record.address.namespace_key();
+        let ns = s
+            .namespaces
+            .entry(ns_key.clone())
+            .or_insert_with(|| record.address.namespace().to_string())
+            .clone();
+        let name_key = format!("{ns_key}/{}", record.address.name().to_ascii_lowercase());
+        let name = s
+            .names
+            .entry(name_key)
+            .or_insert_with(|| record.address.name().to_string())
+            .clone();
+        let mut stored = record.clone();
+        stored.address = ModuleAddress::new(ns, name, record.address.system())?;
+        s.seq += 1;
+        let seq = s.seq;
+        s.rows.insert(
+            key,
+            Row {
+                record: stored.clone(),
+                deleted: false,
+                seq,
+            },
+        );
+        Ok(stored)
+    }
+
+    async fn get_version(&self, id: &ModuleId) -> Result<ModuleRecord> {
+        let s = self.lock();
+        match s.rows.get(&row_key(id)) {
+            Some(r) if !r.deleted => Ok(r.record.clone()),
+            _ => Err(not_found(id)),
+        }
+    }
+
+    async fn list_versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>> {
+        let s = self.lock();
+        let k = address.key();
+        let mut rows: Vec<&Row> = s
+            .rows
+            .range((k.clone(), String::new())..)
+            .take_while(|((a, _), _)| *a == k)
+            .map(|(_, r)| r)
+            .filter(|r| !r.deleted)
+            .collect();
+        rows.sort_by_key(|r| r.seq);
+        Ok(rows.into_iter().map(|r| r.record.clone()).collect())
+    }
+
+    async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>> {
+        let s = self.lock();
+        let n = filter.page_size();
+        let start = match &filter.after {
+            Some(c) => std::ops::Bound::Excluded((c.address_key.clone(), c.version_key.clone())),
+            None => std::ops::Bound::Unbounded,
+        };
+        let mut items: Vec<ModuleRecord> = s
+            .rows
+            .range((start, std::ops::Bound::Unbounded))
+            .map(|(_, r)| r)
+            .filter(|r| !r.deleted && filter.matches(&r.record))
+            .take(n + 1)
+            .map(|r| r.record.clone())
+            .collect();
+        let next = if items.len() > n {
+            items.truncate(n);
+            items.last().map(Cursor::after)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn change_lifecycle(
+        &self,
+        id: &ModuleId,
+        change: &LifecycleChange,
+        now: DateTime<Utc>,
+    ) -> Result<ModuleRecord> {
+        let mut s = self.lock();
+        let row = s
+            .rows
+            .get_mut(&row_key(id))
+            .filter(|r| !r.deleted)
+            .ok_or_else(|| not_found(id))?;
+        row.record.metadata.lifecycle = change.apply(&row.record.metadata.lifecycle, now)?;
+        Ok(row.record.clone())
+    }
+
+    async fn delete_version(&self, id: &ModuleId) -> Result<ModuleRecord> {
+        let mut s = self.lock();
+        let row = s
+            .rows
+            .get_mut(&row_key(id))
+            .filter(|r| !r.deleted)
+            .ok_or_else(|| not_found(id))?;
+        row.deleted = true;
+        Ok(row.record.clone())
+    }
+
+    async fn increment_downloads(&self, id: &ModuleId) -> Result<()> {
+        let mut s = self.lock();
+        let row = s
+            .rows
+            .get_mut(&row_key(id))
+            .filter(|r| !r.deleted)
+            .ok_or_else(|| not_found(id))?;
+        row.record.metadata.downloads += 1;
+        Ok(())
+    }
+
+    async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>> {
+        let s = self.lock();
+        Ok(s.rows
+            .values()
+            .filter(|r| !r.deleted)
+            .map(|r| r.record.metadata.sha256)
+            .collect())
+    }
+}
+
+/// A [`BlobStore`] in memory.
+#[derive(Debug, Default)]
+pub struct MemoryBlobStore {
+    blobs: Mutex<HashMap<Sha256Digest, (Bytes, DateTime<Utc>)>>,
+}
+
+impl MemoryBlobStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Sha256Digest, (Bytes, DateTime<Utc>)>> {
+        self.blobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Overwrite a blob's bytes without checks (for tests of corruption handling).
+    pub fn corrupt(&self, digest: &Sha256Digest, bytes: Bytes) {
+        if let Some(entry) = self.lock().get_mut(digest) {
+            entry.0 = bytes;
+        }
+    }
+
+    /// Backdate a blob (for tests of garbage collection).
+    pub fn set_last_modified(&self, digest: &Sha256Digest, at: DateTime<Utc>) {
+        if let Some(entry) = self.lock().get_mut(digest) {
+            entry.1 = at;
+        }
+    }
+}
+
+#[async_trait]
+impl BlobStore for MemoryBlobStore {
+    async fn put(&self, digest: &Sha256Digest, body: &ArchiveBody) -> Result<()> {
+        if self.lock().contains_key(digest) {
+            return Ok(());
+        }
+        let bytes = body.to_bytes().await?;
+        self.lock().entry(*digest).or_insert((bytes, Utc::now()));
+        Ok(())
+    }
+
+    async fn get(&self, digest: &Sha256Digest) -> Result<Bytes> {
+        self.lock()
+            .get(digest)
+            .map(|(b, _)| b.clone())
+            .ok_or_else(|| Error::not_found(format!("blob {digest} not found")))
+    }
+
+    async fn exists(&self, digest: &Sha256Digest) -> Result<bool> {
+        Ok(self.lock().contains_key(digest))
+    }
+
+    async fn delete(&self, digest: &Sha256Digest) -> Result<()> {
+        self.lock().remove(digest);
+        Ok(())
+    }
+
+    async fn list(&self) -> Result<Vec<BlobInfo>> {
+        Ok(self
+            .lock()
+            .iter()
+            .map(|(d, (b, at))| BlobInfo {
+                digest: *d,
+                size: b.len() as u64,
+                last_modified: *at,
+            })
+            .collect())
+    }
+}

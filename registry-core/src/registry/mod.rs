@@ -1,0 +1,369 @@
+//! The [`Registry`] orchestrator: the publish, download and resolve flows over
+//! the trait objects it is built from.
+
+mod builder;
+mod publish;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use builder::RegistryBuilder;
+pub use publish::PublishRequest;
+
+use crate::address::{ModuleAddress, ModuleId};
+use crate::archive::ArchiveLimits;
+use crate::error::{Error, ErrorKind, Result};
+use crate::filter::{Filter, Page};
+use crate::module::{LifecycleChange, Module, ModuleRecord};
+use crate::traits::audit::{AuditEvent, AuditOutcome, AuditSink};
+use crate::traits::auth::{Action, Actor, Authorizer};
+use crate::traits::clock::Clock;
+use crate::traits::docs::{DocGenerator, Documentation};
+use crate::traits::inspect::ModuleInspector;
+use crate::traits::integrity::{SignatureVerifier, TreeHasher};
+use crate::traits::observer::RegistryObserver;
+use crate::traits::search::{SearchIndex, SearchQuery, SearchResults};
+use crate::traits::storage::ModuleStorage;
+use crate::traits::validation::ValidationRule;
+use crate::traits::version_manager::{LockEntry, VersionManager};
+
+/// Rules a version must meet to be published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PublishPolicy {
+    /// Published versions must be valid SemVer 2.0.0 (`1.2.3`, not `v1.2` or
+    /// `1.2.3.4`), as the public Terraform Registry requires. On by default.
+    pub strict_semver: bool,
+}
+
+impl Default for PublishPolicy {
+    fn default() -> Self {
+        PublishPolicy {
+            strict_semver: true,
+        }
+    }
+}
+
+/// Who is asking, and from where (for authorization and audit).
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The caller.
+    pub actor: Actor,
+    /// A request id to correlate logs and audit records.
+    pub request_id: Option<String>,
+    /// The client's address.
+    pub client_addr: Option<String>,
+}
+
+impl RequestContext {
+    /// A request by `actor` with no request id or address.
+    pub fn new(actor: Actor) -> Self {
+        RequestContext {
+            actor,
+            request_id: None,
+            client_addr: None,
+        }
+    }
+
+    /// The local operator, allowed everything.
+    pub fn system() -> Self {
+        Self::new(Actor::System)
+    }
+
+    /// An anonymous caller.
+    pub fn anonymous() -> Self {
+        Self::new(Actor::Anonymous)
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) storage: Arc<dyn ModuleStorage>,
+    pub(crate) versions: Arc<dyn VersionManager>,
+    pub(crate) inspector: Arc<dyn ModuleInspector>,
+    pub(crate) hasher: Arc<dyn TreeHasher>,
+    pub(crate) signatures: Arc<dyn SignatureVerifier>,
+    pub(crate) rules: Vec<Arc<dyn ValidationRule>>,
+    pub(crate) authorizer: Arc<dyn Authorizer>,
+    pub(crate) audit: Arc<dyn AuditSink>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) search: Option<Arc<dyn SearchIndex>>,
+    pub(crate) docs: Option<Arc<dyn DocGenerator>>,
+    pub(crate) observer: Arc<dyn RegistryObserver>,
+    pub(crate) limits: ArchiveLimits,
+    pub(crate) policy: PublishPolicy,
+    pub(crate) spool_dir: Option<PathBuf>,
+}
+
+/// The registry: publish, list, resolve, download and manage module versions
+/// through whatever storage, parser, resolver and policies it was built with.
+/// Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Registry {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("storage", &self.inner.storage)
+            .field("versions", &self.inner.versions)
+            .field("inspector", &self.inner.inspector)
+            .field("policy", &self.inner.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// Start building a registry.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::new()
+    }
+
+    /// The storage.
+    pub fn storage(&self) -> &Arc<dyn ModuleStorage> {
+        &self.inner.storage
+    }
+
+    /// The version manager.
+    pub fn version_manager(&self) -> &Arc<dyn VersionManager> {
+        &self.inner.versions
+    }
+
+    /// The search index, if any.
+    pub fn search_index(&self) -> Option<&Arc<dyn SearchIndex>> {
+        self.inner.search.as_ref()
+    }
+
+    /// The archive limits in force.
+    pub fn archive_limits(&self) -> &ArchiveLimits {
+        &self.inner.limits
+    }
+
+    /// The publish policy in force.
+    pub fn publish_policy(&self) -> &PublishPolicy {
+        &self.inner.policy
+    }
+
+    fn authorize(&self, ctx: &RequestContext, action: Action, namespace: &str) -> Result<()> {
+        self.inner
+            .authorizer
+            .authorize(&ctx.actor, action, namespace)
+    }
+
+    /// Record an audit event for a mutation (or a refused one).
+    async fn audit<T>(&self, ctx: &RequestContext, action: &str, target: &str, result: &Result<T>) {
+        let (outcome, detail) = match result {
+            Ok(_) => (AuditOutcome::Success, None),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::Unauthenticated | ErrorKind::PermissionDenied
+                ) =>
+            {
+                (AuditOutcome::Denied, Some(e.message().to_string()))
+            }
+            Err(e) => (AuditOutcome::Failed, Some(e.message().to_string())),
+        };
+        let event = AuditEvent {
+            at: self.inner.clock.now(),
+            actor: ctx.actor.audit_id(),
+            action: action.to_string(),
+            target: target.to_string(),
+            outcome,
+            detail,
+            request_id: ctx.request_id.clone(),
+            client_addr: ctx.client_addr.clone(),
+        };
+        if let Err(e) = self.inner.audit.record(event).await {
+            tracing::error!(error = %e, action, target, "could not write audit record");
+        }
+    }
+
+    /// Record an authorization refusal of a read (reads are otherwise not audited).
+    async fn authorize_read(
+        &self,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+        what: &str,
+    ) -> Result<()> {
+        let r = self.authorize(ctx, Action::Read, address.namespace());
+        if r.is_err() {
+            self.audit(ctx, what, &address.to_string(), &r).await;
+        }
+        r
+    }
+
+    /// The listed (not yanked) versions of a module, in publish order.
+    pub async fn versions(
+        &self,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+    ) -> Result<Vec<ModuleRecord>> {
+        self.authorize_read(ctx, address, "versions").await?;
+        let all = self.inner.storage.versions(address).await?;
+        Ok(all
+            .into_iter()
+            .filter(|r| r.metadata.lifecycle.is_listed())
+            .collect())
+    }
+
+    /// One version's record, yanked or not.
+    pub async fn get(&self, ctx: &RequestContext, id: &ModuleId) -> Result<ModuleRecord> {
+        self.authorize_read(ctx, &id.address, "get").await?;
+        self.inner.storage.get_record(id).await
+    }
+
+    /// The newest listed version (by version order), if any.
+    pub async fn latest(
+        &self,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+    ) -> Result<ModuleRecord> {
+        let versions = self.versions(ctx, address).await?;
+        let newest_release = versions
+            .iter()
+            .filter(|r| !r.version.is_prerelease())
+            .max_by(|a, b| a.version.cmp(&b.version));
+        newest_release
+            .or_else(|| versions.iter().max_by(|a, b| a.version.cmp(&b.version)))
+            .cloned()
+            .ok_or_else(|| {
+                Error::not_found(format!("module {address} has no versions"))
+                    .with_context("module", address)
+            })
+    }
+
+    /// Versions matching a filter (only those the caller may read).
+    pub async fn list(&self, ctx: &RequestContext, filter: &Filter) -> Result<Page<ModuleRecord>> {
+        if let Some(ns) = &filter.namespace {
+            self.authorize(ctx, Action::Read, ns)?;
+        }
+        let mut page = self.inner.storage.list(filter).await?;
+        page.items.retain(|r| {
+            self.authorize(ctx, Action::Read, r.address.namespace())
+                .is_ok()
+        });
+        Ok(page)
+    }
+
+    /// Pick the version a client would install for `constraint`.
+    pub async fn resolve(
+        &self,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+        constraint: &str,
+    ) -> Result<ModuleRecord> {
+        let started = Instant::now();
+        let records = self.versions(ctx, address).await?;
+        let versions: Vec<_> = records.iter().map(|r| r.version.clone()).collect();
+        let chosen = self
+            .inner
+            .versions
+            .resolve(constraint, &versions)
+            .map_err(|e| e.with_context("module", address))?;
+        self.inner.observer.resolved(address, started.elapsed());
+        records
+            .into_iter()
+            .find(|r| r.version == chosen)
+            .ok_or_else(|| {
+                Error::not_found(format!("resolved version {chosen} of {address} vanished"))
+            })
+    }
+
+    /// Download a version (yanked ones too, by exact version), verified
+    /// against its sha256 before any byte is returned.
+    pub async fn download(&self, ctx: &RequestContext, id: &ModuleId) -> Result<Module> {
+        self.authorize_read(ctx, &id.address, "download").await?;
+        let module = self.inner.storage.get(id).await?;
+        if let Err(e) = self.inner.storage.record_download(id).await {
+            tracing::warn!(module = %id, error = %e, "could not count download");
+        }
+        self.inner.observer.downloaded(id, module.metadata.size);
+        Ok(module)
+    }
+
+    /// Pin a version: exact version and digests.
+    pub async fn lock(&self, ctx: &RequestContext, id: &ModuleId) -> Result<LockEntry> {
+        let module = self.download(ctx, id).await?;
+        self.inner.versions.lock(&module).await
+    }
+
+    /// Deprecate, yank, or undo those.
+    pub async fn change_lifecycle(
+        &self,
+        ctx: &RequestContext,
+        id: &ModuleId,
+        change: LifecycleChange,
+    ) -> Result<ModuleRecord> {
+        let result = async {
+            self.authorize(ctx, Action::ChangeLifecycle, id.address.namespace())?;
+            let now = self.inner.clock.now();
+            let record = self
+                .inner
+                .storage
+                .change_lifecycle(id, &change, now)
+                .await?;
+            if let Some(search) = &self.inner.search
+                && let Err(e) = search.index(&record).await
+            {
+                tracing::warn!(module = %id, error = %e, "search index not updated");
+            }
+            Ok(record)
+        }
+        .await;
+        self.audit(ctx, change.verb(), &id.to_string(), &result)
+            .await;
+        result
+    }
+
+    /// Delete a version (admins only). Its number stays reserved.
+    pub async fn delete(&self, ctx: &RequestContext, id: &ModuleId) -> Result<()> {
+        let result = async {
+            self.authorize(ctx, Action::Delete, id.address.namespace())?;
+            self.inner.storage.delete(id).await?;
+            if let Some(search) = &self.inner.search
+                && let Err(e) = search.remove(id).await
+            {
+                tracing::warn!(module = %id, error = %e, "search index not updated");
+            }
+            Ok(())
+        }
+        .await;
+        self.audit(ctx, "delete", &id.to_string(), &result).await;
+        result
+    }
+
+    /// Search modules; `Unsupported` when no index is configured.
+    pub async fn search(&self, ctx: &RequestContext, query: &SearchQuery) -> Result<SearchResults> {
+        let index = self.inner.search.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::Unsupported, "this registry has no search index")
+        })?;
+        let ns = query.namespace.as_deref().unwrap_or("*");
+        self.authorize(ctx, Action::Read, ns)?;
+        let mut results = index.search(query).await?;
+        results.hits.retain(|h| {
+            self.authorize(ctx, Action::Read, h.id.address.namespace())
+                .is_ok()
+        });
+        Ok(results)
+    }
+
+    /// Documentation of a version; `Unsupported` when no generator is configured.
+    pub async fn docs(&self, ctx: &RequestContext, id: &ModuleId) -> Result<Documentation> {
+        let docs = self.inner.docs.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                "this registry has no documentation generator",
+            )
+        })?;
+        self.authorize_read(ctx, &id.address, "docs").await?;
+        let module = self.inner.storage.get(id).await?;
+        let started = Instant::now();
+        let d = docs.generate(&module).await?;
+        self.inner.observer.docs_generated(id, started.elapsed());
+        Ok(d)
+    }
+}

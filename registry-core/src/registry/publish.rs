@@ -1,0 +1,232 @@
+//! The publish flow: authorize → receive (size limit, sha256) → inspect →
+//! parse → validate → hash and check signature → store blob then metadata →
+//! search index → audit and metrics.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::Stream;
+
+use super::{Registry, RequestContext};
+use crate::address::{ModuleAddress, ModuleId};
+use crate::archive::{inspect_archive, spool_bytes, spool_stream};
+use crate::error::{Error, ErrorKind, Problem, Result};
+use crate::module::{Lifecycle, Module, ModuleMetadata, ModuleRecord};
+use crate::traits::auth::Action;
+use crate::traits::integrity::SignedManifest;
+use crate::traits::validation::ValidationContext;
+use crate::version::{Version, is_strict_semver};
+
+/// What is being published, besides the archive bytes.
+#[derive(Debug, Clone)]
+pub struct PublishRequest {
+    /// The module address.
+    pub address: ModuleAddress,
+    /// The version, as the publisher wrote it.
+    pub version: String,
+    /// A short description; defaults to the first paragraph of the README.
+    pub description: Option<String>,
+    /// The source repository URL.
+    pub source_url: Option<String>,
+    /// A minisign signature over the canonical manifest.
+    pub signature: Option<String>,
+}
+
+impl PublishRequest {
+    /// A request with only the address and version set.
+    pub fn new(address: ModuleAddress, version: impl Into<String>) -> Self {
+        PublishRequest {
+            address,
+            version: version.into(),
+            description: None,
+            source_url: None,
+            signature: None,
+        }
+    }
+}
+
+/// The first paragraph of a README that is not a heading, trimmed to one line.
+fn describe(readme: Option<&str>) -> Option<String> {
+    let text = readme?;
+    let para = text.split("\n\n").map(str::trim).find(|p| {
+        !p.is_empty() && !p.starts_with('#') && !p.starts_with("<!--") && !p.starts_with('[')
+    })?;
+    let line = para.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(if line.chars().count() > 300 {
+        let cut: String = line.chars().take(297).collect();
+        format!("{cut}...")
+    } else {
+        line
+    })
+}
+
+impl Registry {
+    /// Publish an archive (`.tar.gz` or `.zip`) arriving as a stream of
+    /// chunks. Nothing is stored unless every check passes.
+    pub async fn publish<S, E>(
+        &self,
+        ctx: &RequestContext,
+        req: PublishRequest,
+        archive: S,
+    ) -> Result<ModuleRecord>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin + Send,
+        E: Into<Error>,
+    {
+        let target = format!("{}/{}", req.address, req.version);
+        let result = self.publish_inner(ctx, &req, Body::Stream(archive)).await;
+        self.audit(ctx, "publish", &target, &result).await;
+        result
+    }
+
+    /// Publish an archive already in memory.
+    pub async fn publish_bytes(
+        &self,
+        ctx: &RequestContext,
+        req: PublishRequest,
+        archive: impl Into<Bytes>,
+    ) -> Result<ModuleRecord> {
+        let target = format!("{}/{}", req.address, req.version);
+        let body: Body<futures::stream::Empty<std::result::Result<Bytes, Error>>> =
+            Body::Bytes(archive.into());
+        let result = self.publish_inner(ctx, &req, body).await;
+        self.audit(ctx, "publish", &target, &result).await;
+        result
+    }
+
+    async fn publish_inner<S, E>(
+        &self,
+        ctx: &RequestContext,
+        req: &PublishRequest,
+        body: Body<S>,
+    ) -> Result<ModuleRecord>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin + Send,
+        E: Into<Error>,
+    {
+        let started = Instant::now();
+        let inner = &self.inner;
+        let address = &req.address;
+        self.authorize(ctx, Action::Publish, address.namespace())?;
+        let version: Version = inner
+            .versions
+            .parse(&req.version)
+            .map_err(|e| e.with_context("module", address))?;
+        let id = ModuleId::new(address.clone(), version.clone());
+        if inner.storage.get_record(&id).await.is_ok() {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!("{id} is already published; published versions are immutable"),
+            )
+            .with_context("module", &id));
+        }
+
+        let max = inner.limits.max_compressed_bytes;
+        let spooled = match body {
+            Body::Bytes(b) => spool_bytes(b, max)?,
+            Body::Stream(s) => spool_stream(s, inner.spool_dir.as_deref(), max).await?,
+        };
+        let archive = inspect_archive(&spooled.body, &inner.limits)
+            .await
+            .map_err(|e| e.with_context("module", &id))?;
+        let inspector = inner.inspector.clone();
+        let files = archive.files.clone();
+        let inspection = tokio::task::spawn_blocking(move || inspector.inspect(&files))
+            .await
+            .map_err(|e| {
+                Error::new(ErrorKind::Backend, "module inspection task failed").with_source(e)
+            })?;
+
+        let mut problems = Vec::new();
+        if inner.policy.strict_semver && !is_strict_semver(&req.version) {
+            problems.push(Problem::new(
+                "version-policy",
+                format!(
+                    "version {:?} is not a valid SemVer 2.0.0 version (MAJOR.MINOR.PATCH, no leading 'v'), which this registry requires",
+                    req.version
+                ),
+            ));
+        }
+        let vctx = ValidationContext {
+            address,
+            version: &version,
+            archive: &archive,
+            summary: &inspection.summary,
+            diagnostics: &inspection.diagnostics,
+        };
+        for rule in &inner.rules {
+            problems.extend(rule.check(&vctx));
+        }
+        if !problems.is_empty() {
+            return Err(Error::validation(problems).with_context("module", &id));
+        }
+
+        let h1 = inner.hasher.tree_hash(&archive.manifest)?;
+        let manifest = SignedManifest {
+            address: address.clone(),
+            version: version.clone(),
+            sha256: spooled.sha256,
+            h1: h1.clone(),
+        };
+        inner
+            .signatures
+            .verify(&manifest, req.signature.as_deref())
+            .map_err(|e| e.with_context("module", &id))?;
+
+        let description = req
+            .description
+            .clone()
+            .or_else(|| describe(inspection.summary.root.readme.as_deref()));
+        let module = Module {
+            address: address.clone(),
+            version,
+            metadata: ModuleMetadata {
+                description,
+                owner: Some(ctx.actor.audit_id()),
+                source_url: req.source_url.clone(),
+                published_at: inner.clock.now(),
+                size: spooled.size,
+                sha256: spooled.sha256,
+                h1,
+                format: archive.format,
+                root_dir: archive.root_dir.clone(),
+                signature: req.signature.clone(),
+                summary: inspection.summary,
+                lifecycle: Lifecycle::default(),
+                downloads: 0,
+            },
+            archive: spooled.body,
+        };
+        let stored = inner.storage.store(&module).await?;
+        if let Some(search) = &inner.search
+            && let Err(e) = search.index(&stored).await
+        {
+            tracing::warn!(module = %id, error = %e, "search index not updated; run reindex");
+        }
+        inner
+            .observer
+            .published(&id, stored.metadata.size, started.elapsed());
+        Ok(stored)
+    }
+}
+
+enum Body<S> {
+    Bytes(Bytes),
+    Stream(S),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    #[test]
+    fn description_comes_from_the_first_prose_paragraph() {
+        let readme = "# Title\n\n[![badge](x)](y)\n\nCreates a VPC\nwith subnets.\n\n## Usage\n";
+        assert_eq!(
+            describe(Some(readme)).as_deref(),
+            Some("Creates a VPC with subnets.")
+        );
+        assert_eq!(describe(Some("# Only a title\n")), None);
+        assert_eq!(describe(None), None);
+    }
+}

@@ -1,0 +1,289 @@
+//! [`StorageStack`]: a [`ModuleStorage`] built from a metadata store, a blob
+//! store and an optional cache. Every backend combination in
+//! `registry-storage` is one of these; the ordering and verification rules
+//! live here once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::address::{ModuleAddress, ModuleId};
+use crate::archive::ArchiveBody;
+use crate::error::{Error, ErrorKind, Result};
+use crate::filter::{Filter, Page};
+use crate::module::{LifecycleChange, Module, ModuleRecord};
+use crate::traits::cache::Cache;
+use crate::traits::storage::{BlobStore, GcReport, MetadataStore, ModuleStorage};
+
+/// How long cached entries live and which archives are cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CachePolicy {
+    /// Version lists (invalidated on every change, so the TTL only bounds
+    /// staleness of changes made by processes that share no invalidation channel).
+    pub versions_ttl: Duration,
+    /// Version records.
+    pub record_ttl: Duration,
+    /// Archives (content-addressed, never stale).
+    pub archive_ttl: Duration,
+    /// Archives larger than this are not cached.
+    pub max_cached_archive_bytes: u64,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            versions_ttl: Duration::from_secs(60),
+            record_ttl: Duration::from_secs(300),
+            archive_ttl: Duration::from_secs(600),
+            max_cached_archive_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Cache key of a module's version list.
+pub fn versions_key(address: &ModuleAddress) -> String {
+    format!("v1:versions:{}", address.key())
+}
+
+/// Cache key of a version's record.
+pub fn record_key(id: &ModuleId) -> String {
+    format!("v1:record:{}", id.key())
+}
+
+/// Cache key of an archive.
+pub fn archive_key(sha256: &crate::Sha256Digest) -> String {
+    format!("v1:archive:{sha256}")
+}
+
+/// Metadata store + blob store + optional cache, as one [`ModuleStorage`].
+#[derive(Debug, Clone)]
+pub struct StorageStack {
+    metadata: Arc<dyn MetadataStore>,
+    blobs: Arc<dyn BlobStore>,
+    cache: Option<Arc<dyn Cache>>,
+    policy: CachePolicy,
+}
+
+impl StorageStack {
+    /// Compose a metadata store and a blob store, without a cache.
+    pub fn new(metadata: Arc<dyn MetadataStore>, blobs: Arc<dyn BlobStore>) -> Self {
+        StorageStack {
+            metadata,
+            blobs,
+            cache: None,
+            policy: CachePolicy::default(),
+        }
+    }
+
+    /// Put a cache in front of reads.
+    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Change cache lifetimes.
+    pub fn with_cache_policy(mut self, policy: CachePolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The metadata store.
+    pub fn metadata(&self) -> &Arc<dyn MetadataStore> {
+        &self.metadata
+    }
+
+    /// The blob store.
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.blobs
+    }
+
+    /// The cache, if any.
+    pub fn cache(&self) -> Option<&Arc<dyn Cache>> {
+        self.cache.as_ref()
+    }
+
+    async fn cached<T, F>(&self, key: String, ttl: Duration, load: F) -> Result<T>
+    where
+        T: Serialize + for<'de> Deserialize<'de>,
+        F: std::future::Future<Output = Result<T>>,
+    {
+        let Some(cache) = &self.cache else {
+            return load.await;
+        };
+        if let Some(bytes) = cache.get(&key).await {
+            match serde_json::from_slice(&bytes) {
+                Ok(v) => return Ok(v),
+                Err(e) => tracing::warn!(key, error = %e, "dropping undecodable cache entry"),
+            }
+        }
+        let value = load.await?;
+        if let Ok(bytes) = serde_json::to_vec(&value) {
+            cache.put(&key, bytes.into(), ttl).await;
+        }
+        Ok(value)
+    }
+
+    async fn invalidate(&self, id: &ModuleId) {
+        if let Some(cache) = &self.cache {
+            cache
+                .invalidate(&[versions_key(&id.address), record_key(id)])
+                .await;
+        }
+    }
+
+    async fn archive_bytes(&self, record: &ModuleRecord) -> Result<Bytes> {
+        let sha = record.metadata.sha256;
+        let cacheable =
+            self.cache.is_some() && record.metadata.size <= self.policy.max_cached_archive_bytes;
+        if cacheable
+            && let Some(cache) = &self.cache
+            && let Some(bytes) = cache.get(&archive_key(&sha)).await
+            && sha.verify(&bytes).is_ok()
+        {
+            return Ok(bytes);
+        }
+        let bytes = self.blobs.get(&sha).await.map_err(|e| {
+            if e.kind() == ErrorKind::NotFound {
+                Error::new(
+                    ErrorKind::Integrity,
+                    format!(
+                        "the archive of {} is missing from the blob store",
+                        record.id()
+                    ),
+                )
+                .with_context("sha256", sha)
+            } else {
+                e
+            }
+        })?;
+        sha.verify(&bytes).map_err(|e| {
+            Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "stored archive of {} is corrupt: {}",
+                    record.id(),
+                    e.message()
+                ),
+            )
+        })?;
+        if cacheable && let Some(cache) = &self.cache {
+            cache
+                .put(&archive_key(&sha), bytes.clone(), self.policy.archive_ttl)
+                .await;
+        }
+        Ok(bytes)
+    }
+}
+
+#[async_trait]
+impl ModuleStorage for StorageStack {
+    async fn store(&self, module: &Module) -> Result<ModuleRecord> {
+        let id = module.id();
+        // Cheap early refusal; the metadata store's unique index is what decides races.
+        if self.metadata.get_version(&id).await.is_ok() {
+            return Err(Error::new(
+                ErrorKind::AlreadyExists,
+                format!("{id} is already published; published versions are immutable"),
+            )
+            .with_context("module", &id));
+        }
+        if module.archive.len() != module.metadata.size {
+            return Err(Error::invalid_input(format!(
+                "archive is {} bytes but metadata says {}",
+                module.archive.len(),
+                module.metadata.size
+            )));
+        }
+        self.blobs
+            .put(&module.metadata.sha256, &module.archive)
+            .await?;
+        let stored = self.metadata.insert_version(&module.record()).await?;
+        self.invalidate(&id).await;
+        Ok(stored)
+    }
+
+    async fn get(&self, id: &ModuleId) -> Result<Module> {
+        let record = self.get_record(id).await?;
+        let bytes = self.archive_bytes(&record).await?;
+        Ok(Module {
+            address: record.address,
+            version: record.version,
+            metadata: record.metadata,
+            archive: ArchiveBody::Memory(bytes),
+        })
+    }
+
+    async fn get_record(&self, id: &ModuleId) -> Result<ModuleRecord> {
+        self.cached(
+            record_key(id),
+            self.policy.record_ttl,
+            self.metadata.get_version(id),
+        )
+        .await
+    }
+
+    async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>> {
+        self.metadata.list(filter).await
+    }
+
+    async fn versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>> {
+        self.cached(
+            versions_key(address),
+            self.policy.versions_ttl,
+            self.metadata.list_versions(address),
+        )
+        .await
+    }
+
+    async fn delete(&self, id: &ModuleId) -> Result<()> {
+        self.metadata.delete_version(id).await?;
+        self.invalidate(id).await;
+        Ok(())
+    }
+
+    async fn change_lifecycle(
+        &self,
+        id: &ModuleId,
+        change: &LifecycleChange,
+        now: DateTime<Utc>,
+    ) -> Result<ModuleRecord> {
+        let r = self.metadata.change_lifecycle(id, change, now).await?;
+        self.invalidate(id).await;
+        Ok(r)
+    }
+
+    async fn record_download(&self, id: &ModuleId) -> Result<()> {
+        self.metadata.increment_downloads(id).await
+    }
+
+    async fn gc(&self, grace: Duration) -> Result<GcReport> {
+        // List blobs before reading references: a blob written after the
+        // listing is not considered, and one listed before its metadata
+        // commits is young and so kept by the grace period.
+        let blobs = self.blobs.list().await?;
+        let referenced = self.metadata.referenced_blobs().await?;
+        let cutoff = Utc::now()
+            - chrono::Duration::from_std(grace)
+                .map_err(|_| Error::invalid_input("grace period too long"))?;
+        let mut report = GcReport::default();
+        for b in blobs {
+            report.scanned += 1;
+            if referenced.contains(&b.digest) {
+                continue;
+            }
+            if b.last_modified > cutoff {
+                report.kept_in_grace += 1;
+                continue;
+            }
+            self.blobs.delete(&b.digest).await?;
+            report.removed += 1;
+            report.bytes_freed += b.size;
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,15 @@
+//! The traits backends and collaborators implement.
+
+pub mod audit;
+pub mod auth;
+pub mod cache;
+pub mod clock;
+pub mod docs;
+pub mod inspect;
+pub mod integrity;
+pub mod observer;
+pub mod search;
+pub mod storage;
+pub mod test_runner;
+pub mod validation;
+pub mod version_manager;

@@ -1,0 +1,58 @@
+//! Full-text search over published modules (implemented by registry-docs).
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::address::ModuleId;
+use crate::error::Result;
+use crate::module::ModuleRecord;
+
+/// A search request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchQuery {
+    /// Free text.
+    pub text: String,
+    /// Only this namespace.
+    pub namespace: Option<String>,
+    /// Only this system (provider).
+    pub system: Option<String>,
+    /// Include every version, not just each module's latest listed one.
+    pub all_versions: bool,
+    /// Most hits to return.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+}
+
+/// One hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The version found.
+    pub id: ModuleId,
+    /// Relevance score.
+    pub score: f32,
+    /// Its description.
+    pub description: Option<String>,
+}
+
+/// A page of hits.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    /// Hits, best first.
+    pub hits: Vec<SearchHit>,
+    /// Total matching documents.
+    pub total: usize,
+}
+
+/// A search index kept current by the registry's flows.
+#[async_trait]
+pub trait SearchIndex: Send + Sync + Debug + 'static {
+    /// Add or replace a version's document.
+    async fn index(&self, record: &ModuleRecord) -> Result<()>;
+    /// Remove a version's document.
+    async fn remove(&self, id: &ModuleId) -> Result<()>;
+    /// Run a query.
+    async fn search(&self, query: &SearchQuery) -> Result<SearchResults>;
+}

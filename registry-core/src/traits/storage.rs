@@ -1,0 +1,156 @@
+//! Storage traits: the composed [`ModuleStorage`] and the metadata and blob
+//! stores it is usually built from.
+
+use std::collections::HashSet;
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::address::{ModuleAddress, ModuleId};
+use crate::archive::ArchiveBody;
+use crate::digest::Sha256Digest;
+use crate::error::{Error, ErrorKind, Result};
+use crate::filter::{Filter, Page};
+use crate::module::{LifecycleChange, Module, ModuleRecord};
+
+/// Where modules live: metadata and archive bytes together (the spec's
+/// `ModuleStorage`). Implementations must keep these promises, which the
+/// conformance suite in `registry-testkit` checks:
+///
+/// - `store` is all or nothing: the archive is written first, the metadata
+///   committed after, so a failure leaves at most an unreferenced blob.
+/// - A version, once stored, never changes: a second `store` of the same
+///   address and version (compared as [`ModuleId::key`]) is
+///   [`ErrorKind::AlreadyExists`], even when racing; exactly one wins.
+/// - A deleted version's number stays reserved: storing it again is refused
+///   unless the archive bytes are identical (then the version is restored).
+/// - `get` verifies the archive against its sha256 before returning it; a
+///   mismatch is [`ErrorKind::Integrity`] and no bytes are returned.
+#[async_trait]
+pub trait ModuleStorage: Send + Sync + Debug + 'static {
+    /// Store a new version. Returns the record as stored (namespace and name
+    /// in the case of the module's first publish).
+    async fn store(&self, module: &Module) -> Result<ModuleRecord>;
+
+    /// A version with its archive, verified against its digest.
+    async fn get(&self, id: &ModuleId) -> Result<Module>;
+
+    /// A version's record without its archive.
+    async fn get_record(&self, id: &ModuleId) -> Result<ModuleRecord>;
+
+    /// Versions matching a filter, one page at a time (keyset paging).
+    async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>>;
+
+    /// Every version of one module (yanked ones included, deleted ones not),
+    /// in publish order.
+    async fn versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>>;
+
+    /// Delete a version. Its number stays reserved; its blob is left for [`ModuleStorage::gc`].
+    async fn delete(&self, id: &ModuleId) -> Result<()>;
+
+    /// Apply a lifecycle change atomically and return the updated record.
+    async fn change_lifecycle(
+        &self,
+        id: &ModuleId,
+        change: &LifecycleChange,
+        now: DateTime<Utc>,
+    ) -> Result<ModuleRecord>;
+
+    /// Count one download.
+    async fn record_download(&self, id: &ModuleId) -> Result<()>;
+
+    /// Remove blobs no version references that are older than `grace`.
+    async fn gc(&self, grace: Duration) -> Result<GcReport> {
+        let _ = grace;
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "this storage has no garbage collection",
+        ))
+    }
+}
+
+/// What a garbage collection run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GcReport {
+    /// Blobs examined.
+    pub scanned: u64,
+    /// Blobs removed.
+    pub removed: u64,
+    /// Bytes freed.
+    pub bytes_freed: u64,
+    /// Unreferenced blobs kept because they are younger than the grace period.
+    pub kept_in_grace: u64,
+}
+
+/// The metadata half of a [`ModuleStorage`]: versions, their records and lifecycle.
+///
+/// Uniqueness of (address key, version key) must be enforced by the store
+/// itself (a unique index), so concurrent inserts end with one winner.
+#[async_trait]
+pub trait MetadataStore: Send + Sync + Debug + 'static {
+    /// Insert a version. `AlreadyExists` when a live version has the same key,
+    /// or a deleted one does with a different sha256; a deleted one with the
+    /// same sha256 is restored. Returns the record as stored.
+    async fn insert_version(&self, record: &ModuleRecord) -> Result<ModuleRecord>;
+
+    /// One live version.
+    async fn get_version(&self, id: &ModuleId) -> Result<ModuleRecord>;
+
+    /// Every live version of a module, in publish order.
+    async fn list_versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>>;
+
+    /// Live versions matching a filter, ordered by (address key, version key).
+    async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>>;
+
+    /// Apply a lifecycle change in one transaction.
+    async fn change_lifecycle(
+        &self,
+        id: &ModuleId,
+        change: &LifecycleChange,
+        now: DateTime<Utc>,
+    ) -> Result<ModuleRecord>;
+
+    /// Mark a version deleted, keeping its number and digest reserved.
+    async fn delete_version(&self, id: &ModuleId) -> Result<ModuleRecord>;
+
+    /// Add one to a version's download count.
+    async fn increment_downloads(&self, id: &ModuleId) -> Result<()>;
+
+    /// Digests of every live version's archive (for garbage collection).
+    async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>>;
+}
+
+/// A stored blob's digest, size and age.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobInfo {
+    /// The digest it is stored under.
+    pub digest: Sha256Digest,
+    /// Size in bytes.
+    pub size: u64,
+    /// When it was last written.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// The archive half of a [`ModuleStorage`]: content-addressed bytes.
+#[async_trait]
+pub trait BlobStore: Send + Sync + Debug + 'static {
+    /// Store `body` under `digest`. Idempotent. A reader must never see a
+    /// partially written blob under the final name.
+    async fn put(&self, digest: &Sha256Digest, body: &ArchiveBody) -> Result<()>;
+
+    /// The bytes stored under `digest`, unverified (callers verify).
+    async fn get(&self, digest: &Sha256Digest) -> Result<Bytes>;
+
+    /// Whether a blob exists.
+    async fn exists(&self, digest: &Sha256Digest) -> Result<bool>;
+
+    /// Remove a blob; removing a missing blob is not an error.
+    async fn delete(&self, digest: &Sha256Digest) -> Result<()>;
+
+    /// Every stored blob.
+    async fn list(&self) -> Result<Vec<BlobInfo>>;
+}

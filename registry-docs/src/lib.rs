@@ -1,0 +1,1 @@
+//! registry-docs (work in progress).

@@ -1,0 +1,1 @@
+//! registry-resolve (work in progress).

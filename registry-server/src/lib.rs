@@ -1,0 +1,1 @@
+//! registry-server (work in progress).

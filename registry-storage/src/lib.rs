@@ -1,0 +1,1 @@
+//! registry-storage (work in progress).

@@ -1,0 +1,1 @@
+//! registry-testkit (work in progress).
