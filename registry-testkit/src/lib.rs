@@ -1,1 +1,25 @@
-//! registry-testkit (work in progress).
+//! # registry-testkit
+//!
+//! Conformance suites every backend of every core trait must pass (plain
+//! async functions over trait objects, as object_store's `integration.rs`
+//! does), fixtures to build modules, and helpers for backend tests that need
+//! a live service.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use registry_core::{memory::*, StorageStack};
+//! use registry_testkit::conformance::storage::{run_all, StorageHarness};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let blobs = Arc::new(MemoryBlobStore::new());
+//! let stack = StorageStack::new(Arc::new(MemoryMetadataStore::new()), blobs.clone());
+//! let harness = StorageHarness::new(Arc::new(stack), blobs);
+//! run_all(&harness).await;
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod conformance;
+pub mod env;
+pub mod fixtures;

@@ -1,0 +1,119 @@
+//! The production metadata store: PostgreSQL.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use registry_core::{Error, Result};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::{SchemaStatus, schema_status, sql_metadata_store};
+use crate::error::from_sqlx;
+
+static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A [`registry_core::MetadataStore`] on PostgreSQL.
+#[derive(Clone)]
+pub struct PostgresMetadataStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PostgresMetadataStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresMetadataStore")
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_schema_name(schema: &str) -> Result<()> {
+    let ok = !schema.is_empty()
+        && schema.len() <= 63
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !schema.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "invalid PostgreSQL schema name {schema:?}: lowercase letters, digits and '_' only"
+        )))
+    }
+}
+
+impl PostgresMetadataStore {
+    /// Connect with a `postgres://` URL. With `schema`, every connection uses
+    /// (and the store creates) that schema, so several registries or test runs
+    /// can share one database without seeing each other's data.
+    pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self> {
+        let mut opts = PgConnectOptions::from_str(url)
+            .map_err(|e| Error::invalid_input("invalid PostgreSQL URL").with_source(e))?;
+        if let Some(s) = schema {
+            check_schema_name(s)?;
+            // Create the schema through a plain connection first.
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await
+                .map_err(|e| from_sqlx("postgres", "connect", e))?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS \"{s}\""
+            )))
+            .execute(&pool)
+            .await
+            .map_err(|e| from_sqlx("postgres", "create schema", e))?;
+            pool.close().await;
+            opts = opts.options([("search_path", s)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| from_sqlx("postgres", "connect", e))?;
+        Ok(PostgresMetadataStore { pool })
+    }
+
+    /// Wrap an existing pool.
+    pub fn from_pool(pool: PgPool) -> Self {
+        PostgresMetadataStore { pool }
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Apply pending migrations. Refuses a schema newer than this build.
+    pub async fn migrate(&self) -> Result<()> {
+        self.schema_status().await?.require_no_unknown("postgres")?;
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| from_sqlx("postgres", "migrate", e.into()))
+    }
+
+    /// Which migrations are applied, pending or unknown.
+    pub async fn schema_status(&self) -> Result<SchemaStatus> {
+        let exists: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations')",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| from_sqlx("postgres", "read schema version", e))?;
+        let applied: Vec<i64> = if exists {
+            sqlx::query_scalar(
+                "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| from_sqlx("postgres", "read schema version", e))?
+        } else {
+            Vec::new()
+        };
+        let known: Vec<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+        Ok(schema_status(&known, &applied))
+    }
+}
+
+sql_metadata_store!(PostgresMetadataStore, sqlx::Postgres, "postgres");

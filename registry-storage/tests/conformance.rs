@@ -1,0 +1,232 @@
+//! Every storage combination runs the shared conformance suite.
+//!
+//! SQLite and the local folder always run. PostgreSQL runs when
+//! `REGISTRY_TEST_POSTGRES_URL` is set (and must under `CI=true`); each run
+//! uses a schema of its own.
+
+use std::sync::Arc;
+
+use object_store::ObjectStoreExt;
+use registry_core::{BlobStore, ModuleStorage};
+use registry_storage::{ObjectBlobStore, OpenedStorage, StorageConfig, open_storage};
+use registry_testkit::conformance::storage::{StorageHarness, run_all};
+use registry_testkit::env::{service_url, unique_name};
+
+fn corrupter(blobs: ObjectBlobStore) -> registry_testkit::conformance::storage::Corrupter {
+    Box::new(move |digest, bytes| {
+        let blobs = blobs.clone();
+        Box::pin(async move {
+            blobs
+                .object_store()
+                .put(&blobs.path_of(&digest), bytes.into())
+                .await
+                .expect("overwrite blob");
+        })
+    })
+}
+
+fn harness(opened: OpenedStorage, config: Option<StorageConfig>) -> StorageHarness {
+    let blobs: Arc<dyn BlobStore> = Arc::new(opened.blobs.clone());
+    let mut h = StorageHarness::new(Arc::new(opened.stack.clone()), blobs)
+        .with_corrupter(corrupter(opened.blobs.clone()));
+    if let Some(config) = config {
+        h = h.with_reopener(Box::new(move || {
+            let config = config.clone();
+            Box::pin(async move {
+                let s = open_storage(&config).await.expect("reopen");
+                Arc::new(s.stack) as Arc<dyn ModuleStorage>
+            })
+        }));
+    }
+    h
+}
+
+async fn run_config(config: StorageConfig, durable: bool) {
+    let opened = open_storage(&config).await.expect("open storage");
+    let h = harness(opened, durable.then(|| config.clone()));
+    run_all(&h).await;
+}
+
+#[tokio::test]
+async fn sqlite_and_fs_without_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = StorageConfig::embedded(dir.path());
+    c.memory_cache_bytes = 0;
+    run_config(c, true).await;
+}
+
+#[tokio::test]
+async fn sqlite_and_fs_with_memory_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    run_config(StorageConfig::embedded(dir.path()), true).await;
+}
+
+#[cfg(feature = "memory")]
+#[tokio::test]
+async fn sqlite_and_memory_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = StorageConfig::embedded(dir.path());
+    c.blob_url = Some("memory://".into());
+    run_config(c, false).await;
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_config(dir: &std::path::Path) -> Option<StorageConfig> {
+    let url = service_url("REGISTRY_TEST_POSTGRES_URL", "postgres storage conformance")?;
+    let mut c = StorageConfig::embedded(dir);
+    c.database_url = Some(url);
+    c.database_schema = Some(unique_name("conf"));
+    Some(c)
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_and_fs_without_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut c) = postgres_config(dir.path()) else {
+        return;
+    };
+    c.memory_cache_bytes = 0;
+    run_config(c, true).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_and_fs_with_memory_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(c) = postgres_config(dir.path()) else {
+        return;
+    };
+    run_config(c, true).await;
+}
+
+#[cfg(feature = "redis")]
+fn redis_config(dir: &std::path::Path) -> Option<StorageConfig> {
+    let url = service_url("REGISTRY_TEST_REDIS_URL", "redis cache conformance")?;
+    let mut c = StorageConfig::embedded(dir);
+    c.cache_url = Some(url);
+    c.cache_prefix = Some(unique_name("conf"));
+    Some(c)
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn sqlite_and_fs_with_two_tier_redis_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(c) = redis_config(dir.path()) else {
+        return;
+    };
+    run_config(c, true).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn sqlite_and_fs_with_redis_only_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut c) = redis_config(dir.path()) else {
+        return;
+    };
+    c.memory_cache_bytes = 0;
+    run_config(c, true).await;
+}
+
+/// Two processes (two storage stacks) sharing the database and Redis: a
+/// publish and a yank by one are seen by the other's warm in-process cache
+/// within a second.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn processes_sharing_redis_see_each_others_changes_within_a_second() {
+    use registry_core::LifecycleChange;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(c) = redis_config(dir.path()) else {
+        return;
+    };
+    let a = open_storage(&c).await.unwrap().stack;
+    let b = open_storage(&c).await.unwrap().stack;
+    let addr: registry_core::ModuleAddress = "shared/mod/null".parse().unwrap();
+    let m1 = registry_testkit::fixtures::module("shared/mod/null", "1.0.0", "s1").await;
+    a.store(&m1).await.unwrap();
+    assert_eq!(b.versions(&addr).await.unwrap().len(), 1); // warms b's caches
+    let m2 = registry_testkit::fixtures::module("shared/mod/null", "1.1.0", "s2").await;
+    a.store(&m2).await.unwrap();
+    a.change_lifecycle(
+        &m1.id(),
+        &LifecycleChange::Yank { reason: None },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let start = Instant::now();
+    loop {
+        let seen = b.versions(&addr).await.unwrap();
+        let yanked = seen.iter().any(|r| r.metadata.lifecycle.yanked.is_some());
+        if seen.len() == 2 && yanked {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "b still sees {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Redis going away makes reads slower, not broken: a private redis-server
+/// is started, used, then killed, and the storage keeps answering.
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn redis_going_down_makes_reads_fall_through_to_the_stores() {
+    use std::time::Duration;
+    if service_url("REGISTRY_TEST_REDIS_URL", "redis fallthrough").is_none() {
+        return;
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut server = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server on PATH");
+    let url = format!("redis://127.0.0.1:{port}/");
+    let mut connected = None;
+    for _ in 0..50 {
+        if let Ok(c) = registry_storage::cache::RedisCache::connect(&url).await {
+            connected = Some(c);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(connected.is_some(), "private redis-server did not start");
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = StorageConfig::embedded(dir.path());
+    c.cache_url = Some(url);
+    let storage = open_storage(&c).await.unwrap().stack;
+    let m = registry_testkit::fixtures::module("down/mod/null", "1.0.0", "d").await;
+    storage.store(&m).await.unwrap();
+    assert!(storage.get(&m.id()).await.is_ok());
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let m2 = registry_testkit::fixtures::module("down/mod/null", "2.0.0", "d2").await;
+    storage
+        .store(&m2)
+        .await
+        .expect("publish works with redis down");
+    let versions = storage
+        .versions(&m.address)
+        .await
+        .expect("reads work with redis down");
+    assert_eq!(versions.len(), 2);
+    assert!(storage.get(&m2.id()).await.is_ok());
+}

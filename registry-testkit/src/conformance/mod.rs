@@ -1,0 +1,4 @@
+//! Conformance suites, one module per trait.
+
+/// The `ModuleStorage` suite.
+pub mod storage;

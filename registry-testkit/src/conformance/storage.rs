@@ -1,0 +1,499 @@
+//! The [`ModuleStorage`] conformance suite. Every storage combination
+//! (metadata engine × blob backend × cache) runs [`run_all`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use registry_core::{
+    BlobStore, ErrorKind, Filter, LifecycleChange, LifecycleState, ModuleId, ModuleStorage,
+    Sha256Digest,
+};
+
+use crate::fixtures::module;
+
+/// Overwrites the stored bytes of a blob behind the store's back.
+pub type Corrupter = Box<dyn Fn(Sha256Digest, Bytes) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// Opens the same storage again, as a restarted process would.
+pub type Reopener = Box<dyn Fn() -> BoxFuture<'static, Arc<dyn ModuleStorage>> + Send + Sync>;
+
+/// A storage under test and what the suite may do with it.
+pub struct StorageHarness {
+    /// The storage under test.
+    pub storage: Arc<dyn ModuleStorage>,
+    /// Its blob store, to observe orphans and garbage collection.
+    pub blobs: Arc<dyn BlobStore>,
+    /// Capability: corrupt a stored blob (checks digest verification on read).
+    pub corrupt: Option<Corrupter>,
+    /// Capability: reopen the storage (checks durability across restarts).
+    pub reopen: Option<Reopener>,
+    /// Namespace prefix, so suites sharing a store do not collide.
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for StorageHarness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageHarness")
+            .field("storage", &self.storage)
+            .field("corrupt", &self.corrupt.is_some())
+            .field("reopen", &self.reopen.is_some())
+            .finish()
+    }
+}
+
+impl StorageHarness {
+    /// A harness with no optional capabilities.
+    pub fn new(storage: Arc<dyn ModuleStorage>, blobs: Arc<dyn BlobStore>) -> Self {
+        StorageHarness {
+            storage,
+            blobs,
+            corrupt: None,
+            reopen: None,
+            prefix: "t".into(),
+        }
+    }
+
+    /// Enable the corruption checks.
+    pub fn with_corrupter(mut self, c: Corrupter) -> Self {
+        self.corrupt = Some(c);
+        self
+    }
+
+    /// Enable the durability check.
+    pub fn with_reopener(mut self, r: Reopener) -> Self {
+        self.reopen = Some(r);
+        self
+    }
+
+    fn addr(&self, ns: &str, name: &str) -> String {
+        format!("{}{ns}/{name}/null", self.prefix)
+    }
+}
+
+fn id(s: &str) -> ModuleId {
+    s.parse().expect("test id")
+}
+
+/// Store a version and read it back byte for byte.
+pub async fn store_then_get_returns_identical_bytes(h: &StorageHarness) {
+    let a = h.addr("rt", "mod");
+    let m = module(&a, "1.0.0", "rt").await;
+    let stored = h.storage.store(&m).await.expect("store");
+    assert_eq!(stored.metadata.sha256, m.metadata.sha256);
+    let back = h.storage.get(&m.id()).await.expect("get");
+    let bytes = back.archive.to_bytes().await.unwrap();
+    assert_eq!(bytes, m.archive.to_bytes().await.unwrap());
+    assert_eq!(back.metadata.h1, m.metadata.h1);
+    assert_eq!(back.metadata.summary, m.metadata.summary);
+    let rec = h.storage.get_record(&m.id()).await.unwrap();
+    assert_eq!(rec.version.as_str(), "1.0.0");
+    let missing = h.storage.get(&id(&format!("{a}/9.9.9"))).await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+/// A published version is immutable, however its number is written.
+pub async fn store_same_version_twice_is_rejected(h: &StorageHarness) {
+    let a = h.addr("imm", "mod");
+    h.storage
+        .store(&module(&a, "1.2.0", "first").await)
+        .await
+        .unwrap();
+    for (v, seed) in [
+        ("1.2.0", "first"),
+        ("1.2.0", "other"),
+        ("1.2", "x"),
+        ("v1.2.0", "y"),
+        ("1.2.0+meta", "z"),
+    ] {
+        let e = h
+            .storage
+            .store(&module(&a, v, seed).await)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{v}: {e}");
+    }
+    let got = h.storage.get(&id(&format!("{a}/1.2.0"))).await.unwrap();
+    let expected = module(&a, "1.2.0", "first").await;
+    assert_eq!(
+        got.metadata.sha256, expected.metadata.sha256,
+        "first publish kept"
+    );
+    assert_eq!(
+        h.storage.versions(&a.parse().unwrap()).await.unwrap().len(),
+        1
+    );
+}
+
+/// Concurrent stores of one version: exactly one wins, the rest get `AlreadyExists`.
+pub async fn concurrent_store_of_one_version_has_one_winner(h: &StorageHarness) {
+    let a = h.addr("race", "mod");
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let storage = h.storage.clone();
+        let m = module(&a, "1.0.0", &format!("racer{i}")).await;
+        tasks.push(tokio::spawn(async move { storage.store(&m).await }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => ok += 1,
+            Err(e) => assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one concurrent publish wins");
+    let versions = h.storage.versions(&a.parse().unwrap()).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    let got = h
+        .storage
+        .get(&versions[0].id())
+        .await
+        .expect("winner readable");
+    assert_eq!(got.metadata.sha256, versions[0].metadata.sha256);
+}
+
+/// Namespace and name match case-insensitively and keep their first case.
+pub async fn first_publish_fixes_the_case(h: &StorageHarness) {
+    let ns = format!("{}Case", h.prefix);
+    h.storage
+        .store(&module(&format!("{ns}/MixedName/null"), "1.0.0", "c1").await)
+        .await
+        .unwrap();
+    let second = h
+        .storage
+        .store(
+            &module(
+                &format!("{}/mixedname/null", ns.to_uppercase()),
+                "2.0.0",
+                "c2",
+            )
+            .await,
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.address.to_string(), format!("{ns}/MixedName/null"));
+    let all = h
+        .storage
+        .versions(
+            &format!("{}/MIXEDNAME/null", ns.to_lowercase())
+                .parse()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(
+        all.iter()
+            .all(|r| r.address.to_string() == format!("{ns}/MixedName/null"))
+    );
+}
+
+/// Filters and keyset paging return every match exactly once.
+pub async fn list_filters_and_pages(h: &StorageHarness) {
+    let ns_a = format!("{}lista", h.prefix);
+    let ns_b = format!("{}listb", h.prefix);
+    for i in 0..5 {
+        h.storage
+            .store(
+                &module(
+                    &format!("{ns_a}/m{}/null", i % 2),
+                    &format!("1.0.{i}"),
+                    &format!("la{i}"),
+                )
+                .await,
+            )
+            .await
+            .unwrap();
+    }
+    h.storage
+        .store(&module(&format!("{ns_b}/m/null"), "1.0.0", "lb").await)
+        .await
+        .unwrap();
+    let mut filter = Filter {
+        limit: 2,
+        ..Filter::all().namespace(ns_a.to_uppercase())
+    };
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = h.storage.list(&filter).await.unwrap();
+        pages += 1;
+        assert!(page.items.len() <= 2);
+        seen.extend(page.items.iter().map(|r| r.id().key()));
+        match page.next {
+            Some(c) => filter.after = Some(c),
+            None => break,
+        }
+        assert!(pages < 10, "paging does not terminate");
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+    let mut dedup = seen.clone();
+    dedup.sort();
+    dedup.dedup();
+    assert_eq!(dedup.len(), 5, "no item on two pages");
+    assert_eq!(seen, dedup, "pages come in key order");
+
+    let by_name = h
+        .storage
+        .list(&Filter {
+            name: Some("M1".into()),
+            ..Filter::all().namespace(&ns_a)
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_name.items.len(), 2);
+    let by_owner = h
+        .storage
+        .list(&Filter {
+            owner: Some("token:nobody".into()),
+            ..Filter::all().namespace(&ns_a)
+        })
+        .await
+        .unwrap();
+    assert!(by_owner.items.is_empty());
+}
+
+/// `versions` sees a new publish immediately (no stale cache) and keeps publish order.
+pub async fn versions_are_fresh_and_in_publish_order(h: &StorageHarness) {
+    let a = h.addr("fresh", "mod");
+    let addr = a.parse().unwrap();
+    assert!(h.storage.versions(&addr).await.unwrap().is_empty());
+    for v in ["2.0.0", "1.0.0", "1.5.0"] {
+        h.storage.store(&module(&a, v, v).await).await.unwrap();
+        let listed: Vec<String> = h
+            .storage
+            .versions(&addr)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.version.to_string())
+            .collect();
+        assert_eq!(listed.last().map(String::as_str), Some(v), "{listed:?}");
+    }
+    let listed: Vec<String> = h
+        .storage
+        .versions(&addr)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.version.to_string())
+        .collect();
+    assert_eq!(listed, ["2.0.0", "1.0.0", "1.5.0"]);
+}
+
+/// Deprecate, yank and their undo are applied, visible at once and validated.
+pub async fn lifecycle_changes_apply_and_show(h: &StorageHarness) {
+    let a = h.addr("life", "mod");
+    let m = module(&a, "1.0.0", "life").await;
+    h.storage.store(&m).await.unwrap();
+    let now = chrono::Utc::now();
+    let id = m.id();
+    // Warm any cache first so staleness would show.
+    h.storage.get_record(&id).await.unwrap();
+    h.storage.versions(&m.address).await.unwrap();
+    let r = h
+        .storage
+        .change_lifecycle(
+            &id,
+            &LifecycleChange::Deprecate {
+                reason: "old".into(),
+                successor: Some("2.0.0".into()),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.metadata.lifecycle.state(), LifecycleState::Deprecated);
+    assert_eq!(
+        h.storage
+            .get_record(&id)
+            .await
+            .unwrap()
+            .metadata
+            .lifecycle
+            .state(),
+        LifecycleState::Deprecated
+    );
+    h.storage
+        .change_lifecycle(
+            &id,
+            &LifecycleChange::Yank {
+                reason: Some("bad".into()),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let v = h.storage.versions(&m.address).await.unwrap();
+    assert_eq!(
+        v[0].metadata.lifecycle.state(),
+        LifecycleState::Yanked,
+        "version list is not stale"
+    );
+    let e = h
+        .storage
+        .change_lifecycle(&id, &LifecycleChange::Yank { reason: None }, now)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    let hidden = h
+        .storage
+        .list(&Filter::all().namespace(format!("{}life", h.prefix)))
+        .await
+        .unwrap();
+    assert!(
+        hidden.items.is_empty(),
+        "yanked versions are not listed by default"
+    );
+    let shown = h
+        .storage
+        .list(&Filter {
+            include_yanked: true,
+            ..Filter::all().namespace(format!("{}life", h.prefix))
+        })
+        .await
+        .unwrap();
+    assert_eq!(shown.items.len(), 1);
+    let r = h
+        .storage
+        .change_lifecycle(&id, &LifecycleChange::Unyank, now)
+        .await
+        .unwrap();
+    assert_eq!(r.metadata.lifecycle.state(), LifecycleState::Deprecated);
+    let missing = h
+        .storage
+        .change_lifecycle(
+            &"a/b/c/1.0.0".parse().unwrap(),
+            &LifecycleChange::Unyank,
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+/// A deleted version disappears, and its number stays reserved for other bytes.
+pub async fn delete_hides_and_reserves_the_version(h: &StorageHarness) {
+    let a = h.addr("del", "mod");
+    let m = module(&a, "1.0.0", "del").await;
+    h.storage.store(&m).await.unwrap();
+    h.storage.get_record(&m.id()).await.unwrap();
+    h.storage.delete(&m.id()).await.unwrap();
+    assert_eq!(
+        h.storage.get(&m.id()).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(h.storage.versions(&m.address).await.unwrap().is_empty());
+    assert_eq!(
+        h.storage.delete(&m.id()).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let other = module(&a, "1.0.0", "different").await;
+    let e = h.storage.store(&other).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    let again = h
+        .storage
+        .store(&m)
+        .await
+        .expect("identical bytes restore the version");
+    assert_eq!(again.metadata.sha256, m.metadata.sha256);
+    assert!(h.storage.get(&m.id()).await.is_ok());
+}
+
+/// Downloads are counted.
+pub async fn downloads_are_counted(h: &StorageHarness) {
+    let a = h.addr("dl", "mod");
+    let m = module(&a, "1.0.0", "dl").await;
+    h.storage.store(&m).await.unwrap();
+    for _ in 0..3 {
+        h.storage.record_download(&m.id()).await.unwrap();
+    }
+    let versions = h.storage.versions(&m.address).await.unwrap();
+    let _ = versions;
+    let page = h
+        .storage
+        .list(&Filter::all().namespace(format!("{}dl", h.prefix)))
+        .await
+        .unwrap();
+    assert_eq!(page.items[0].metadata.downloads, 3);
+}
+
+/// Bytes that no longer match their digest are an `Integrity` error, never served.
+pub async fn corrupted_archive_is_an_integrity_error(h: &StorageHarness) {
+    let Some(corrupt) = &h.corrupt else {
+        eprintln!("conformance: corruption check not supported by this harness");
+        return;
+    };
+    let a = h.addr("corrupt", "mod");
+    let m = module(&a, "1.0.0", "corrupt").await;
+    h.storage.store(&m).await.unwrap();
+    corrupt(m.metadata.sha256, Bytes::from_static(b"tampered bytes")).await;
+    let e = h.storage.get(&m.id()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+}
+
+/// Garbage collection removes unreferenced blobs past the grace period only.
+pub async fn gc_removes_old_orphans_only(h: &StorageHarness) {
+    let a = h.addr("gc", "mod");
+    let keep = module(&a, "1.0.0", "gc-keep").await;
+    let gone = module(&a, "2.0.0", "gc-gone").await;
+    h.storage.store(&keep).await.unwrap();
+    h.storage.store(&gone).await.unwrap();
+    h.storage.delete(&gone.id()).await.unwrap();
+    let report = h.storage.gc(Duration::from_secs(3600)).await.expect("gc");
+    assert_eq!(report.removed, 0, "young orphans are kept: {report:?}");
+    assert!(report.kept_in_grace >= 1, "{report:?}");
+    assert!(h.blobs.exists(&gone.metadata.sha256).await.unwrap());
+    // Let the blob age past a zero grace period (timestamps may have 1 s resolution).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let report = h.storage.gc(Duration::ZERO).await.expect("gc");
+    assert!(report.removed >= 1, "{report:?}");
+    assert!(!h.blobs.exists(&gone.metadata.sha256).await.unwrap());
+    assert!(h.blobs.exists(&keep.metadata.sha256).await.unwrap());
+    assert!(h.storage.get(&keep.id()).await.is_ok());
+}
+
+/// Everything stored is readable after reopening.
+pub async fn reopen_keeps_everything(h: &StorageHarness) {
+    let Some(reopen) = &h.reopen else {
+        eprintln!("conformance: durability check not supported by this harness");
+        return;
+    };
+    let a = h.addr("durable", "mod");
+    let m = module(&a, "1.0.0", "durable").await;
+    h.storage.store(&m).await.unwrap();
+    h.storage
+        .change_lifecycle(
+            &m.id(),
+            &LifecycleChange::Deprecate {
+                reason: "r".into(),
+                successor: None,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let again = reopen().await;
+    let got = again.get(&m.id()).await.expect("readable after reopen");
+    assert_eq!(got.metadata.sha256, m.metadata.sha256);
+    assert_eq!(got.metadata.lifecycle.state(), LifecycleState::Deprecated);
+    let e = again.store(&m).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+}
+
+/// Run every check in order.
+pub async fn run_all(h: &StorageHarness) {
+    store_then_get_returns_identical_bytes(h).await;
+    store_same_version_twice_is_rejected(h).await;
+    concurrent_store_of_one_version_has_one_winner(h).await;
+    first_publish_fixes_the_case(h).await;
+    list_filters_and_pages(h).await;
+    versions_are_fresh_and_in_publish_order(h).await;
+    lifecycle_changes_apply_and_show(h).await;
+    delete_hides_and_reserves_the_version(h).await;
+    downloads_are_counted(h).await;
+    corrupted_archive_is_an_integrity_error(h).await;
+    gc_removes_old_orphans_only(h).await;
+    reopen_keeps_everything(h).await;
+}
