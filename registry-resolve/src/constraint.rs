@@ -73,8 +73,9 @@ impl Constraint {
             .captures(s)
             .ok_or_else(|| Error::invalid_input(format!("malformed constraint: {s:?}")))?;
         let op = Operator::parse(caps.get(1).map_or("", |m| m.as_str()));
-        let check = Version::parse(caps.get(2).map_or("", |m| m.as_str()))
-            .map_err(|e| Error::invalid_input(format!("malformed constraint: {s:?}: {}", e.message())))?;
+        let check = Version::parse(caps.get(2).map_or("", |m| m.as_str())).map_err(|e| {
+            Error::invalid_input(format!("malformed constraint: {s:?}: {}", e.message()))
+        })?;
         Ok(Constraint {
             op,
             check,
@@ -166,7 +167,10 @@ pub struct Constraints {
 impl Constraints {
     /// Parse a comma-separated constraint string (go-version's `NewConstraint`).
     pub fn parse(s: &str) -> Result<Self> {
-        let terms = s.split(',').map(Constraint::parse).collect::<Result<Vec<_>>>()?;
+        let terms = s
+            .split(',')
+            .map(Constraint::parse)
+            .collect::<Result<Vec<_>>>()?;
         Ok(Constraints { terms })
     }
 
@@ -228,7 +232,15 @@ mod tests {
                 Err(_) => assert!(err, "{input} should parse"),
             }
         }
-        for bad in ["", "1.0,", "> = 1.0", "=> 1.0", "~ 1.0", "1.0 || 2.0", "^1.0"] {
+        for bad in [
+            "",
+            "1.0,",
+            "> = 1.0",
+            "=> 1.0",
+            "~ 1.0",
+            "1.0 || 2.0",
+            "^1.0",
+        ] {
             assert!(Constraints::parse(bad).is_err(), "{bad:?} should fail");
         }
     }

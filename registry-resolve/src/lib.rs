@@ -19,4 +19,6 @@ mod select;
 
 pub use constraint::{Constraint, Constraints, Operator};
 pub use manager::TerraformVersionManager;
-pub use select::{NoMatch, Selection, parse_constraint, prerelease_requested_exactly, select, select_parsed};
+pub use select::{
+    NoMatch, Selection, parse_constraint, prerelease_requested_exactly, select, select_parsed,
+};

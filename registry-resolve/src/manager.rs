@@ -55,7 +55,10 @@ impl VersionManager for TerraformVersionManager {
         if !actual.ct_eq(&module.metadata.sha256) {
             return Err(Error::new(
                 ErrorKind::Integrity,
-                format!("{id}: archive sha256 is {actual}, expected {}", module.metadata.sha256),
+                format!(
+                    "{id}: archive sha256 is {actual}, expected {}",
+                    module.metadata.sha256
+                ),
             )
             .with_context("module", &id));
         }

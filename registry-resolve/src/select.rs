@@ -68,7 +68,9 @@ impl NoMatch {
     pub fn into_error(self, constraint: &str) -> Error {
         match self {
             NoMatch::InvalidConstraint { reason } => Error::invalid_input(reason),
-            NoMatch::NoVersions { .. } => Error::new(ErrorKind::NotFound, "the module has no versions available"),
+            NoMatch::NoVersions { .. } => {
+                Error::new(ErrorKind::NotFound, "the module has no versions available")
+            }
             NoMatch::Unresolvable { newest, .. } => Error::new(
                 ErrorKind::NotFound,
                 format!(
@@ -105,7 +107,9 @@ pub fn prerelease_requested_exactly(constraint: &str, v: &Version) -> bool {
     let segs = [num(1), num(2), num(3)];
     let pre = c.get(4).map_or("", |m| m.as_str());
     let meta = c.get(5).map_or("", |m| m.as_str());
-    segs.iter().zip(v.segments()).all(|(a, b)| *a == Some(*b)) && pre == v.prerelease() && meta == v.metadata()
+    segs.iter().zip(v.segments()).all(|(a, b)| *a == Some(*b))
+        && pre == v.prerelease()
+        && meta == v.metadata()
 }
 
 /// Choose among `available` (in the registry's order) as Terraform would for
@@ -120,7 +124,10 @@ pub fn prerelease_requested_exactly(constraint: &str, v: &Version) -> bool {
 /// let s = select(Some("=1.3.0-beta"), &list).unwrap();
 /// assert_eq!(list[s.index], "1.3.0-beta");
 /// ```
-pub fn select<S: AsRef<str>>(constraint: Option<&str>, available: &[S]) -> std::result::Result<Selection, NoMatch> {
+pub fn select<S: AsRef<str>>(
+    constraint: Option<&str>,
+    available: &[S],
+) -> std::result::Result<Selection, NoMatch> {
     let constraints = match constraint {
         Some(c) => match Constraints::parse(c) {
             Ok(c) => c,
@@ -136,7 +143,10 @@ pub fn select<S: AsRef<str>>(constraint: Option<&str>, available: &[S]) -> std::
 }
 
 /// [`select`] with an already parsed constraint.
-pub fn select_parsed<S: AsRef<str>>(constraints: &Constraints, available: &[S]) -> std::result::Result<Selection, NoMatch> {
+pub fn select_parsed<S: AsRef<str>>(
+    constraints: &Constraints,
+    available: &[S],
+) -> std::result::Result<Selection, NoMatch> {
     let text = constraints.to_string();
     let mut warnings = Vec::new();
     let mut newest: Option<Version> = None;
@@ -153,10 +163,17 @@ pub fn select_parsed<S: AsRef<str>>(constraints: &Constraints, available: &[S]) 
         if v.is_prerelease() && !prerelease_requested_exactly(&text, &v) {
             continue;
         }
-        if newest.as_ref().is_none_or(|n| v.go_cmp(n) == Ordering::Greater) {
+        if newest
+            .as_ref()
+            .is_none_or(|n| v.go_cmp(n) == Ordering::Greater)
+        {
             newest = Some(v.clone());
         }
-        if constraints.matches(&v) && best.as_ref().is_none_or(|(_, b)| v.go_cmp(b) == Ordering::Greater) {
+        if constraints.matches(&v)
+            && best
+                .as_ref()
+                .is_none_or(|(_, b)| v.go_cmp(b) == Ordering::Greater)
+        {
             best = Some((i, v));
         }
     }
@@ -199,8 +216,16 @@ mod tests {
         // Terraform (unlike OpenTofu) does not strip a `v` for prereleases.
         assert_eq!(pick(Some("v0.0.3-alpha.1"), &list), None);
         assert_eq!(pick(Some("=v0.0.3-alpha.1"), &list), None);
-        assert_eq!(pick(Some("= 0.0.3-alpha.1"), &list), None, "space after = refused by the canonical parser");
-        assert_eq!(pick(None, &list), Some("0.0.2"), "no version argument: newest release");
+        assert_eq!(
+            pick(Some("= 0.0.3-alpha.1"), &list),
+            None,
+            "space after = refused by the canonical parser"
+        );
+        assert_eq!(
+            pick(None, &list),
+            Some("0.0.2"),
+            "no version argument: newest release"
+        );
     }
 
     #[test]
@@ -225,10 +250,19 @@ mod tests {
             Err(NoMatch::Unresolvable { newest, .. }) => assert_eq!(newest, "2.1.0"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(select(Some("1.0"), &["x"]), Err(NoMatch::NoVersions { .. })));
-        assert!(matches!(select(Some(">= 1.x"), &["1.0.0"]), Err(NoMatch::InvalidConstraint { .. })));
+        assert!(matches!(
+            select(Some("1.0"), &["x"]),
+            Err(NoMatch::NoVersions { .. })
+        ));
+        assert!(matches!(
+            select(Some(">= 1.x"), &["1.0.0"]),
+            Err(NoMatch::InvalidConstraint { .. })
+        ));
         let empty: [&str; 0] = [];
-        assert!(matches!(select(None, &empty), Err(NoMatch::NoVersions { .. })));
+        assert!(matches!(
+            select(None, &empty),
+            Err(NoMatch::NoVersions { .. })
+        ));
     }
 
     #[test]

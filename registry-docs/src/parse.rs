@@ -1,0 +1,467 @@
+//! Parse a module directory's `.tf`, `.tofu` and `.tf.json` files into a [`ModuleModel`].
+
+use hcl::edit::Span;
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{Block, Body};
+use registry_core::{ModuleFiles, Problem};
+
+use crate::model::*;
+
+/// Parse every configuration file directly inside `dir` of `files`.
+/// A file that does not parse becomes a diagnostic; the rest is still read.
+pub fn parse_module_dir(files: &ModuleFiles, dir: &str) -> ModuleModel {
+    let mut model = ModuleModel {
+        path: dir.to_string(),
+        ..Default::default()
+    };
+    for (path, bytes) in files.in_dir(dir) {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        let is_hcl = lower.ends_with(".tf") || lower.ends_with(".tofu");
+        let is_json = lower.ends_with(".tf.json") || lower.ends_with(".tofu.json");
+        if lower == "readme.md" || lower == "readme" {
+            model.readme = String::from_utf8(bytes.to_vec()).ok();
+            continue;
+        }
+        if !is_hcl && !is_json {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            model
+                .diagnostics
+                .push(Problem::new("hcl-parse", "file is not valid UTF-8").at(path, None, None));
+            continue;
+        };
+        if is_hcl {
+            match hcl::edit::parser::parse_body(text) {
+                Ok(body) => {
+                    let mut file = FileReader {
+                        file: name,
+                        text,
+                        model: &mut model,
+                    };
+                    file.read_body(&body);
+                    if lower == "main.tf" {
+                        model.header = header_comment(text);
+                    }
+                }
+                Err(e) => {
+                    let loc = e.location();
+                    model
+                        .diagnostics
+                        .push(Problem::new("hcl-parse", e.message().to_string()).at(
+                            path,
+                            Some(loc.line() as u32),
+                            Some(loc.column() as u32),
+                        ));
+                }
+            }
+        } else {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v) => crate::json_config::read_json(name, &v, &mut model),
+                Err(e) => model
+                    .diagnostics
+                    .push(Problem::new("hcl-parse", e.to_string()).at(
+                        path,
+                        Some(e.line() as u32),
+                        Some(e.column() as u32),
+                    )),
+            }
+        }
+    }
+    model.variables.sort_by(|a, b| a.name.cmp(&b.name));
+    model.outputs.sort_by(|a, b| a.name.cmp(&b.name));
+    model.required_providers.sort_by(|a, b| a.name.cmp(&b.name));
+    model.module_calls.sort_by(|a, b| a.name.cmp(&b.name));
+    model
+}
+
+/// The leading comment of a file (`/** ... */`, `/* ... */`, `//` or `#` lines), without markers.
+pub fn header_comment(text: &str) -> Option<String> {
+    let t = text.trim_start();
+    if let Some(rest) = t.strip_prefix("/*") {
+        let end = rest.find("*/")?;
+        let inner = rest[..end].strip_prefix('*').unwrap_or(&rest[..end]);
+        let lines: Vec<&str> = inner
+            .lines()
+            .map(|l| {
+                let l = l.trim_start();
+                l.strip_prefix("* ")
+                    .or_else(|| l.strip_prefix('*'))
+                    .unwrap_or(l)
+                    .trim_end()
+            })
+            .collect();
+        let joined = lines.join("\n");
+        let trimmed = joined.trim().to_string();
+        return (!trimmed.is_empty()).then_some(trimmed);
+    }
+    let mut lines = Vec::new();
+    for l in t.lines() {
+        let s = l.trim_start();
+        if let Some(c) = s.strip_prefix("//").or_else(|| s.strip_prefix('#')) {
+            lines.push(c.strip_prefix(' ').unwrap_or(c));
+        } else {
+            break;
+        }
+    }
+    let joined = lines.join("\n");
+    (!joined.trim().is_empty()).then(|| joined.trim_end().to_string())
+}
+
+struct FileReader<'a> {
+    file: &'a str,
+    text: &'a str,
+    model: &'a mut ModuleModel,
+}
+
+/// The source text of an expression.
+fn source_of(text: &str, e: &Expression) -> Option<String> {
+    e.span()
+        .and_then(|r| text.get(r))
+        .map(|s| s.trim().to_string())
+}
+
+/// An expression as a JSON value (literals, collections, templates without interpolation).
+pub(crate) fn to_json(e: &Expression) -> serde_json::Value {
+    let expr: hcl::Expression = e.clone().into();
+    let value: hcl::Value = expr.into();
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+fn string_of(e: &Expression) -> Option<String> {
+    match to_json(e) {
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+fn bool_of(e: &Expression) -> Option<bool> {
+    match to_json(e) {
+        serde_json::Value::Bool(b) => Some(b),
+        _ => None,
+    }
+}
+
+fn label(b: &Block, i: usize) -> Option<String> {
+    b.labels.get(i).map(|l| l.as_str().to_string())
+}
+
+impl FileReader<'_> {
+    fn position(&self, b: &Block) -> Position {
+        let offset = b.span().map_or(0, |r| r.start);
+        let line = self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count() as u32
+            + 1;
+        Position {
+            file: self.file.to_string(),
+            line,
+        }
+    }
+
+    fn attr<'b>(&self, body: &'b Body, key: &str) -> Option<&'b Expression> {
+        body.get_attribute(key).map(|a| &a.value)
+    }
+
+    fn read_body(&mut self, body: &Body) {
+        for block in body.blocks() {
+            match block.ident.as_str() {
+                "variable" => self.variable(block),
+                "output" => self.output(block),
+                "terraform" => self.terraform(block),
+                "provider" => {
+                    if let Some(name) = label(block, 0) {
+                        let alias = self.attr(&block.body, "alias").and_then(string_of);
+                        let position = self.position(block);
+                        self.model.provider_configs.push(ProviderConfig {
+                            name,
+                            alias,
+                            position,
+                        });
+                    }
+                }
+                "resource" | "data" => {
+                    if let (Some(t), Some(n)) = (label(block, 0), label(block, 1)) {
+                        let provider = self
+                            .attr(&block.body, "provider")
+                            .and_then(|e| source_of(self.text, e));
+                        let position = self.position(block);
+                        self.model.resources.push(ResourceDecl {
+                            mode: if block.ident.as_str() == "data" {
+                                ResourceMode::Data
+                            } else {
+                                ResourceMode::Managed
+                            },
+                            resource_type: t,
+                            name: n,
+                            provider,
+                            position,
+                        });
+                    }
+                }
+                "module" => {
+                    if let Some(name) = label(block, 0) {
+                        let source = self
+                            .attr(&block.body, "source")
+                            .and_then(string_of)
+                            .unwrap_or_default();
+                        let version = self.attr(&block.body, "version").and_then(string_of);
+                        let position = self.position(block);
+                        self.model.module_calls.push(ModuleCallDecl {
+                            name,
+                            source,
+                            version,
+                            position,
+                        });
+                    }
+                }
+                "locals" => {
+                    for a in block.body.attributes() {
+                        self.model.locals.push(a.key.as_str().to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn variable(&mut self, b: &Block) {
+        let Some(name) = label(b, 0) else { return };
+        let body = &b.body;
+        let validations = body
+            .get_blocks("validation")
+            .map(|v| Validation {
+                condition: self
+                    .attr(&v.body, "condition")
+                    .and_then(|e| source_of(self.text, e))
+                    .unwrap_or_default(),
+                error_message: self
+                    .attr(&v.body, "error_message")
+                    .and_then(string_of)
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let var = Variable {
+            name,
+            type_expr: self
+                .attr(body, "type")
+                .and_then(|e| source_of(self.text, e)),
+            description: self.attr(body, "description").and_then(string_of),
+            default: self.attr(body, "default").map(to_json),
+            sensitive: self
+                .attr(body, "sensitive")
+                .and_then(bool_of)
+                .unwrap_or(false),
+            nullable: self.attr(body, "nullable").and_then(bool_of),
+            validations,
+            position: self.position(b),
+        };
+        self.model.variables.push(var);
+    }
+
+    fn output(&mut self, b: &Block) {
+        let Some(name) = label(b, 0) else { return };
+        let body = &b.body;
+        let out = OutputValue {
+            name,
+            description: self.attr(body, "description").and_then(string_of),
+            sensitive: self
+                .attr(body, "sensitive")
+                .and_then(bool_of)
+                .unwrap_or(false),
+            value_expr: self
+                .attr(body, "value")
+                .and_then(|e| source_of(self.text, e)),
+            position: self.position(b),
+        };
+        self.model.outputs.push(out);
+    }
+
+    fn terraform(&mut self, b: &Block) {
+        if let Some(v) = self.attr(&b.body, "required_version").and_then(string_of) {
+            self.model.required_version = Some(v);
+        }
+        for rp in b.body.get_blocks("required_providers") {
+            for a in rp.body.attributes() {
+                let name = a.key.as_str().to_string();
+                let req = match &a.value {
+                    Expression::Object(obj) => {
+                        let mut r = RequiredProvider {
+                            name,
+                            ..Default::default()
+                        };
+                        for (k, v) in obj.iter() {
+                            let key = match k {
+                                hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                                hcl::edit::expr::ObjectKey::Expression(e) => {
+                                    string_of(e).unwrap_or_default()
+                                }
+                            };
+                            match key.as_str() {
+                                "source" => r.source = string_of(v.expr()),
+                                "version" => r.version = string_of(v.expr()),
+                                "configuration_aliases" => {
+                                    if let Expression::Array(arr) = v.expr() {
+                                        r.aliases = arr
+                                            .iter()
+                                            .filter_map(|e| source_of(self.text, e))
+                                            .collect();
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        r
+                    }
+                    other => RequiredProvider {
+                        name,
+                        version: string_of(other),
+                        ..Default::default()
+                    },
+                };
+                self.model.required_providers.push(req);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(list: &[(&str, &str)]) -> ModuleFiles {
+        let mut f = ModuleFiles::new();
+        for (p, c) in list {
+            f.insert(*p, c.to_string());
+        }
+        f
+    }
+
+    const MAIN: &str = r#"/**
+ * # VPC module
+ *
+ * Creates a VPC.
+ */
+terraform {
+  required_version = ">= 1.0"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.0"
+      configuration_aliases = [aws.peer]
+    }
+    random = ">= 3.0"
+  }
+}
+
+variable "cidr" {
+  type        = string
+  description = "The CIDR block."
+  default     = "10.0.0.0/16"
+  validation {
+    condition     = can(cidrhost(var.cidr, 0))
+    error_message = "Must be a CIDR."
+  }
+}
+
+variable "tags" {
+  type = map(object({
+    name = string
+  }))
+  sensitive = true
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = var.cidr
+}
+
+data "aws_region" "current" {}
+
+module "subnets" {
+  source  = "acme/subnets/aws"
+  version = "~> 1.2"
+}
+
+locals {
+  a = 1
+}
+
+output "vpc_id" {
+  value       = aws_vpc.this.id
+  description = "The VPC id."
+}
+"#;
+
+    #[test]
+    fn a_module_is_read_into_its_model() {
+        let m = parse_module_dir(&files(&[("main.tf", MAIN), ("README.md", "# hi")]), "");
+        assert!(m.diagnostics.is_empty(), "{:?}", m.diagnostics);
+        assert_eq!(m.header.as_deref(), Some("# VPC module\n\nCreates a VPC."));
+        assert_eq!(m.required_version.as_deref(), Some(">= 1.0"));
+        assert_eq!(m.variables.len(), 2);
+        let cidr = &m.variables[0];
+        assert_eq!(cidr.name, "cidr");
+        assert_eq!(cidr.type_expr.as_deref(), Some("string"));
+        assert_eq!(cidr.default, Some(serde_json::json!("10.0.0.0/16")));
+        assert_eq!(cidr.validations[0].condition, "can(cidrhost(var.cidr, 0))");
+        assert_eq!(cidr.validations[0].error_message, "Must be a CIDR.");
+        assert_eq!(cidr.position.line, 18);
+        let tags = &m.variables[1];
+        assert_eq!(
+            tags.type_expr.as_deref(),
+            Some("map(object({\n    name = string\n  }))")
+        );
+        assert!(tags.required() && tags.sensitive);
+        assert_eq!(
+            m.required_providers[0].source.as_deref(),
+            Some("hashicorp/aws")
+        );
+        assert_eq!(
+            m.required_providers[0].aliases,
+            vec!["aws.peer".to_string()]
+        );
+        assert_eq!(m.required_providers[1].version.as_deref(), Some(">= 3.0"));
+        assert_eq!(m.resources.len(), 2);
+        assert_eq!(m.resources[1].mode, ResourceMode::Data);
+        assert_eq!(m.module_calls[0].source, "acme/subnets/aws");
+        assert_eq!(m.module_calls[0].version.as_deref(), Some("~> 1.2"));
+        assert_eq!(m.outputs[0].value_expr.as_deref(), Some("aws_vpc.this.id"));
+        assert_eq!(m.locals, vec!["a".to_string()]);
+        assert_eq!(m.readme.as_deref(), Some("# hi"));
+        let iface = m.interface();
+        assert_eq!(iface.providers.len(), 2);
+        assert_eq!(iface.inputs[1].name, "tags");
+        assert!(iface.inputs[1].required);
+    }
+
+    #[test]
+    fn a_broken_file_is_a_positioned_diagnostic_and_the_rest_is_read() {
+        let m = parse_module_dir(
+            &files(&[
+                ("broken.tf", "variable \"a\" {\n  type = \n}\n"),
+                ("ok.tf", "variable \"b\" {}\n"),
+            ]),
+            "",
+        );
+        assert_eq!(m.diagnostics.len(), 1);
+        let d = &m.diagnostics[0];
+        assert_eq!(d.file.as_deref(), Some("broken.tf"));
+        assert_eq!(d.line, Some(2));
+        assert!(d.column.is_some());
+        assert_eq!(m.variables.len(), 1);
+        assert_eq!(m.variables[0].name, "b");
+    }
+
+    #[test]
+    fn header_comment_styles() {
+        assert_eq!(
+            header_comment("# a\n# b\nresource {}").as_deref(),
+            Some("a\nb")
+        );
+        assert_eq!(header_comment("// a\n\nx").as_deref(), Some("a"));
+        assert_eq!(header_comment("/* plain */").as_deref(), Some("plain"));
+        assert_eq!(header_comment("variable \"x\" {}"), None);
+    }
+}
