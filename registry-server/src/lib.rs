@@ -1,1 +1,16 @@
-//! registry-server (work in progress).
+//! # registry-server
+//!
+//! The registry's network face, as a library other services mount, and the
+//! assembly of a complete [`registry_core::Registry`] from configuration
+//! ([`open_registry`]): the embedded default is SQLite and a blob folder in
+//! one data directory, with nothing to install.
+#![warn(missing_docs)]
+
+mod assembly;
+
+pub use assembly::{OpenedRegistry, RegistryConfig, open_registry};
+
+/// The README's code examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

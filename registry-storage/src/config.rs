@@ -161,6 +161,8 @@ impl MetadataBackend {
             MetadataBackend::Sqlite(s) => s.migrate().await,
             #[cfg(feature = "postgres")]
             MetadataBackend::Postgres(p) => p.migrate().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            _ => unreachable!("no SQL engine feature is enabled"),
         }
     }
 
@@ -171,6 +173,8 @@ impl MetadataBackend {
             MetadataBackend::Sqlite(s) => s.schema_status().await,
             #[cfg(feature = "postgres")]
             MetadataBackend::Postgres(p) => p.schema_status().await,
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            _ => unreachable!("no SQL engine feature is enabled"),
         }
     }
 
@@ -181,6 +185,8 @@ impl MetadataBackend {
             MetadataBackend::Sqlite(s) => Arc::new(s.clone()),
             #[cfg(feature = "postgres")]
             MetadataBackend::Postgres(p) => Arc::new(p.clone()),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            _ => unreachable!("no SQL engine feature is enabled"),
         }
     }
 
@@ -191,6 +197,8 @@ impl MetadataBackend {
             MetadataBackend::Sqlite(_) => "sqlite",
             #[cfg(feature = "postgres")]
             MetadataBackend::Postgres(_) => "postgres",
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            _ => unreachable!("no SQL engine feature is enabled"),
         }
     }
 }

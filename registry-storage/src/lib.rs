@@ -21,6 +21,11 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
+// Without an SQL engine the shared SQL helpers have no user.
+#![cfg_attr(
+    not(any(feature = "sqlite", feature = "postgres")),
+    allow(dead_code, unused_imports, unused_macros)
+)]
 
 pub mod blob;
 pub mod cache;

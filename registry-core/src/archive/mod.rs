@@ -3,6 +3,7 @@
 
 mod body;
 mod inspect;
+mod pack;
 mod spool;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use crate::digest::Sha256Digest;
 
 pub use body::ArchiveBody;
 pub use inspect::{ArchiveInspection, inspect_archive};
+pub use pack::pack_dir;
 pub use spool::{SpooledArchive, spool_bytes, spool_stream};
 
 /// The container format of a module archive.

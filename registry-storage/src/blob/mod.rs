@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use bytes::BytesMut;
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use registry_core::{ArchiveBody, BlobInfo, BlobStore, Error, ErrorKind, Result, Sha256Digest};
 
 use crate::error::from_object_store;
@@ -17,6 +18,9 @@ pub use self::url::{BlobUrl, open_blob_url};
 
 /// Bodies at least this large are uploaded in parts rather than held whole in memory.
 const MULTIPART_THRESHOLD: u64 = 8 * 1024 * 1024;
+
+/// Size of each uploaded part (S3 requires at least 5 MiB for all but the last).
+const PART_SIZE: usize = 8 * 1024 * 1024;
 
 /// A [`BlobStore`] over an [`ObjectStore`]: each archive is stored once under
 /// `<prefix>/sha256/<first two hex digits>/<hex digest>`.
@@ -75,29 +79,37 @@ impl BlobStore for ObjectBlobStore {
         let path = self.path_of(digest);
         match body {
             ArchiveBody::File(_) if body.len() >= MULTIPART_THRESHOLD => {
-                let upload = self
+                let mut upload = self
                     .store
                     .put_multipart(&path)
                     .await
                     .map_err(|e| self.err("multipart upload start", e))?;
-                let mut writer = WriteMultipart::new(upload);
+                let mut buf = BytesMut::new();
                 let mut chunks = body.stream();
-                while let Some(chunk) = chunks.next().await {
-                    let chunk = match chunk {
-                        Ok(c) => c,
-                        Err(e) => {
-                            let _ = writer.abort().await;
+                loop {
+                    let next = chunks.next().await;
+                    let done = next.is_none();
+                    match next {
+                        Some(Err(e)) => {
+                            let _ = upload.abort().await;
                             return Err(e);
                         }
-                    };
-                    writer
-                        .wait_for_capacity(4)
-                        .await
-                        .map_err(|e| self.err("multipart upload", e))?;
-                    writer.put(chunk);
+                        Some(Ok(c)) => buf.extend_from_slice(&c),
+                        None => {}
+                    }
+                    if buf.len() >= PART_SIZE || (done && !buf.is_empty()) {
+                        let part = PutPayload::from(buf.split().freeze());
+                        if let Err(e) = upload.put_part(part).await {
+                            let _ = upload.abort().await;
+                            return Err(self.err("multipart upload part", e));
+                        }
+                    }
+                    if done {
+                        break;
+                    }
                 }
-                writer
-                    .finish()
+                upload
+                    .complete()
                     .await
                     .map_err(|e| self.err("multipart upload finish", e))?;
             }
@@ -165,6 +177,7 @@ impl BlobStore for ObjectBlobStore {
 }
 
 /// Fail with a clear message when a feature needed for a URL scheme is off.
+#[allow(dead_code)] // unused when every backend feature is on
 pub(crate) fn feature_off(scheme: &str, feature: &str) -> Error {
     Error::new(
         ErrorKind::Unsupported,

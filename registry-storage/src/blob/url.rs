@@ -7,6 +7,7 @@
 //! (`s3://b/p?endpoint=http://127.0.0.1:9000&allow_http=true&region=us-east-1`).
 
 use std::fmt;
+#[allow(unused_imports)]
 use std::sync::Arc;
 
 use object_store::path::Path;

@@ -188,6 +188,7 @@ pub(crate) const SELECT_RECORD: &str = "SELECT n.display_name, m.name, m.system,
      JOIN namespaces n ON n.key = m.namespace_key";
 
 /// Writes the [`registry_core::MetadataStore`] implementation for one engine.
+#[allow(unused_macros)]
 macro_rules! sql_metadata_store {
     ($store:ident, $db:ty, $backend:literal) => {
         impl $store {
@@ -570,6 +571,7 @@ macro_rules! sql_metadata_store {
     };
 }
 
+#[allow(unused_imports)]
 pub(crate) use sql_metadata_store;
 
 #[cfg(test)]

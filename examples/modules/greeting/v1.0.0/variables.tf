@@ -1,0 +1,9 @@
+variable "name" {
+  type        = string
+  description = "Who to greet."
+
+  validation {
+    condition     = length(var.name) > 0
+    error_message = "The name must not be empty."
+  }
+}

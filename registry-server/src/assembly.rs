@@ -1,0 +1,80 @@
+//! Assemble a [`Registry`] from configuration: storage from URLs (the
+//! embedded default when none are given), the HCL inspector, Terraform's
+//! version rules, the built-in validation rules and role-based access.
+
+use std::sync::Arc;
+
+use registry_core::{ArchiveLimits, PublishPolicy, Registry, Result, RoleAuthorizer};
+use registry_docs::HclInspector;
+use registry_resolve::TerraformVersionManager;
+use registry_storage::{OpenedStorage, StorageConfig, open_storage};
+use serde::{Deserialize, Serialize};
+
+/// Everything needed to open a registry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistryConfig {
+    /// Where metadata, blobs and the cache live.
+    pub storage: StorageConfig,
+    /// Require a token for reads too.
+    pub require_auth: bool,
+    /// Archive limits.
+    pub limits: ArchiveLimits,
+    /// Publish policy (strict SemVer by default).
+    pub policy: PublishPolicy,
+}
+
+impl RegistryConfig {
+    /// The embedded default: SQLite and a blob folder under `data_dir`.
+    pub fn embedded(data_dir: impl Into<std::path::PathBuf>) -> Self {
+        RegistryConfig {
+            storage: StorageConfig::embedded(data_dir),
+            ..Default::default()
+        }
+    }
+}
+
+/// A registry and the storage it was opened on.
+#[derive(Debug, Clone)]
+pub struct OpenedRegistry {
+    /// The registry.
+    pub registry: Registry,
+    /// Its storage parts (for migrations, garbage collection, metrics).
+    pub storage: OpenedStorage,
+}
+
+/// Open the registry a configuration describes.
+///
+/// ```
+/// use registry_core::{PublishRequest, RequestContext};
+/// use registry_server::{open_registry, RegistryConfig};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> registry_core::Result<()> {
+/// let dir = tempfile::tempdir()?;
+/// let opened = open_registry(&RegistryConfig::embedded(dir.path())).await?;
+/// let archive = registry_core::testing::simple_module(&[]);
+/// let record = opened
+///     .registry
+///     .publish_bytes(&RequestContext::system(), PublishRequest::new("acme/hello/null".parse()?, "1.0.0"), archive)
+///     .await?;
+/// assert_eq!(record.metadata.summary.root.inputs[0].name, "name");
+/// let chosen = opened.registry.resolve(&RequestContext::anonymous(), &record.address, "~> 1.0").await?;
+/// assert_eq!(chosen.version.as_str(), "1.0.0");
+/// # Ok(()) }
+/// ```
+pub async fn open_registry(config: &RegistryConfig) -> Result<OpenedRegistry> {
+    let storage = open_storage(&config.storage).await?;
+    let registry = Registry::builder()
+        .storage(Arc::new(storage.stack.clone()))
+        .version_manager(Arc::new(TerraformVersionManager::new()))
+        .inspector(Arc::new(HclInspector))
+        .authorizer(Arc::new(RoleAuthorizer {
+            require_auth_for_reads: config.require_auth,
+        }))
+        .archive_limits(config.limits)
+        .publish_policy(config.policy)
+        .spool_dir(config.storage.data_dir.join("tmp"))
+        .build()?;
+    Ok(OpenedRegistry { registry, storage })
+}
