@@ -1,1 +1,112 @@
-fn main() {}
+//! `registry`: serve, publish, resolve and manage a module registry, against
+//! the embedded default (a local data directory) or a remote server.
+//!
+//! Exit codes: 0 on success, 1 when the operation failed (with a one-line
+//! reason on stderr), 2 for usage errors and invalid input such as a
+//! malformed constraint.
+
+mod commands;
+mod remote;
+mod target;
+
+use clap::{Parser, Subcommand};
+
+use commands::*;
+
+/// A Terraform/OpenTofu module registry.
+#[derive(Debug, Parser)]
+#[command(name = "registry", version, about, propagate_version = true)]
+struct Cli {
+    /// Log filter (`info`, `debug`, `registry=trace`); also RUST_LOG.
+    #[arg(long, global = true, env = "REGISTRY_LOG")]
+    log: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the registry over HTTP(S).
+    Serve(serve::ServeArgs),
+    /// Publish a module version from a directory or an archive.
+    Publish(publish::PublishArgs),
+    /// List a module's versions.
+    Versions(read::VersionsArgs),
+    /// Pick the version Terraform would install for a constraint.
+    Resolve(resolve::ResolveArgs),
+    /// Download a version's archive (verified against its digest).
+    Download(read::DownloadArgs),
+    /// Deprecate a version (still listed and resolvable, flagged).
+    Deprecate(lifecycle::DeprecateArgs),
+    /// Remove a deprecation.
+    Undeprecate(lifecycle::VersionArgs),
+    /// Yank a version (hidden from lists and resolution, still downloadable by exact version).
+    Yank(lifecycle::YankArgs),
+    /// Bring a yanked version back.
+    Unyank(lifecycle::VersionArgs),
+    /// Delete a version (admin); its number stays reserved.
+    Delete(lifecycle::VersionArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Apply pending database migrations.
+    Migrate(admin::MigrateArgs),
+    /// Remove unreferenced archive blobs older than a grace period.
+    Gc(admin::GcArgs),
+    /// Pack a module directory into a deterministic .tar.gz.
+    Pack(publish::PackArgs),
+}
+
+fn init_logging(filter: Option<&str>) {
+    let filter = filter
+        .map(str::to_string)
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| "warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    init_logging(cli.log.as_deref());
+    registry_server::install_crypto_provider();
+    let result = match cli.command {
+        Command::Serve(a) => serve::run(a).await,
+        Command::Publish(a) => publish::run(a).await,
+        Command::Versions(a) => read::versions(a).await,
+        Command::Resolve(a) => resolve::run(a).await,
+        Command::Download(a) => read::download(a).await,
+        Command::Deprecate(a) => lifecycle::deprecate(a).await,
+        Command::Undeprecate(a) => lifecycle::simple(a, lifecycle::Simple::Undeprecate).await,
+        Command::Yank(a) => lifecycle::yank(a).await,
+        Command::Unyank(a) => lifecycle::simple(a, lifecycle::Simple::Unyank).await,
+        Command::Delete(a) => lifecycle::simple(a, lifecycle::Simple::Delete).await,
+        Command::Token(c) => token::run(c).await,
+        Command::Migrate(a) => admin::migrate(a).await,
+        Command::Gc(a) => admin::gc(a).await,
+        Command::Pack(a) => publish::pack(a).await,
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            std::process::exit(exit_code(&e));
+        }
+    }
+}
+
+/// The error on one line (problems, if any, on the lines after).
+fn one_line(e: &registry_core::Error) -> String {
+    e.to_string()
+}
+
+/// 2 for invalid input, 1 otherwise.
+fn exit_code(e: &registry_core::Error) -> i32 {
+    match e.kind() {
+        registry_core::ErrorKind::InvalidInput => 2,
+        _ => 1,
+    }
+}

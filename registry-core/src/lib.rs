@@ -88,6 +88,10 @@ pub use traits::storage::{BlobInfo, BlobStore, GcReport, MetadataStore, ModuleSt
 pub use traits::test_runner::{
     ProviderMock, ReportFormat, TestCase, TestResult, TestRunner, TestStatus,
 };
+pub use traits::tokens::{
+    NewToken, TOKEN_PREFIX, TokenInfo, TokenRequest, TokenStore, hash_secret, invalid_token,
+    make_secret, token_id_of,
+};
 pub use traits::validation::{ValidationContext, ValidationRule, builtin_rules, is_identifier};
 pub use traits::version_manager::{ExactVersionManager, LockEntry, VersionManager};
 pub use version::{VERSION_REGEXP_RAW, Version, is_strict_semver};
@@ -123,5 +127,6 @@ mod send_sync {
         assert_send_sync::<dyn ValidationRule>();
         assert_send_sync::<dyn ProviderMock>();
         assert_send_sync::<dyn RegistryObserver>();
+        assert_send_sync::<dyn TokenStore>();
     }
 }

@@ -164,6 +164,38 @@ impl MetadataStore for MemoryMetadataStore {
         Ok(Page { items, next })
     }
 
+    async fn list_modules(&self, filter: &Filter) -> Result<Page<ModuleAddress>> {
+        let s = self.lock();
+        let n = filter.page_size();
+        let after = filter.after.as_ref().map(|c| c.address_key.clone());
+        let mut out: Vec<ModuleAddress> = Vec::new();
+        for row in s.rows.values() {
+            if row.deleted || !filter.matches(&row.record) {
+                continue;
+            }
+            let key = row.record.address.key();
+            if after.as_ref().is_some_and(|a| key <= *a) {
+                continue;
+            }
+            if out.last().map(|l| l.key()) != Some(key) {
+                out.push(row.record.address.clone());
+            }
+            if out.len() > n {
+                break;
+            }
+        }
+        let next = if out.len() > n {
+            out.truncate(n);
+            out.last().map(|a| Cursor {
+                address_key: a.key(),
+                version_key: String::new(),
+            })
+        } else {
+            None
+        };
+        Ok(Page { items: out, next })
+    }
+
     async fn change_lifecycle(
         &self,
         id: &ModuleId,

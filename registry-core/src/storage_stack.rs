@@ -240,6 +240,10 @@ impl ModuleStorage for StorageStack {
         .await
     }
 
+    async fn list_modules(&self, filter: &Filter) -> Result<Page<ModuleAddress>> {
+        self.metadata.list_modules(filter).await
+    }
+
     async fn delete(&self, id: &ModuleId) -> Result<()> {
         self.metadata.delete_version(id).await?;
         self.invalidate(id).await;

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use registry_core::{ArchiveLimits, PublishPolicy, Registry, Result, RoleAuthorizer};
+use registry_core::{
+    ArchiveLimits, PublishPolicy, Registry, RegistryObserver, Result, RoleAuthorizer,
+};
 use registry_docs::HclInspector;
 use registry_resolve::TerraformVersionManager;
 use registry_storage::{OpenedStorage, StorageConfig, open_storage};
@@ -64,8 +66,20 @@ pub struct OpenedRegistry {
 /// # Ok(()) }
 /// ```
 pub async fn open_registry(config: &RegistryConfig) -> Result<OpenedRegistry> {
+    open_registry_with(config, None).await
+}
+
+/// [`open_registry`] with a metrics observer.
+pub async fn open_registry_with(
+    config: &RegistryConfig,
+    observer: Option<Arc<dyn RegistryObserver>>,
+) -> Result<OpenedRegistry> {
     let storage = open_storage(&config.storage).await?;
-    let registry = Registry::builder()
+    let mut builder = Registry::builder();
+    if let Some(o) = observer {
+        builder = builder.observer(o);
+    }
+    let registry = builder
         .storage(Arc::new(storage.stack.clone()))
         .version_manager(Arc::new(TerraformVersionManager::new()))
         .inspector(Arc::new(HclInspector))

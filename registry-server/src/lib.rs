@@ -7,8 +7,13 @@
 #![warn(missing_docs)]
 
 mod assembly;
+pub mod grant;
+pub mod http;
+pub mod metrics;
+mod serve;
 
-pub use assembly::{OpenedRegistry, RegistryConfig, open_registry};
+pub use assembly::{OpenedRegistry, RegistryConfig, open_registry, open_registry_with};
+pub use serve::{RunningServer, ServeConfig, install_crypto_provider, start};
 
 /// The README's code examples, compiled as doctests.
 #[cfg(doctest)]

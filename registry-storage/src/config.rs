@@ -190,6 +190,18 @@ impl MetadataBackend {
         }
     }
 
+    /// The token store in the same database.
+    pub fn as_token_store(&self) -> Arc<dyn registry_core::TokenStore> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MetadataBackend::Sqlite(s) => Arc::new(s.clone()),
+            #[cfg(feature = "postgres")]
+            MetadataBackend::Postgres(p) => Arc::new(p.clone()),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            _ => unreachable!("no SQL engine feature is enabled"),
+        }
+    }
+
     /// Engine name.
     pub fn engine(&self) -> &'static str {
         match self {

@@ -155,9 +155,32 @@ impl Registry {
 
     /// Record an audit event for a mutation (or a refused one).
     async fn audit<T>(&self, ctx: &RequestContext, action: &str, target: &str, result: &Result<T>) {
-        let (outcome, detail) = match result {
-            Ok(_) => (AuditOutcome::Success, None),
-            Err(e)
+        self.audit_outcome(ctx, action, target, result.as_ref().err())
+            .await
+    }
+
+    /// Record an authentication or authorization refusal that happened
+    /// outside the registry's own checks (a bad token at the HTTP layer).
+    pub async fn record_refusal(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        target: &str,
+        error: &Error,
+    ) {
+        self.audit_outcome(ctx, action, target, Some(error)).await
+    }
+
+    async fn audit_outcome(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        target: &str,
+        error: Option<&Error>,
+    ) {
+        let (outcome, detail) = match error {
+            None => (AuditOutcome::Success, None),
+            Some(e)
                 if matches!(
                     e.kind(),
                     ErrorKind::Unauthenticated | ErrorKind::PermissionDenied
@@ -165,7 +188,7 @@ impl Registry {
             {
                 (AuditOutcome::Denied, Some(e.message().to_string()))
             }
-            Err(e) => (AuditOutcome::Failed, Some(e.message().to_string())),
+            Some(e) => (AuditOutcome::Failed, Some(e.message().to_string())),
         };
         let event = AuditEvent {
             at: self.inner.clock.now(),
@@ -283,6 +306,30 @@ impl Registry {
         }
         self.inner.observer.downloaded(id, module.metadata.size);
         Ok(module)
+    }
+
+    /// A version with its archive (verified), without counting a download:
+    /// for serving archive bytes after [`Registry::count_download`] was called
+    /// by the protocol's download step.
+    pub async fn fetch_archive(&self, ctx: &RequestContext, id: &ModuleId) -> Result<Module> {
+        self.authorize_read(ctx, &id.address, "download").await?;
+        self.inner.storage.get(id).await
+    }
+
+    /// The record of a version about to be downloaded, counting the download
+    /// (the protocol's `/download` step).
+    pub async fn count_download(
+        &self,
+        ctx: &RequestContext,
+        id: &ModuleId,
+    ) -> Result<ModuleRecord> {
+        self.authorize_read(ctx, &id.address, "download").await?;
+        let record = self.inner.storage.get_record(id).await?;
+        if let Err(e) = self.inner.storage.record_download(id).await {
+            tracing::warn!(module = %id, error = %e, "could not count download");
+        }
+        self.inner.observer.downloaded(id, record.metadata.size);
+        Ok(record)
     }
 
     /// Pin a version: exact version and digests.

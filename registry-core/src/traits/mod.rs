@@ -11,5 +11,6 @@ pub mod observer;
 pub mod search;
 pub mod storage;
 pub mod test_runner;
+pub mod tokens;
 pub mod validation;
 pub mod version_manager;

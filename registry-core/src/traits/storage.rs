@@ -49,6 +49,11 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
     /// in publish order.
     async fn versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>>;
 
+    /// Modules (not versions) with at least one live version matching the
+    /// filter's namespace, name and system, ordered by address key (keyset
+    /// paging; the cursor's version key is empty).
+    async fn list_modules(&self, filter: &Filter) -> Result<Page<ModuleAddress>>;
+
     /// Delete a version. Its number stays reserved; its blob is left for [`ModuleStorage::gc`].
     async fn delete(&self, id: &ModuleId) -> Result<()>;
 
@@ -105,6 +110,10 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
 
     /// Live versions matching a filter, ordered by (address key, version key).
     async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>>;
+
+    /// Modules with at least one live version, ordered by address key; see
+    /// [`ModuleStorage::list_modules`].
+    async fn list_modules(&self, filter: &Filter) -> Result<Page<ModuleAddress>>;
 
     /// Apply a lifecycle change in one transaction.
     async fn change_lifecycle(

@@ -11,6 +11,7 @@ CREATE TABLE modules (
     name_key      TEXT COLLATE "C" NOT NULL,
     name          TEXT NOT NULL,
     system        TEXT COLLATE "C" NOT NULL,
+    address_key   TEXT COLLATE "C" NOT NULL UNIQUE,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE (namespace_key, name_key, system)
 );

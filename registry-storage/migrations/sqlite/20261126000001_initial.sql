@@ -11,6 +11,7 @@ CREATE TABLE modules (
     name_key      TEXT NOT NULL,
     name          TEXT NOT NULL,
     system        TEXT NOT NULL,
+    address_key   TEXT NOT NULL UNIQUE,
     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     UNIQUE (namespace_key, name_key, system)
 );

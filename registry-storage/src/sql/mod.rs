@@ -12,6 +12,10 @@
 pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod tokens;
+
+#[allow(unused_imports)]
+pub(crate) use tokens::sql_token_store;
 
 use registry_core::{
     Error, Lifecycle, LifecycleState, ModuleAddress, ModuleMetadata, ModuleRecord, Result, Version,
@@ -253,13 +257,14 @@ macro_rules! sql_metadata_store {
                     .await
                     .map_err(|e| Self::err("insert namespace", e))?;
                 sqlx::query(
-                    "INSERT INTO modules (namespace_key, name_key, name, system) VALUES ($1, $2, $3, $4) \
+                    "INSERT INTO modules (namespace_key, name_key, name, system, address_key) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (namespace_key, name_key, system) DO NOTHING",
                 )
                 .bind(&row.namespace_key)
                 .bind(&row.name_key)
                 .bind(record.address.name())
                 .bind(&row.system)
+                .bind(&row.address_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| Self::err("insert module", e))?;
@@ -458,6 +463,71 @@ macro_rules! sql_metadata_store {
                 let next = if items.len() > n {
                     items.truncate(n);
                     items.last().map(registry_core::Cursor::after)
+                } else {
+                    None
+                };
+                Ok(registry_core::Page { items, next })
+            }
+
+            async fn list_modules(
+                &self,
+                filter: &registry_core::Filter,
+            ) -> registry_core::Result<registry_core::Page<registry_core::ModuleAddress>> {
+                use sqlx::Row as _;
+                let n = filter.page_size();
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT n.display_name, m.name, m.system FROM modules m JOIN namespaces n ON n.key = m.namespace_key \
+                     WHERE EXISTS (SELECT 1 FROM module_versions v WHERE v.module_id = m.id AND v.deleted = ",
+                );
+                qb.push_bind(false);
+                if let Some(owner) = &filter.owner {
+                    qb.push(" AND v.owner = ").push_bind(owner.clone());
+                }
+                match filter.state {
+                    Some(s) => {
+                        qb.push(" AND v.state = ").push_bind(crate::sql::state_str(s));
+                    }
+                    None if !filter.include_yanked => {
+                        qb.push(" AND v.state <> ").push_bind("yanked");
+                    }
+                    None => {}
+                }
+                qb.push(")");
+                if let Some(ns) = &filter.namespace {
+                    qb.push(" AND m.namespace_key = ").push_bind(ns.to_ascii_lowercase());
+                }
+                if let Some(name) = &filter.name {
+                    qb.push(" AND m.name_key = ").push_bind(name.to_ascii_lowercase());
+                }
+                if let Some(system) = &filter.system {
+                    qb.push(" AND m.system = ").push_bind(system.to_ascii_lowercase());
+                }
+                if let Some(c) = &filter.after {
+                    qb.push(" AND m.address_key > ").push_bind(c.address_key.clone());
+                }
+                qb.push(" ORDER BY m.address_key LIMIT ").push_bind((n + 1) as i64);
+                let rows = qb
+                    .build()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(|e| Self::err("list modules", e))?;
+                let g = |e| Self::err("decode module", e);
+                let mut items = rows
+                    .iter()
+                    .map(|r| {
+                        registry_core::ModuleAddress::new(
+                            r.try_get::<String, _>(0).map_err(g)?,
+                            r.try_get::<String, _>(1).map_err(g)?,
+                            r.try_get::<String, _>(2).map_err(g)?,
+                        )
+                    })
+                    .collect::<registry_core::Result<Vec<_>>>()?;
+                let next = if items.len() > n {
+                    items.truncate(n);
+                    items.last().map(|a| registry_core::Cursor {
+                        address_key: a.key(),
+                        version_key: String::new(),
+                    })
                 } else {
                     None
                 };

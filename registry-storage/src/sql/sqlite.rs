@@ -10,7 +10,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{SchemaStatus, schema_status, sql_metadata_store};
+use super::{SchemaStatus, schema_status, sql_metadata_store, sql_token_store};
 use crate::error::from_sqlx;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -112,3 +112,4 @@ impl SqliteMetadataStore {
 }
 
 sql_metadata_store!(SqliteMetadataStore, sqlx::Sqlite, "sqlite");
+sql_token_store!(SqliteMetadataStore, sqlx::Sqlite, "sqlite");

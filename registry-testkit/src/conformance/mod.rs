@@ -2,3 +2,6 @@
 
 /// The `ModuleStorage` suite.
 pub mod storage;
+
+/// The `TokenStore` suite.
+pub mod tokens;

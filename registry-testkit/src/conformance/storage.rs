@@ -1,5 +1,5 @@
 //! The [`ModuleStorage`] conformance suite. Every storage combination
-//! (metadata engine × blob backend × cache) runs [`run_all`].
+//! (metadata engine × blob backend × cache) runs `run_all`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -252,6 +252,26 @@ pub async fn list_filters_and_pages(h: &StorageHarness) {
         .await
         .unwrap();
     assert!(by_owner.items.is_empty());
+
+    // Modules, not versions: two modules in ns_a, one per page with limit 1.
+    let mut mf = Filter {
+        limit: 1,
+        ..Filter::all().namespace(&ns_a)
+    };
+    let mut modules = Vec::new();
+    loop {
+        let page = h.storage.list_modules(&mf).await.unwrap();
+        modules.extend(page.items.iter().map(|a| a.to_string()));
+        match page.next {
+            Some(c) => mf.after = Some(c),
+            None => break,
+        }
+        assert!(modules.len() < 10, "module paging does not terminate");
+    }
+    assert_eq!(
+        modules,
+        [format!("{ns_a}/m0/null"), format!("{ns_a}/m1/null")]
+    );
 }
 
 /// `versions` sees a new publish immediately (no stale cache) and keeps publish order.

@@ -1,0 +1,77 @@
+//! `registry resolve`: the version Terraform would pick.
+//!
+//! Contract (tools drive it): with `--versions 'V1,V2,…'` it prints the chosen
+//! version exactly as written in the list, a newline, and nothing else on
+//! stdout; exit 1 with a reason on stderr when none matches; exit 2 for an
+//! invalid constraint or a usage error. Unparseable items are skipped with a
+//! warning on stderr. Without `--versions` it resolves against a registry.
+
+use clap::Args;
+use registry_core::RequestContext;
+use registry_resolve::{NoMatch, select};
+
+use super::{CmdResult, parse_address};
+use crate::target::{Target, TargetArgs};
+
+/// `registry resolve` options.
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    /// Module address `namespace/name/system` (to resolve against a registry).
+    address: Option<String>,
+    /// Version constraint, as in a module block's `version` argument.
+    #[arg(long)]
+    constraint: Option<String>,
+    /// Comma-separated candidate versions (spaces around items ignored).
+    #[arg(long)]
+    versions: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
+}
+
+fn choose(constraint: Option<&str>, list: &[String]) -> CmdResult {
+    match select(constraint, list) {
+        Ok(s) => {
+            for w in &s.warnings {
+                eprintln!("warning: {w}");
+            }
+            println!("{}", list[s.index]);
+            Ok(0)
+        }
+        Err(NoMatch::InvalidConstraint { reason }) => {
+            eprintln!("error: {reason}");
+            Ok(2)
+        }
+        Err(no) => {
+            for w in no.warnings() {
+                eprintln!("warning: {w}");
+            }
+            let c = constraint.unwrap_or("");
+            eprintln!("error: {}", no.into_error(c).message());
+            Ok(1)
+        }
+    }
+}
+
+/// Resolve a constraint.
+pub async fn run(a: ResolveArgs) -> CmdResult {
+    if let Some(list) = &a.versions {
+        let items: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
+        return choose(a.constraint.as_deref(), &items);
+    }
+    let Some(address) = &a.address else {
+        eprintln!("error: give a module address, or --versions with a list to choose from");
+        return Ok(2);
+    };
+    let address = parse_address(address)?;
+    let listed: Vec<String> = match a.target.open().await? {
+        Target::Remote(client) => client.versions(&address).await?,
+        Target::Local(opened) => opened
+            .registry
+            .versions(&RequestContext::system(), &address)
+            .await?
+            .iter()
+            .map(|r| r.version.to_string())
+            .collect(),
+    };
+    choose(a.constraint.as_deref(), &listed)
+}

@@ -1,0 +1,125 @@
+//! `registry serve`: flags win over `REGISTRY_*` environment variables, which
+//! win over the TOML file given by `--config`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+use registry_core::{Error, Result};
+use registry_server::{RegistryConfig, ServeConfig};
+use serde::Deserialize;
+
+use super::CmdResult;
+
+/// `registry serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the settings below (keys as the long flags, with `_`).
+    #[arg(long, env = "REGISTRY_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory of the embedded default.
+    #[arg(long, env = "REGISTRY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "REGISTRY_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// PEM certificate chain (serve HTTPS).
+    #[arg(long, env = "REGISTRY_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    #[arg(long, env = "REGISTRY_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Metadata database URL.
+    #[arg(long, env = "REGISTRY_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// PostgreSQL schema.
+    #[arg(long, env = "REGISTRY_DATABASE_SCHEMA")]
+    database_schema: Option<String>,
+    /// Blob store URL.
+    #[arg(long, env = "REGISTRY_BLOB_URL", hide_env_values = true)]
+    blob_url: Option<String>,
+    /// Shared cache URL (`redis://…`).
+    #[arg(long, env = "REGISTRY_CACHE_URL", hide_env_values = true)]
+    cache_url: Option<String>,
+    /// Require a token for reads too.
+    #[arg(long, env = "REGISTRY_REQUIRE_AUTH")]
+    require_auth: bool,
+    /// Do not apply pending migrations on start.
+    #[arg(long, env = "REGISTRY_NO_MIGRATE")]
+    no_migrate: bool,
+    /// File with the key that signs archive download grants.
+    #[arg(long, env = "REGISTRY_GRANT_KEY_FILE")]
+    grant_key_file: Option<PathBuf>,
+    /// Allow versions that are not strict SemVer 2.0.0.
+    #[arg(long, env = "REGISTRY_ALLOW_NON_SEMVER")]
+    allow_non_semver: bool,
+}
+
+/// The TOML file's keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    database_url: Option<String>,
+    database_schema: Option<String>,
+    blob_url: Option<String>,
+    cache_url: Option<String>,
+    require_auth: Option<bool>,
+    no_migrate: Option<bool>,
+    grant_key_file: Option<PathBuf>,
+    allow_non_semver: Option<bool>,
+}
+
+fn load_file(path: &PathBuf) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid_input(format!("cannot read config file {}: {e}", path.display()))
+    })?;
+    toml::from_str(&text)
+        .map_err(|e| Error::invalid_input(format!("invalid config file {}: {e}", path.display())))
+}
+
+impl ServeArgs {
+    /// Merge flags/environment (clap) over the file.
+    pub fn resolve(self) -> Result<ServeConfig> {
+        let file = match &self.config {
+            Some(p) => load_file(p)?,
+            None => FileConfig::default(),
+        };
+        let mut registry = RegistryConfig::default();
+        let s = &mut registry.storage;
+        if let Some(d) = self.data_dir.or(file.data_dir) {
+            s.data_dir = d;
+        }
+        s.database_url = self.database_url.or(file.database_url);
+        s.database_schema = self.database_schema.or(file.database_schema);
+        s.blob_url = self.blob_url.or(file.blob_url);
+        s.cache_url = self.cache_url.or(file.cache_url);
+        s.migrate = !(self.no_migrate || file.no_migrate.unwrap_or(false));
+        registry.require_auth = self.require_auth || file.require_auth.unwrap_or(false);
+        registry.policy.strict_semver =
+            !(self.allow_non_semver || file.allow_non_semver.unwrap_or(false));
+        let defaults = ServeConfig::default();
+        Ok(ServeConfig {
+            registry,
+            listen: self.listen.or(file.listen).unwrap_or(defaults.listen),
+            tls_cert: self.tls_cert.or(file.tls_cert),
+            tls_key: self.tls_key.or(file.tls_key),
+            grant_key_file: self.grant_key_file.or(file.grant_key_file),
+            grant_key: std::env::var("REGISTRY_GRANT_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
+        })
+    }
+}
+
+/// Serve until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> CmdResult {
+    let config = args.resolve()?;
+    let server = registry_server::start(config).await?;
+    eprintln!("registry listening on {}", server.url());
+    server.run_until_signal().await?;
+    Ok(0)
+}

@@ -1,0 +1,121 @@
+//! `registry token create|list|revoke` (on the registry's database).
+
+use clap::{Args, Subcommand};
+use registry_core::{Role, TokenRequest};
+
+use super::CmdResult;
+use crate::target::LocalArgs;
+
+/// Token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it alone on stdout (it is shown only once).
+    Create(CreateArgs),
+    /// List tokens (never their secrets).
+    List(ListArgs),
+    /// Revoke a token by id.
+    Revoke(RevokeArgs),
+}
+
+/// `registry token create` options.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Namespace the token acts in, or `*` for every namespace.
+    #[arg(long)]
+    namespace: String,
+    /// Role: reader, publisher or admin.
+    #[arg(long)]
+    role: Role,
+    /// Lifetime (`30d`, `12h`); default: no expiry.
+    #[arg(long)]
+    expires_in: Option<humantime::Duration>,
+    /// What the token is for.
+    #[arg(long)]
+    description: Option<String>,
+    #[command(flatten)]
+    local: LocalArgs,
+}
+
+/// `registry token list` options.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    local: LocalArgs,
+}
+
+/// `registry token revoke` options.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// Token id (the part after `rgt_`, before the next `_`).
+    id: String,
+    #[command(flatten)]
+    local: LocalArgs,
+}
+
+/// Run a token subcommand.
+pub async fn run(c: TokenCommand) -> CmdResult {
+    let now = chrono::Utc::now();
+    match c {
+        TokenCommand::Create(a) => {
+            let opened = a.local.open().await?;
+            let expires_at = match a.expires_in {
+                Some(d) => Some(
+                    now + chrono::Duration::from_std(*d)
+                        .map_err(|_| registry_core::Error::invalid_input("expiry too long"))?,
+                ),
+                None => None,
+            };
+            let req = TokenRequest {
+                namespace: a.namespace,
+                role: a.role,
+                description: a.description,
+                expires_at,
+            };
+            let t = opened
+                .storage
+                .metadata
+                .as_token_store()
+                .create(&req, now)
+                .await?;
+            println!("{}", t.secret);
+        }
+        TokenCommand::List(a) => {
+            let opened = a.local.open().await?;
+            let all = opened.storage.metadata.as_token_store().list().await?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+            } else {
+                for t in all {
+                    let state = if t.revoked_at.is_some() {
+                        "revoked"
+                    } else if t.is_usable(now) {
+                        "active"
+                    } else {
+                        "expired"
+                    };
+                    println!(
+                        "{}\t{}\t{}\t{state}\t{}",
+                        t.id,
+                        t.namespace,
+                        t.role,
+                        t.description.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        TokenCommand::Revoke(a) => {
+            let opened = a.local.open().await?;
+            let t = opened
+                .storage
+                .metadata
+                .as_token_store()
+                .revoke(&a.id, now)
+                .await?;
+            println!("revoked {}", t.id);
+        }
+    }
+    Ok(0)
+}

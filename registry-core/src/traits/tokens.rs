@@ -1,0 +1,157 @@
+//! API tokens: random secrets shown once and stored only as a hash.
+
+use std::fmt::Debug;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::traits::auth::{Actor, Grant, Role};
+
+/// A token's public record (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// Public id (appears in audit records and logs).
+    pub id: String,
+    /// Namespace the token acts in, or `*` for all.
+    pub namespace: String,
+    /// Role in that namespace.
+    pub role: Role,
+    /// What the token is for.
+    pub description: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TokenInfo {
+    /// Whether the token may be used at `now`.
+    pub fn is_usable(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+
+    /// The actor a request with this token acts as.
+    pub fn actor(&self) -> Actor {
+        Actor::Token {
+            id: self.id.clone(),
+            grants: vec![Grant {
+                namespace: self.namespace.clone(),
+                role: self.role,
+            }],
+        }
+    }
+}
+
+/// A new token: its record and the secret, which is shown once and never stored.
+pub struct NewToken {
+    /// The record.
+    pub info: TokenInfo,
+    /// The secret to give the user.
+    pub secret: String,
+}
+
+impl Debug for NewToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewToken")
+            .field("info", &self.info)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// What a token to be created may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// Namespace, or `*`.
+    pub namespace: String,
+    /// Role.
+    pub role: Role,
+    /// Purpose.
+    pub description: Option<String>,
+    /// Expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Secrets look like `rgt_<id>_<random>`: the id locates the record, the
+/// whole secret is compared by hash in constant time.
+pub const TOKEN_PREFIX: &str = "rgt_";
+
+/// Split a secret into its id; `None` when it is not one of ours.
+pub fn token_id_of(secret: &str) -> Option<&str> {
+    let rest = secret.strip_prefix(TOKEN_PREFIX)?;
+    let (id, random) = rest.split_once('_')?;
+    (!id.is_empty() && !random.is_empty()).then_some(id)
+}
+
+/// The stored hash of a secret (sha256, hex). Secrets are 256 random bits,
+/// so a fast hash is enough: there is nothing to brute-force.
+pub fn hash_secret(secret: &str) -> String {
+    crate::digest::Sha256Digest::of(secret.as_bytes()).hex()
+}
+
+/// Make a fresh token id and secret from 32 bytes of randomness the caller supplies.
+pub fn make_secret(random: &[u8; 32]) -> (String, String) {
+    use base64::Engine as _;
+    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let id = hex::encode(&random[..6]);
+    let secret = format!("{TOKEN_PREFIX}{id}_{}", enc.encode(&random[6..]));
+    (id, secret)
+}
+
+/// Stores tokens (hashed) and checks presented secrets.
+#[async_trait]
+pub trait TokenStore: Send + Sync + Debug + 'static {
+    /// Create a token. The secret is returned once and not kept.
+    async fn create(&self, request: &TokenRequest, now: DateTime<Utc>) -> Result<NewToken>;
+    /// The token a secret belongs to, if it exists and is usable at `now`;
+    /// `Unauthenticated` otherwise.
+    async fn authenticate(&self, secret: &str, now: DateTime<Utc>) -> Result<TokenInfo>;
+    /// Revoke a token by id.
+    async fn revoke(&self, id: &str, now: DateTime<Utc>) -> Result<TokenInfo>;
+    /// Every token's record.
+    async fn list(&self) -> Result<Vec<TokenInfo>>;
+}
+
+/// The error for a secret that does not authenticate (never says why).
+pub fn invalid_token() -> Error {
+    Error::new(
+        crate::ErrorKind::Unauthenticated,
+        "invalid or expired API token",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_carry_their_id() {
+        let (id, secret) = make_secret(&[7u8; 32]);
+        assert_eq!(token_id_of(&secret), Some(id.as_str()));
+        assert!(secret.starts_with("rgt_"));
+        assert_eq!(token_id_of("Bearer xyz"), None);
+        assert_eq!(token_id_of("rgt__x"), None);
+        assert_ne!(hash_secret(&secret), secret);
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let t = NewToken {
+            info: TokenInfo {
+                id: "a".into(),
+                namespace: "*".into(),
+                role: Role::Admin,
+                description: None,
+                created_at: Utc::now(),
+                expires_at: None,
+                revoked_at: None,
+            },
+            secret: "rgt_a_supersecret".into(),
+        };
+        assert!(!format!("{t:?}").contains("supersecret"));
+    }
+}

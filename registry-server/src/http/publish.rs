@@ -1,0 +1,82 @@
+//! `PUT /v1/modules/{ns}/{name}/{system}/{version}`: publish an archive
+//! streamed as the request body (never held whole in memory).
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures::TryStreamExt;
+use registry_core::{Error, ErrorKind, PublishRequest};
+use serde::Deserialize;
+
+use super::error::{ApiError, ApiResult};
+use super::protocol::address;
+use super::{AppState, Ctx, json};
+
+/// Optional publish parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct PublishQuery {
+    description: Option<String>,
+    source: Option<String>,
+}
+
+/// Header carrying a minisign signature (base64 of the `.minisig` file).
+pub const SIGNATURE_HEADER: &str = "x-module-signature";
+
+/// Publish. 201 with the module's JSON; 409 when the version exists; 400 for
+/// a malformed request or archive; 422 listing every content problem; 413
+/// over the size limit; 401/403 without the publisher role.
+pub async fn publish(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+    Query(q): Query<PublishQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Response> {
+    let addr = address(&ns, &name, &system)?;
+    let signature = headers
+        .get(SIGNATURE_HEADER)
+        .map(|v| {
+            v.to_str()
+                .map(str::to_string)
+                .map_err(|_| Error::invalid_input("the signature header is not text"))
+        })
+        .transpose()?;
+    let request = PublishRequest {
+        address: addr,
+        version,
+        description: q.description,
+        source_url: q.source,
+        signature,
+    };
+    let stream = body.into_data_stream().map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            "the request body could not be read",
+        )
+        .with_source(e)
+    });
+    let record = state
+        .registry()
+        .publish(&ctx, request, stream)
+        .await
+        .map_err(|e| {
+            // A signature that does not verify is the publisher's problem, not ours.
+            if e.kind() == ErrorKind::Integrity {
+                ApiError(Error::validation(vec![registry_core::Problem::new(
+                    "signature",
+                    e.message(),
+                )]))
+            } else {
+                ApiError(e)
+            }
+        })?;
+    let versions = vec![record.version.to_string()];
+    let providers = vec![record.address.system().to_string()];
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json::detail(&record, &versions, &providers)),
+    )
+        .into_response())
+}

@@ -1,0 +1,215 @@
+//! The public registry's read API: listings with `offset`/`limit` paging
+//! (served by keyset queries inside), search, and module details.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use registry_core::{Filter, ModuleAddress, ModuleRecord, RequestContext, SearchQuery};
+use serde::Deserialize;
+
+use super::error::ApiResult;
+use super::protocol::{address, module_id};
+use super::{AppState, Ctx, MODULES_PATH, json};
+
+/// The public registry's default page size.
+const DEFAULT_LIMIT: usize = 15;
+/// The largest page a client may ask for.
+const MAX_LIMIT: usize = 100;
+
+/// Paging and filter parameters.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    offset: Option<usize>,
+    limit: Option<usize>,
+    provider: Option<String>,
+    namespace: Option<String>,
+    q: Option<String>,
+}
+
+impl ListQuery {
+    fn limit(&self) -> usize {
+        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    }
+}
+
+/// Modules matching `filter` from `offset` on, each with its latest listed
+/// version; walks keyset pages so no query scans past what it returns.
+async fn latest_modules(
+    state: &AppState,
+    ctx: &RequestContext,
+    mut filter: Filter,
+    offset: usize,
+    limit: usize,
+) -> ApiResult<(Vec<ModuleRecord>, bool)> {
+    let mut skipped = 0;
+    let mut out = Vec::new();
+    filter.limit = MAX_LIMIT;
+    loop {
+        let page = state.registry().storage().list_modules(&filter).await?;
+        for addr in &page.items {
+            // Skip modules the caller may not read, and modules with no listed version.
+            let Ok(latest) = state.registry().latest(ctx, addr).await else {
+                continue;
+            };
+            if skipped < offset {
+                skipped += 1;
+                continue;
+            }
+            if out.len() == limit {
+                return Ok((out, true));
+            }
+            out.push(latest);
+        }
+        match page.next {
+            Some(c) => filter.after = Some(c),
+            None => return Ok((out, false)),
+        }
+    }
+}
+
+async fn listing(
+    state: &AppState,
+    ctx: &RequestContext,
+    q: &ListQuery,
+    filter: Filter,
+    base: &str,
+) -> ApiResult<Response> {
+    let limit = q.limit();
+    let offset = q.offset.unwrap_or(0);
+    let (items, more) = latest_modules(state, ctx, filter, offset, limit).await?;
+    let mut extra = Vec::new();
+    if let Some(p) = &q.provider {
+        extra.push(format!("provider={p}"));
+    }
+    Ok(axum::Json(serde_json::json!({
+        "meta": json::meta(limit, offset, more, base, &extra.join("&")),
+        "modules": items.iter().map(json::module).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// `GET /v1/modules`.
+pub async fn list_all(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    let filter = Filter {
+        system: q.provider.clone(),
+        namespace: q.namespace.clone(),
+        ..Filter::all()
+    };
+    listing(&state, &ctx, &q, filter, MODULES_PATH.trim_end_matches('/')).await
+}
+
+/// `GET /v1/modules/{ns}`.
+pub async fn list_namespace(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path(ns): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    registry_core::validate_namespace(&ns)?;
+    let filter = Filter {
+        system: q.provider.clone(),
+        ..Filter::all().namespace(&ns)
+    };
+    listing(&state, &ctx, &q, filter, &format!("{MODULES_PATH}{ns}")).await
+}
+
+/// `GET /v1/modules/{ns}/{name}`: the latest version for every system.
+pub async fn list_name(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((ns, name)): Path<(String, String)>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    registry_core::validate_namespace(&ns)?;
+    registry_core::validate_name(&name)?;
+    let filter = Filter {
+        name: Some(name.clone()),
+        system: q.provider.clone(),
+        ..Filter::all().namespace(&ns)
+    };
+    listing(
+        &state,
+        &ctx,
+        &q,
+        filter,
+        &format!("{MODULES_PATH}{ns}/{name}"),
+    )
+    .await
+}
+
+/// `GET /v1/modules/search?q=`.
+pub async fn search(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    let text =
+        q.q.clone()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| registry_core::Error::invalid_input("the q parameter is required"))?;
+    let limit = q.limit();
+    let offset = q.offset.unwrap_or(0);
+    let query = SearchQuery {
+        text: text.clone(),
+        namespace: q.namespace.clone(),
+        system: q.provider.clone(),
+        all_versions: false,
+        limit: limit + 1,
+        offset,
+    };
+    let results = state.registry().search(&ctx, &query).await?;
+    let more = results.hits.len() > limit;
+    let mut modules = Vec::new();
+    for hit in results.hits.iter().take(limit) {
+        if let Ok(r) = state.registry().get(&ctx, &hit.id).await {
+            modules.push(json::module(&r));
+        }
+    }
+    Ok(axum::Json(serde_json::json!({
+        "meta": json::meta(limit, offset, more, &format!("{MODULES_PATH}search"), &format!("q={text}")),
+        "modules": modules,
+    }))
+    .into_response())
+}
+
+async fn detail_of(
+    state: &AppState,
+    ctx: &RequestContext,
+    addr: &ModuleAddress,
+    record: &ModuleRecord,
+) -> ApiResult<Response> {
+    let versions: Vec<String> = state
+        .registry()
+        .versions(ctx, addr)
+        .await?
+        .iter()
+        .map(|r| r.version.to_string())
+        .collect();
+    let providers = vec![addr.system().to_string()];
+    Ok(axum::Json(json::detail(record, &versions, &providers)).into_response())
+}
+
+/// `GET /v1/modules/{ns}/{name}/{system}`: the latest version in detail.
+pub async fn latest_detail(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((ns, name, system)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    let addr = address(&ns, &name, &system)?;
+    let latest = state.registry().latest(&ctx, &addr).await?;
+    detail_of(&state, &ctx, &addr, &latest).await
+}
+
+/// `GET /v1/modules/{ns}/{name}/{system}/{version}` (yanked versions too).
+pub async fn version_detail(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+) -> ApiResult<Response> {
+    let id = module_id(&ns, &name, &system, &version)?;
+    let record = state.registry().get(&ctx, &id).await?;
+    detail_of(&state, &ctx, &id.address, &record).await
+}

@@ -1,0 +1,183 @@
+//! Running the HTTP API: plain HTTP, or HTTPS with rustls from PEM files
+//! (Terraform only talks to registries over HTTPS; plain HTTP is for use
+//! behind a TLS-terminating proxy).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use registry_core::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::assembly::{OpenedRegistry, RegistryConfig, open_registry_with};
+use crate::grant::GrantKey;
+use crate::http::{AppState, router};
+use crate::metrics::Metrics;
+
+/// How to serve.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServeConfig {
+    /// The registry to serve.
+    pub registry: RegistryConfig,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// PEM certificate chain; with `tls_key`, serve HTTPS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    pub tls_key: Option<PathBuf>,
+    /// File holding the key that signs archive download grants (shared by
+    /// every server process); default `<data_dir>/grant.key`, created if missing.
+    pub grant_key_file: Option<PathBuf>,
+    /// The grant key itself (`REGISTRY_GRANT_KEY`); wins over the file.
+    #[serde(skip_serializing)]
+    pub grant_key: Option<String>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            registry: RegistryConfig::default(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            tls_cert: None,
+            tls_key: None,
+            grant_key_file: None,
+            grant_key: None,
+        }
+    }
+}
+
+/// A server running in the background.
+#[derive(Debug)]
+pub struct RunningServer {
+    /// The address it listens on (useful with port 0).
+    pub addr: SocketAddr,
+    /// Whether it serves HTTPS.
+    pub tls: bool,
+    /// The registry it serves.
+    pub opened: OpenedRegistry,
+    handle: axum_server::Handle<SocketAddr>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// The base URL (`https://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.addr
+        )
+    }
+
+    /// Stop accepting, finish in-flight requests (up to 10 s), and return.
+    pub async fn shutdown(self) -> Result<()> {
+        self.handle
+            .graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        match self.task.await {
+            Ok(r) => r.map_err(Error::from),
+            Err(e) => Err(Error::new(ErrorKind::Backend, "server task failed").with_source(e)),
+        }
+    }
+
+    /// Run until the process receives Ctrl-C or SIGTERM, then shut down gracefully.
+    pub async fn run_until_signal(self) -> Result<()> {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        ctrl_c.await?;
+        tracing::info!("shutting down");
+        self.shutdown().await
+    }
+}
+
+fn grant_key(config: &ServeConfig) -> Result<GrantKey> {
+    if let Some(k) = &config.grant_key {
+        return GrantKey::from_text(k);
+    }
+    let path = config
+        .grant_key_file
+        .clone()
+        .unwrap_or_else(|| config.registry.storage.data_dir.join("grant.key"));
+    GrantKey::load_or_create(&path)
+}
+
+/// Open the registry and start serving it.
+pub async fn start(config: ServeConfig) -> Result<RunningServer> {
+    let metrics = Arc::new(Metrics::new());
+    let opened = open_registry_with(&config.registry, Some(metrics.clone())).await?;
+    if let Some(cache) = opened.storage.cache.clone() {
+        metrics.set_cache_stats(Arc::new(move || cache.stats()));
+    }
+    let tokens = opened.storage.metadata.as_token_store();
+    let state = AppState::new(
+        opened.registry.clone(),
+        tokens,
+        grant_key(&config)?,
+        config.registry.require_auth,
+        metrics,
+    );
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::new();
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|e| {
+                    Error::invalid_input(format!("cannot load TLS certificate or key: {e}"))
+                })?,
+        ),
+        (None, None) => None,
+        _ => {
+            return Err(Error::invalid_input(
+                "--tls-cert and --tls-key must be given together",
+            ));
+        }
+    };
+    let is_tls = tls.is_some();
+    let listen = config.listen;
+    let h = handle.clone();
+    let task = match tls {
+        Some(tls) => tokio::spawn(async move {
+            axum_server::bind_rustls(listen, tls)
+                .handle(h)
+                .serve(app)
+                .await
+        }),
+        None => tokio::spawn(async move { axum_server::bind(listen).handle(h).serve(app).await }),
+    };
+    let addr = match handle.listening().await {
+        Some(a) => a,
+        None => {
+            let e = match task.await {
+                Ok(Err(e)) => Error::from(e),
+                _ => Error::new(ErrorKind::Backend, "server failed to start"),
+            };
+            return Err(Error::new(
+                e.kind(),
+                format!("cannot listen on {listen}: {e}"),
+            ));
+        }
+    };
+    tracing::info!(%addr, tls = is_tls, "registry listening");
+    Ok(RunningServer {
+        addr,
+        tls: is_tls,
+        opened,
+        handle,
+        task,
+    })
+}
+
+/// Install the process-wide rustls crypto provider (aws-lc-rs) once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}

@@ -1,0 +1,590 @@
+//! The HTTP API against a live server on the embedded default.
+
+use std::net::SocketAddr;
+
+use registry_core::testing::{TarBuilder, simple_module};
+use registry_core::{Role, Sha256Digest, TokenRequest};
+use registry_server::{RunningServer, ServeConfig, start};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct Live {
+    server: RunningServer,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl Live {
+    async fn start(require_auth: bool, tweak: impl FnOnce(&mut ServeConfig)) -> Live {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = ServeConfig::default();
+        config.registry.storage.data_dir = dir.path().to_path_buf();
+        config.registry.require_auth = require_auth;
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        tweak(&mut config);
+        let server = start(config).await.unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Live {
+            server,
+            http,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    async fn token(&self, ns: &str, role: Role) -> String {
+        let store = self.server.opened.storage.metadata.as_token_store();
+        let req = TokenRequest {
+            namespace: ns.into(),
+            role,
+            description: None,
+            expires_at: None,
+        };
+        store.create(&req, chrono::Utc::now()).await.unwrap().secret
+    }
+
+    async fn publish(&self, token: &str, path: &str, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn json(r: reqwest::Response) -> Value {
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn discovery_is_served_as_application_json() {
+    let live = Live::start(false, |_| {}).await;
+    let r = live
+        .http
+        .get(live.url("/.well-known/terraform.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(
+        json(r).await,
+        serde_json::json!({"modules.v1": "/v1/modules/"})
+    );
+    for p in ["/healthz", "/readyz"] {
+        assert_eq!(
+            live.http.get(live.url(p)).send().await.unwrap().status(),
+            StatusCode::OK,
+            "{p}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn publish_then_terraform_protocol_round_trip() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    let archive = simple_module(&[("modules/sub/main.tf", "variable \"x\" {}\n")]);
+    let r = live
+        .publish(&token, "/v1/modules/acme/hello/null/1.0.0", archive.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let doc = json(r).await;
+    assert_eq!(doc["id"], "acme/hello/null/1.0.0");
+    assert_eq!(doc["root"]["inputs"][0]["name"], "name");
+    assert_eq!(doc["submodules"][0]["path"], "modules/sub");
+    live.publish(
+        &token,
+        "/v1/modules/acme/hello/null/1.1.0",
+        simple_module(&[("x.tf", "locals {}")]),
+    )
+    .await;
+
+    let v = json(
+        live.http
+            .get(live.url("/v1/modules/acme/hello/null/versions"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let listed: Vec<&str> = v["modules"][0]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["1.0.0", "1.1.0"]);
+    assert_eq!(v["modules"][0]["source"], "acme/hello/null");
+
+    let r = live
+        .http
+        .get(live.url("/v1/modules/acme/hello/null/1.0.0/download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let loc = r.headers()["x-terraform-get"].to_str().unwrap().to_string();
+    assert_eq!(loc, "./archive.tar.gz");
+    let archive_url = reqwest::Url::parse(&live.url("/v1/modules/acme/hello/null/1.0.0/download"))
+        .unwrap()
+        .join(&loc)
+        .unwrap();
+    let head = live.http.head(archive_url.clone()).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        head.headers()["content-length"].to_str().unwrap(),
+        archive.len().to_string()
+    );
+    let got = live.http.get(archive_url).send().await.unwrap();
+    assert_eq!(got.status(), StatusCode::OK);
+    let bytes = got.bytes().await.unwrap();
+    assert_eq!(Sha256Digest::of(&bytes), Sha256Digest::of(&archive));
+
+    let r = live
+        .http
+        .get(live.url("/v1/modules/acme/hello/null/download"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(
+        r.headers()["location"],
+        "/v1/modules/acme/hello/null/1.1.0/download"
+    );
+
+    let unknown = live
+        .http
+        .get(live.url("/v1/modules/acme/nothing/null/versions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(
+        json(unknown).await["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("not found")
+    );
+}
+
+#[tokio::test]
+async fn publish_failures_have_distinct_statuses_and_store_nothing() {
+    let live = Live::start(false, |c| c.registry.limits.max_compressed_bytes = 20_000).await;
+    let token = live.token("acme", Role::Publisher).await;
+    let path = "/v1/modules/acme/bad/null/1.0.0";
+
+    let anon = live
+        .http
+        .put(live.url(path))
+        .body(simple_module(&[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), StatusCode::UNAUTHORIZED);
+    let other = live.token("other", Role::Publisher).await;
+    assert_eq!(
+        live.publish(&other, path, simple_module(&[]))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        live.publish("rgt_forged_token", path, simple_module(&[]))
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    assert_eq!(
+        live.publish(&token, path, b"garbage".to_vec())
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    let broken = TarBuilder::new()
+        .file("main.tf", "variable {")
+        .file("README.md", "x")
+        .finish();
+    let r = live
+        .publish(&token, "/v1/modules/acme/bad/null/v1.0", broken)
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = json(r).await["errors"].as_array().unwrap().clone();
+    let text = serde_json::to_string(&errors).unwrap();
+    assert!(text.contains("SemVer"), "{text}");
+    assert!(text.contains("main.tf:1"), "{text}");
+
+    let mut noise = vec![0u8; 50_000];
+    let mut x: u32 = 7;
+    for b in noise.iter_mut() {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        *b = (x >> 16) as u8;
+    }
+    let big = TarBuilder::new()
+        .file("main.tf", "locals {}")
+        .file("blob.bin", noise)
+        .finish();
+    assert_eq!(
+        live.publish(&token, path, big).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+
+    let nothing = live
+        .http
+        .get(live.url("/v1/modules/acme/bad/null/versions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        nothing.status(),
+        StatusCode::NOT_FOUND,
+        "no failed publish left a version"
+    );
+    assert_eq!(
+        live.publish(&token, path, simple_module(&[]))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        live.publish(&token, path, simple_module(&[]))
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
+async fn lifecycle_over_http() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    let admin = live.token("*", Role::Admin).await;
+    live.publish(
+        &token,
+        "/v1/modules/acme/life/null/1.0.0",
+        simple_module(&[]),
+    )
+    .await;
+    live.publish(
+        &token,
+        "/v1/modules/acme/life/null/1.1.0",
+        simple_module(&[("x.tf", "locals {}")]),
+    )
+    .await;
+    let base = "/v1/modules/acme/life/null";
+
+    let r = live
+        .http
+        .post(live.url(&format!("{base}/1.0.0/deprecate")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "use 1.1", "successor": "1.1.0"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let d = json(
+        live.http
+            .get(live.url(&format!("{base}/1.0.0")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(d["deprecation"]["reason"], "use 1.1");
+    assert_eq!(d["state"], "deprecated");
+
+    let r = live
+        .http
+        .post(live.url(&format!("{base}/1.1.0/yank")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v = json(
+        live.http
+            .get(live.url(&format!("{base}/versions")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        v["modules"][0]["versions"].as_array().unwrap().len(),
+        1,
+        "yanked version is not listed"
+    );
+    let r = live
+        .http
+        .get(live.url(&format!("{base}/1.1.0/download")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NO_CONTENT,
+        "yanked versions stay downloadable by exact version"
+    );
+    let again = live
+        .http
+        .post(live.url(&format!("{base}/1.1.0/yank")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+
+    let r = live
+        .http
+        .delete(live.url(&format!("{base}/1.0.0")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "publishers cannot delete"
+    );
+    let r = live
+        .http
+        .delete(live.url(&format!("{base}/1.0.0")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = live
+        .http
+        .get(live.url(&format!("{base}/1.0.0")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn reads_need_a_token_when_required_and_archives_take_a_grant() {
+    let live = Live::start(true, |_| {}).await;
+    let publisher = live.token("acme", Role::Publisher).await;
+    let reader = live.token("acme", Role::Reader).await;
+    live.publish(
+        &publisher,
+        "/v1/modules/acme/private/null/1.0.0",
+        simple_module(&[]),
+    )
+    .await;
+    let versions = live.url("/v1/modules/acme/private/null/versions");
+    let anon = live.http.get(&versions).send().await.unwrap();
+    assert_eq!(anon.status(), StatusCode::UNAUTHORIZED);
+    assert!(anon.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        live.http
+            .get(&versions)
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let dl = live.url("/v1/modules/acme/private/null/1.0.0/download");
+    let r = live
+        .http
+        .get(&dl)
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let loc = r.headers()["x-terraform-get"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("./archive.tar.gz?grant="), "{loc}");
+    let with_grant = reqwest::Url::parse(&dl).unwrap().join(&loc).unwrap();
+    // Terraform fetches the archive without its token: the grant alone suffices.
+    assert_eq!(
+        live.http
+            .get(with_grant.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        live.http
+            .head(with_grant.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let bare = reqwest::Url::parse(&dl)
+        .unwrap()
+        .join("./archive.tar.gz")
+        .unwrap();
+    assert_eq!(
+        live.http.get(bare).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut tampered = with_grant.clone();
+    tampered.set_query(Some(&format!("{}x", with_grant.query().unwrap())));
+    assert_eq!(
+        live.http.get(tampered).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let other_version = with_grant.as_str().replace("/1.0.0/", "/1.0.1/");
+    assert_eq!(
+        live.http.get(other_version).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn read_api_lists_with_public_registry_paging() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("*", Role::Publisher).await;
+    for (i, ns) in ["alpha", "beta", "gamma"].iter().enumerate() {
+        for sys in ["aws", "null"] {
+            let path = format!("/v1/modules/{ns}/net/{sys}/1.{i}.0");
+            assert_eq!(
+                live.publish(&token, &path, simple_module(&[]))
+                    .await
+                    .status(),
+                StatusCode::CREATED
+            );
+        }
+    }
+    let page1 = json(
+        live.http
+            .get(live.url("/v1/modules?limit=4"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page1["modules"].as_array().unwrap().len(), 4);
+    assert_eq!(page1["meta"]["limit"], 4);
+    assert_eq!(page1["meta"]["current_offset"], 0);
+    assert_eq!(page1["meta"]["next_offset"], 4);
+    assert_eq!(page1["meta"]["next_url"], "/v1/modules?limit=4&offset=4");
+    let page2 = json(
+        live.http
+            .get(live.url("/v1/modules?limit=4&offset=4"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(page2["modules"].as_array().unwrap().len(), 2);
+    assert!(page2["meta"].get("next_offset").is_none());
+    assert_eq!(page2["meta"]["prev_offset"], 0);
+    let aws = json(
+        live.http
+            .get(live.url("/v1/modules?provider=aws"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(aws["modules"].as_array().unwrap().len(), 3);
+    let ns = json(
+        live.http
+            .get(live.url("/v1/modules/beta"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ns["modules"].as_array().unwrap().len(), 2);
+    let by_name = json(
+        live.http
+            .get(live.url("/v1/modules/beta/net"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(by_name["modules"].as_array().unwrap().len(), 2);
+    let latest = json(
+        live.http
+            .get(live.url("/v1/modules/gamma/net/aws"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(latest["version"], "1.2.0");
+    assert_eq!(latest["versions"], serde_json::json!(["1.2.0"]));
+    assert_eq!(latest["root"]["inputs"][0]["required"], true);
+    let capped = json(
+        live.http
+            .get(live.url("/v1/modules?limit=1000"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(capped["meta"]["limit"], 100);
+    let reserved = live
+        .http
+        .get(live.url("/v1/modules/search/net/aws"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        reserved.status(),
+        StatusCode::BAD_REQUEST,
+        "search is a reserved word, not a namespace"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_downloads_and_uploads() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    live.publish(&token, "/v1/modules/acme/m/null/1.0.0", simple_module(&[]))
+        .await;
+    for _ in 0..2 {
+        live.http
+            .get(live.url("/v1/modules/acme/m/null/versions"))
+            .send()
+            .await
+            .unwrap();
+        live.http
+            .get(live.url("/v1/modules/acme/m/null/1.0.0/download"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = live
+        .http
+        .get(live.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "registry_module_uploads_total{module=\"acme/m/null\"} 1",
+        "registry_module_downloads_total{module=\"acme/m/null\"} 2",
+        "registry_http_requests_total{route=\"/v1/modules/{ns}/{name}/{system}/versions\",method=\"GET\",status=\"200\"} 2",
+        "registry_cache_hits_total{tier=\"memory\"}",
+        "registry_http_request_seconds_bucket",
+    ] {
+        assert!(text.contains(needle), "missing {needle}:\n{text}");
+    }
+    assert!(!text.contains(&token), "metrics never carry secrets");
+}
