@@ -110,3 +110,12 @@ fn exit_code(e: &registry_core::Error) -> i32 {
         _ => 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -13,7 +13,8 @@ pub struct VersionArgs {
     /// Module address `namespace/name/system`.
     address: String,
     /// Exact version.
-    version: String,
+    #[arg(value_name = "VERSION")]
+    module_version: String,
     #[command(flatten)]
     target: TargetArgs,
 }
@@ -57,7 +58,7 @@ async fn change(v: VersionArgs, change: Option<LifecycleChange>) -> CmdResult {
     let verb = change.as_ref().map_or("delete", |c| c.verb());
     match v.target.open().await? {
         Target::Remote(c) => match &change {
-            None => c.delete(&address, &v.version).await?,
+            None => c.delete(&address, &v.module_version).await?,
             Some(ch) => {
                 let body = match ch {
                     LifecycleChange::Deprecate { reason, successor } => {
@@ -66,11 +67,11 @@ async fn change(v: VersionArgs, change: Option<LifecycleChange>) -> CmdResult {
                     LifecycleChange::Yank { reason } => Some(json!({"reason": reason})),
                     _ => None,
                 };
-                c.lifecycle(&address, &v.version, verb, body).await?;
+                c.lifecycle(&address, &v.module_version, verb, body).await?;
             }
         },
         Target::Local(o) => {
-            let id = ModuleId::new(address.clone(), Version::parse(&v.version)?);
+            let id = ModuleId::new(address.clone(), Version::parse(&v.module_version)?);
             let ctx = RequestContext::system();
             match change {
                 None => o.registry.delete(&ctx, &id).await?,
@@ -80,7 +81,7 @@ async fn change(v: VersionArgs, change: Option<LifecycleChange>) -> CmdResult {
             }
         }
     }
-    println!("{verb}: {address}/{}", v.version);
+    println!("{verb}: {address}/{}", v.module_version);
     Ok(0)
 }
 

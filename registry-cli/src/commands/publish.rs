@@ -16,7 +16,8 @@ pub struct PublishArgs {
     /// Module address `namespace/name/system`.
     address: String,
     /// Version to publish (SemVer, e.g. 1.2.0).
-    version: String,
+    #[arg(value_name = "VERSION")]
+    module_version: String,
     /// Module directory (packed deterministically, `.terraformignore` honoured) or a `.tar.gz`/`.zip` archive.
     path: PathBuf,
     /// Short description (default: the README's first paragraph).
@@ -45,14 +46,17 @@ pub async fn run(a: PublishArgs) -> CmdResult {
     let archive = read_archive(&a.path)?;
     let size = archive.len();
     let pb = indicatif::ProgressBar::new_spinner();
-    pb.set_message(format!("publishing {address} {} ({size} bytes)", a.version));
+    pb.set_message(format!(
+        "publishing {address} {} ({size} bytes)",
+        a.module_version
+    ));
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     let result = match a.target.open().await? {
         Target::Remote(client) => {
             let doc = client
                 .publish(
                     &address,
-                    &a.version,
+                    &a.module_version,
                     Bytes::from(archive),
                     a.description.as_deref(),
                 )
@@ -66,7 +70,7 @@ pub async fn run(a: PublishArgs) -> CmdResult {
             })
         }
         Target::Local(opened) => {
-            let mut req = PublishRequest::new(address.clone(), a.version.clone());
+            let mut req = PublishRequest::new(address.clone(), a.module_version.clone());
             req.description = a.description.clone();
             opened
                 .registry

@@ -49,7 +49,8 @@ pub struct DownloadArgs {
     /// Module address `namespace/name/system`.
     address: String,
     /// Exact version.
-    version: String,
+    #[arg(value_name = "VERSION")]
+    module_version: String,
     /// Where to write the archive.
     #[arg(short, long)]
     output: PathBuf,
@@ -62,14 +63,14 @@ pub async fn download(a: DownloadArgs) -> CmdResult {
     let address = parse_address(&a.address)?;
     let (bytes, expected) = match a.target.open().await? {
         Target::Remote(c) => {
-            let (bytes, sha) = c.download(&address, &a.version).await?;
+            let (bytes, sha) = c.download(&address, &a.module_version).await?;
             (
                 bytes.to_vec(),
                 sha.map(|s| s.parse::<Sha256Digest>()).transpose()?,
             )
         }
         Target::Local(o) => {
-            let id = ModuleId::new(address.clone(), Version::parse(&a.version)?);
+            let id = ModuleId::new(address.clone(), Version::parse(&a.module_version)?);
             let m = o.registry.download(&RequestContext::system(), &id).await?;
             (
                 m.archive.to_bytes().await?.to_vec(),
