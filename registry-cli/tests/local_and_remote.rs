@@ -195,9 +195,10 @@ fn serve(data_dir: &str, port: u16, extra: &[&str]) -> Server {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    let server = Server(child);
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Server(child);
+            return server;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
