@@ -48,6 +48,7 @@
 mod address;
 pub mod archive;
 mod digest;
+mod download_batch;
 mod error;
 mod filter;
 pub mod memory;

@@ -223,14 +223,14 @@ impl MetadataStore for MemoryMetadataStore {
         Ok(row.record.clone())
     }
 
-    async fn increment_downloads(&self, id: &ModuleId) -> Result<()> {
+    async fn add_downloads(&self, id: &ModuleId, count: u64) -> Result<()> {
         let mut s = self.lock();
         let row = s
             .rows
             .get_mut(&row_key(id))
             .filter(|r| !r.deleted)
             .ok_or_else(|| not_found(id))?;
-        row.record.metadata.downloads += 1;
+        row.record.metadata.downloads += count;
         Ok(())
     }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::{ModuleAddress, ModuleId};
 use crate::archive::ArchiveBody;
+use crate::download_batch::DownloadBatcher;
 use crate::error::{Error, ErrorKind, Result};
 use crate::filter::{Filter, Page};
 use crate::module::{LifecycleChange, Module, ModuleRecord};
@@ -61,22 +62,69 @@ pub fn archive_key(sha256: &crate::Sha256Digest) -> String {
 }
 
 /// Metadata store + blob store + optional cache, as one [`ModuleStorage`].
+///
+/// Decoded cache entries are kept beside the cache (keyed by the cached
+/// bytes), so a hit costs a lookup, not a JSON decode; download counts are
+/// batched and written once a second.
 #[derive(Debug, Clone)]
 pub struct StorageStack {
     metadata: Arc<dyn MetadataStore>,
     blobs: Arc<dyn BlobStore>,
     cache: Option<Arc<dyn Cache>>,
     policy: CachePolicy,
+    decoded: Arc<DecodedMemo>,
+    downloads: Arc<DownloadBatcher>,
+}
+
+/// Most decoded entries kept; the memo is cleared when it grows past this.
+const DECODED_MEMO_ENTRIES: usize = 4096;
+
+/// A decoded value beside the cached bytes it was decoded from.
+type DecodedEntry = (Bytes, Arc<dyn std::any::Any + Send + Sync>);
+
+/// Decoded values of cache entries, valid while the cache holds the same bytes.
+#[derive(Default)]
+struct DecodedMemo {
+    entries: std::sync::Mutex<std::collections::HashMap<String, DecodedEntry>>,
+}
+
+impl std::fmt::Debug for DecodedMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecodedMemo")
+    }
+}
+
+impl DecodedMemo {
+    fn get<T: Clone + Send + Sync + 'static>(&self, key: &str, bytes: &Bytes) -> Option<T> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let (b, v) = entries.get(key)?;
+        let same = (b.as_ptr() == bytes.as_ptr() && b.len() == bytes.len()) || b == bytes;
+        if same {
+            v.downcast_ref::<T>().cloned()
+        } else {
+            None
+        }
+    }
+
+    fn put<T: Send + Sync + 'static>(&self, key: &str, bytes: Bytes, value: T) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= DECODED_MEMO_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key.to_string(), (bytes, Arc::new(value)));
+    }
 }
 
 impl StorageStack {
     /// Compose a metadata store and a blob store, without a cache.
     pub fn new(metadata: Arc<dyn MetadataStore>, blobs: Arc<dyn BlobStore>) -> Self {
         StorageStack {
+            downloads: DownloadBatcher::new(metadata.clone()),
             metadata,
             blobs,
             cache: None,
             policy: CachePolicy::default(),
+            decoded: Arc::default(),
         }
     }
 
@@ -109,21 +157,29 @@ impl StorageStack {
 
     async fn cached<T, F>(&self, key: String, ttl: Duration, load: F) -> Result<T>
     where
-        T: Serialize + for<'de> Deserialize<'de>,
+        T: Serialize + for<'de> Deserialize<'de> + Clone + Send + Sync + 'static,
         F: std::future::Future<Output = Result<T>>,
     {
         let Some(cache) = &self.cache else {
             return load.await;
         };
         if let Some(bytes) = cache.get(&key).await {
-            match serde_json::from_slice(&bytes) {
-                Ok(v) => return Ok(v),
+            if let Some(v) = self.decoded.get::<T>(&key, &bytes) {
+                return Ok(v);
+            }
+            match serde_json::from_slice::<T>(&bytes) {
+                Ok(v) => {
+                    self.decoded.put(&key, bytes, v.clone());
+                    return Ok(v);
+                }
                 Err(e) => tracing::warn!(key, error = %e, "dropping undecodable cache entry"),
             }
         }
         let value = load.await?;
         if let Ok(bytes) = serde_json::to_vec(&value) {
-            cache.put(&key, bytes.into(), ttl).await;
+            let bytes = Bytes::from(bytes);
+            cache.put(&key, bytes.clone(), ttl).await;
+            self.decoded.put(&key, bytes, value.clone());
         }
         Ok(value)
     }
@@ -262,7 +318,12 @@ impl ModuleStorage for StorageStack {
     }
 
     async fn record_download(&self, id: &ModuleId) -> Result<()> {
-        self.metadata.increment_downloads(id).await
+        self.downloads.record(id);
+        Ok(())
+    }
+
+    async fn flush(&self) -> Result<()> {
+        self.downloads.flush().await
     }
 
     async fn gc(&self, grace: Duration) -> Result<GcReport> {

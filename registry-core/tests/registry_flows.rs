@@ -99,6 +99,7 @@ async fn publish_list_resolve_download_round_trip() {
     let m = f.registry.download(&sys(), &chosen.id()).await.unwrap();
     let bytes = m.archive.to_bytes().await.unwrap();
     assert_eq!(Sha256Digest::of(&bytes), v2.metadata.sha256);
+    f.registry.storage().flush().await.unwrap();
     let again = f.registry.get(&sys(), &chosen.id()).await.unwrap();
     assert_eq!(again.metadata.downloads, 1);
 

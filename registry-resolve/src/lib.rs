@@ -14,11 +14,21 @@
 #![warn(missing_docs)]
 
 mod constraint;
+pub mod graph;
+mod integrity;
+pub mod lockfile;
 mod manager;
 mod select;
+mod source;
 
 pub use constraint::{Constraint, Constraints, Operator};
+pub use graph::{
+    Catalog, ModuleGraph, ResolvedCall, RootCall, resolve_compatible, resolve_unified,
+};
+pub use integrity::{VerifiedModule, hash_dir, verify_installed};
+pub use lockfile::{LOCK_FILE, LockFile, LockedModule};
 pub use manager::TerraformVersionManager;
 pub use select::{
     NoMatch, Selection, parse_constraint, prerelease_requested_exactly, select, select_parsed,
 };
+pub use source::RegistrySource;

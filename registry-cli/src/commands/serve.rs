@@ -53,6 +53,9 @@ pub struct ServeArgs {
     /// Allow versions that are not strict SemVer 2.0.0.
     #[arg(long, env = "REGISTRY_ALLOW_NON_SEMVER")]
     allow_non_semver: bool,
+    /// In-process cache budget in MiB (0 disables the cache; default 64).
+    #[arg(long, env = "REGISTRY_MEMORY_CACHE_MB")]
+    memory_cache_mb: Option<u64>,
 }
 
 /// The TOML file's keys.
@@ -71,6 +74,7 @@ struct FileConfig {
     no_migrate: Option<bool>,
     grant_key_file: Option<PathBuf>,
     allow_non_semver: Option<bool>,
+    memory_cache_mb: Option<u64>,
 }
 
 fn load_file(path: &PathBuf) -> Result<FileConfig> {
@@ -98,6 +102,9 @@ impl ServeArgs {
         s.blob_url = self.blob_url.or(file.blob_url);
         s.cache_url = self.cache_url.or(file.cache_url);
         s.migrate = !(self.no_migrate || file.no_migrate.unwrap_or(false));
+        if let Some(mb) = self.memory_cache_mb.or(file.memory_cache_mb) {
+            s.memory_cache_bytes = mb * 1024 * 1024;
+        }
         registry.require_auth = self.require_auth || file.require_auth.unwrap_or(false);
         registry.policy.strict_semver =
             !(self.allow_non_semver || file.allow_non_semver.unwrap_or(false));

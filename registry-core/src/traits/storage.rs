@@ -65,8 +65,14 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
         now: DateTime<Utc>,
     ) -> Result<ModuleRecord>;
 
-    /// Count one download.
+    /// Count one download. Implementations may batch counts (see
+    /// [`ModuleStorage::flush`]); a count is never lost while the process runs.
     async fn record_download(&self, id: &ModuleId) -> Result<()>;
+
+    /// Write out anything batched (download counts). Call before shutdown.
+    async fn flush(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// Remove blobs no version references that are older than `grace`.
     async fn gc(&self, grace: Duration) -> Result<GcReport> {
@@ -126,8 +132,8 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
     /// Mark a version deleted, keeping its number and digest reserved.
     async fn delete_version(&self, id: &ModuleId) -> Result<ModuleRecord>;
 
-    /// Add one to a version's download count.
-    async fn increment_downloads(&self, id: &ModuleId) -> Result<()>;
+    /// Add `count` to a version's download count.
+    async fn add_downloads(&self, id: &ModuleId, count: u64) -> Result<()>;
 
     /// Digests of every live version's archive (for garbage collection).
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>>;

@@ -1,7 +1,7 @@
 //! SQL metadata stores (SQLite and PostgreSQL) over one schema design.
 //!
 //! Both engines share the statements below (sqlx accepts `$N` placeholders on
-//! both); [`sql_metadata_store!`] writes the one [`MetadataStore`]
+//! both); the `sql_metadata_store!` macro writes the one [`MetadataStore`]
 //! implementation for each engine's pool type, so behaviour cannot drift
 //! between them. Engine-specific parts (connection, pragmas, migrations) live
 //! in `sqlite.rs` and `postgres.rs`.
@@ -605,10 +605,11 @@ macro_rules! sql_metadata_store {
                 Ok(record)
             }
 
-            async fn increment_downloads(&self, id: &registry_core::ModuleId) -> registry_core::Result<()> {
+            async fn add_downloads(&self, id: &registry_core::ModuleId, count: u64) -> registry_core::Result<()> {
                 let done = sqlx::query(
-                    "UPDATE module_versions SET downloads = downloads + 1 WHERE address_key = $1 AND version_key = $2 AND deleted = $3",
+                    "UPDATE module_versions SET downloads = downloads + $1 WHERE address_key = $2 AND version_key = $3 AND deleted = $4",
                 )
+                .bind(i64::try_from(count).unwrap_or(i64::MAX))
                 .bind(id.address.key())
                 .bind(id.version.key())
                 .bind(false)

@@ -1,4 +1,4 @@
-//! The [`TokenStore`] conformance suite.
+//! The [`TokenStore`](registry_core::TokenStore) conformance suite.
 
 use chrono::{Duration, Utc};
 use registry_core::{ErrorKind, Role, TokenRequest, TokenStore};
