@@ -46,6 +46,19 @@ enum Command {
     Unyank(lifecycle::VersionArgs),
     /// Delete a version (admin); its number stays reserved.
     Delete(lifecycle::VersionArgs),
+    /// Resolve a root module's registry calls and write `.registry.lock.hcl`.
+    Lock(lock::ResolveDirArgs),
+    /// Check modules installed by `terraform init` against `.registry.lock.hcl`.
+    Verify(lock::VerifyArgs),
+    /// Print a root module's resolved module graph (or DOT with --dot).
+    Graph(lock::GraphArgs),
+    /// Generate a minisign key pair for signing modules.
+    Keygen(signing::KeygenArgs),
+    /// Sign a module version (writes a .minisig for `publish --signature`).
+    Sign(signing::SignArgs),
+    /// Manage trusted signing keys and per-namespace signing policy.
+    #[command(subcommand)]
+    Keys(signing::KeysCommand),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -84,6 +97,12 @@ async fn main() {
         Command::Yank(a) => lifecycle::yank(a).await,
         Command::Unyank(a) => lifecycle::simple(a, lifecycle::Simple::Unyank).await,
         Command::Delete(a) => lifecycle::simple(a, lifecycle::Simple::Delete).await,
+        Command::Lock(a) => lock::lock(a).await,
+        Command::Verify(a) => lock::verify(a).await,
+        Command::Graph(a) => lock::graph(a).await,
+        Command::Keygen(a) => signing::keygen(a).await,
+        Command::Sign(a) => signing::sign(a).await,
+        Command::Keys(c) => signing::keys(c).await,
         Command::Token(c) => token::run(c).await,
         Command::Migrate(a) => admin::migrate(a).await,
         Command::Gc(a) => admin::gc(a).await,

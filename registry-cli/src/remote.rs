@@ -161,6 +161,87 @@ impl RemoteClient {
             .unwrap_or_default())
     }
 
+    /// A module's listed versions with their registry calls (from `/versions`);
+    /// `None` when the server does not have the module.
+    pub async fn catalog_module(
+        &self,
+        addr: &ModuleAddress,
+    ) -> Result<Option<registry_resolve::graph::CatalogModule>> {
+        let doc = match self
+            .json(
+                self.http.get(self.url(&format!("{addr}/versions"))?),
+                "list versions",
+            )
+            .await
+        {
+            Ok(d) => d,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut versions = Vec::new();
+        for v in doc["modules"][0]["versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let Some(text) = v["version"].as_str() else {
+                continue;
+            };
+            let Ok(version) = registry_core::Version::parse(text) else {
+                continue;
+            };
+            let dependencies = v["root"]["dependencies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| {
+                    let source = d["source"].as_str()?.to_string();
+                    let parsed = registry_resolve::RegistrySource::parse(&source)?;
+                    Some(registry_resolve::graph::DependencyCall {
+                        name: d["name"].as_str().unwrap_or_default().to_string(),
+                        address: parsed.address,
+                        constraint: d["version"]
+                            .as_str()
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string),
+                        source,
+                    })
+                })
+                .collect();
+            versions.push(registry_resolve::graph::CatalogVersion {
+                version,
+                dependencies,
+            });
+        }
+        let source = doc["modules"][0]["source"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| addr.clone());
+        Ok(Some(registry_resolve::graph::CatalogModule {
+            address: source,
+            versions,
+        }))
+    }
+
+    /// A version's sha256 (hex) and h1 digests.
+    pub async fn digests(&self, addr: &ModuleAddress, version: &str) -> Result<(String, String)> {
+        let d = self
+            .json(
+                self.http.get(self.url(&format!("{addr}/{version}"))?),
+                "read module",
+            )
+            .await?;
+        let sha = d["sha256"].as_str().unwrap_or_default().to_string();
+        let h1 = d["h1"].as_str().unwrap_or_default().to_string();
+        if sha.is_empty() || h1.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("the server gave no digests for {addr} {version}"),
+            ));
+        }
+        Ok((sha, h1))
+    }
+
     /// Publish an archive.
     pub async fn publish(
         &self,

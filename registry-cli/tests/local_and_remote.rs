@@ -331,3 +331,135 @@ fn token_create_then_remote_publish_and_resolve() {
         String::from_utf8_lossy(&bad.stderr)
     );
 }
+
+#[test]
+fn signed_publishing_with_trusted_keys_and_a_required_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let key = dir.path().join("signing.key");
+    let out = ok(&registry(&["keygen", "-o", key.to_str().unwrap()], &[]));
+    let public = out.lines().last().unwrap().to_string();
+    assert!(public.starts_with("RW"), "{out}");
+    let pub_file = format!("{}.pub", key.display());
+    ok(&registry(
+        &[
+            "keys",
+            "add",
+            "--data-dir",
+            d,
+            "--namespace",
+            "example",
+            "--public-key",
+            &pub_file,
+        ],
+        &[],
+    ));
+    ok(&registry(
+        &["keys", "require", "--data-dir", d, "--namespace", "example"],
+        &[],
+    ));
+    assert!(ok(&registry(&["keys", "list", "--data-dir", d], &[])).contains(&public));
+
+    let module = example("1.0.0");
+    let unsigned = registry(
+        &[
+            "publish",
+            "--data-dir",
+            d,
+            "example/greeting/null",
+            "1.0.0",
+            &module,
+        ],
+        &[],
+    );
+    assert_eq!(unsigned.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unsigned.stderr).contains("requires signed modules"));
+
+    let sig = dir.path().join("m.minisig");
+    ok(&registry(
+        &[
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            "example/greeting/null",
+            "1.0.0",
+            &module,
+            "-o",
+            sig.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    let text = std::fs::read_to_string(&sig).unwrap();
+    assert!(
+        text.contains("trusted comment: timestamp:")
+            && text.contains("module:example/greeting/null\tversion:1.0.0"),
+        "{text}"
+    );
+
+    // The signature of 1.0.0 cannot be replayed onto 1.0.1.
+    let replay = registry(
+        &[
+            "publish",
+            "--data-dir",
+            d,
+            "--signature",
+            sig.to_str().unwrap(),
+            "example/greeting/null",
+            "1.0.1",
+            &module,
+        ],
+        &[],
+    );
+    assert_eq!(
+        replay.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    ok(&registry(
+        &[
+            "publish",
+            "--data-dir",
+            d,
+            "--signature",
+            sig.to_str().unwrap(),
+            "example/greeting/null",
+            "1.0.0",
+            &module,
+        ],
+        &[],
+    ));
+
+    // A key not trusted for the namespace is refused.
+    let other = dir.path().join("other.key");
+    ok(&registry(&["keygen", "-o", other.to_str().unwrap()], &[]));
+    let sig2 = dir.path().join("o.minisig");
+    ok(&registry(
+        &[
+            "sign",
+            "--key",
+            other.to_str().unwrap(),
+            "example/greeting/null",
+            "1.1.0",
+            &example("1.1.0"),
+            "-o",
+            sig2.to_str().unwrap(),
+        ],
+        &[],
+    ));
+    let untrusted = registry(
+        &[
+            "publish",
+            "--data-dir",
+            d,
+            "--signature",
+            sig2.to_str().unwrap(),
+            "example/greeting/null",
+            "1.1.0",
+            &example("1.1.0"),
+        ],
+        &[],
+    );
+    assert_eq!(untrusted.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&untrusted.stderr).contains("not trusted"));
+}

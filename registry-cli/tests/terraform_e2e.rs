@@ -240,6 +240,46 @@ fn terraform_init_and_apply_against_the_registry() {
     let work = s.dir.path().join("root");
     write_root(&work, s.port);
     init_apply_and_check(&bin, &s, &work, &cli_config);
+
+    // Lock what Terraform installed and verify the installed trees against the lock.
+    let url = format!("https://127.0.0.1:{}", s.port);
+    let ca = s.cert.to_str().unwrap();
+    let w = work.to_str().unwrap();
+    ok(registry(&["lock", w, "--server", &url, "--ca-cert", ca]));
+    let lock = std::fs::read_to_string(work.join(".registry.lock.hcl")).unwrap();
+    assert!(
+        lock.contains("module \"formatter\"") && lock.contains("module \"greeting\""),
+        "{lock}"
+    );
+    assert!(lock.contains("version     = \"1.1.0\""), "{lock}");
+    let verified = ok(registry(&["verify", w]));
+    assert!(
+        verified.contains("ok greeting 1.1.0 h1:") && verified.contains("ok formatter 1.1.0 h1:"),
+        "{verified}"
+    );
+    let graph = ok(registry(&[
+        "graph",
+        w,
+        "--server",
+        &url,
+        "--ca-cert",
+        ca,
+        "--unified",
+    ]));
+    assert!(
+        graph.contains("greeting = example/greeting/null 1.1.0"),
+        "{graph}"
+    );
+
+    std::fs::write(
+        work.join(".terraform/modules/greeting/main.tf"),
+        "# tampered\n",
+    )
+    .unwrap();
+    let bad = registry(&["verify", w]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("greeting"), "{err}");
 }
 
 #[test]

@@ -81,7 +81,8 @@ pub use traits::clock::{Clock, SystemClock};
 pub use traits::docs::{ApiDoc, DocGenerator, Documentation, Example};
 pub use traits::inspect::{FileListInspector, ModuleInspection, ModuleInspector};
 pub use traits::integrity::{
-    Hash1, NoSignatures, SignatureStatus, SignatureVerifier, SignedManifest, TreeHasher,
+    Hash1, NoSignatures, SignatureStatus, SignatureVerifier, SignedManifest, SigningKeyStore,
+    TreeHasher, TrustedKey,
 };
 pub use traits::observer::{NoopObserver, RegistryObserver};
 pub use traits::search::{SearchHit, SearchIndex, SearchQuery, SearchResults};
@@ -129,5 +130,6 @@ mod send_sync {
         assert_send_sync::<dyn ProviderMock>();
         assert_send_sync::<dyn RegistryObserver>();
         assert_send_sync::<dyn TokenStore>();
+        assert_send_sync::<dyn SigningKeyStore>();
     }
 }

@@ -19,6 +19,7 @@ mod integrity;
 pub mod lockfile;
 mod manager;
 mod select;
+pub mod signing;
 mod source;
 
 pub use constraint::{Constraint, Constraints, Operator};
@@ -31,4 +32,5 @@ pub use manager::TerraformVersionManager;
 pub use select::{
     NoMatch, Selection, parse_constraint, prerelease_requested_exactly, select, select_parsed,
 };
+pub use signing::{KeyringVerifier, generate_key, sign_manifest, verify_manifest};
 pub use source::RegistrySource;

@@ -8,7 +8,7 @@ use registry_core::{
     ArchiveLimits, PublishPolicy, Registry, RegistryObserver, Result, RoleAuthorizer,
 };
 use registry_docs::HclInspector;
-use registry_resolve::TerraformVersionManager;
+use registry_resolve::{KeyringVerifier, TerraformVersionManager};
 use registry_storage::{OpenedStorage, StorageConfig, open_storage};
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +83,9 @@ pub async fn open_registry_with(
         .storage(Arc::new(storage.stack.clone()))
         .version_manager(Arc::new(TerraformVersionManager::new()))
         .inspector(Arc::new(HclInspector))
+        .signature_verifier(Arc::new(KeyringVerifier::new(
+            storage.metadata.as_signing_key_store(),
+        )))
         .authorizer(Arc::new(RoleAuthorizer {
             require_auth_for_reads: config.require_auth,
         }))

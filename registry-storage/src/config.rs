@@ -202,6 +202,18 @@ impl MetadataBackend {
         }
     }
 
+    /// The signing key store in the same database.
+    pub fn as_signing_key_store(&self) -> Arc<dyn registry_core::SigningKeyStore> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MetadataBackend::Sqlite(s) => Arc::new(s.clone()),
+            #[cfg(feature = "postgres")]
+            MetadataBackend::Postgres(p) => Arc::new(p.clone()),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            _ => unreachable!("no SQL engine feature is enabled"),
+        }
+    }
+
     /// Engine name.
     pub fn engine(&self) -> &'static str {
         match self {

@@ -10,6 +10,7 @@ use object_store::ObjectStoreExt;
 use registry_core::{BlobStore, ModuleStorage};
 use registry_storage::{ObjectBlobStore, OpenedStorage, StorageConfig, open_storage};
 use registry_testkit::conformance::storage::{StorageHarness, run_all};
+#[allow(unused_imports)]
 use registry_testkit::env::{service_url, unique_name};
 
 fn corrupter(blobs: ObjectBlobStore) -> registry_testkit::conformance::storage::Corrupter {

@@ -26,3 +26,66 @@ async fn postgres_token_store_conforms() {
     let opened = open_storage(&c).await.unwrap();
     registry_testkit::conformance::tokens::run_all(opened.metadata.as_token_store().as_ref()).await;
 }
+
+async fn signing_store_conforms(store: std::sync::Arc<dyn registry_core::SigningKeyStore>) {
+    use registry_core::TrustedKey;
+    let now = chrono::Utc::now();
+    let key = |ns: &str, id: &str| TrustedKey {
+        namespace: ns.into(),
+        key_id: id.into(),
+        public_key: format!("RW{id}"),
+        added_at: now,
+        expires_at: None,
+    };
+    store.add_key(&key("acme", "A1")).await.unwrap();
+    store.add_key(&key("ACME", "A2")).await.unwrap();
+    store.add_key(&key("*", "G1")).await.unwrap();
+    store.add_key(&key("other", "O1")).await.unwrap();
+    let ids: Vec<String> = store
+        .keys_for("Acme")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.key_id)
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(ids.contains(&"G1".to_string()) && !ids.contains(&"O1".to_string()));
+    assert_eq!(
+        store.add_key(&key("acme", "A1")).await.unwrap_err().kind(),
+        registry_core::ErrorKind::AlreadyExists
+    );
+    store.remove_key("acme", "A1").await.unwrap();
+    assert_eq!(
+        store.remove_key("acme", "A1").await.unwrap_err().kind(),
+        registry_core::ErrorKind::NotFound
+    );
+    assert!(!store.is_required("acme").await.unwrap());
+    store.set_required("ACME", true).await.unwrap();
+    assert!(store.is_required("acme").await.unwrap());
+    store.set_required("acme", false).await.unwrap();
+    assert!(!store.is_required("acme").await.unwrap());
+    assert_eq!(store.all_keys().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn sqlite_signing_key_store_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = open_storage(&StorageConfig::embedded(dir.path()))
+        .await
+        .unwrap();
+    signing_store_conforms(opened.metadata.as_signing_key_store()).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_signing_key_store_conforms() {
+    let Some(url) = service_url("REGISTRY_TEST_POSTGRES_URL", "postgres signing key store") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = StorageConfig::embedded(dir.path());
+    c.database_url = Some(url);
+    c.database_schema = Some(unique_name("sig"));
+    let opened = open_storage(&c).await.unwrap();
+    signing_store_conforms(opened.metadata.as_signing_key_store()).await;
+}

@@ -2,10 +2,12 @@
 
 pub mod admin;
 pub mod lifecycle;
+pub mod lock;
 pub mod publish;
 pub mod read;
 pub mod resolve;
 pub mod serve;
+pub mod signing;
 pub mod token;
 
 /// What a command returns: an exit code, or an error to print.

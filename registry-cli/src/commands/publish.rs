@@ -23,6 +23,9 @@ pub struct PublishArgs {
     /// Short description (default: the README's first paragraph).
     #[arg(long)]
     description: Option<String>,
+    /// A `.minisig` signature from `registry sign`.
+    #[arg(long)]
+    signature: Option<PathBuf>,
     /// Print the published module as JSON.
     #[arg(long)]
     json: bool,
@@ -45,6 +48,12 @@ pub async fn run(a: PublishArgs) -> CmdResult {
     let address = parse_address(&a.address)?;
     let archive = read_archive(&a.path)?;
     let size = archive.len();
+    let signature = match &a.signature {
+        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+            registry_core::Error::invalid_input(format!("cannot read {}: {e}", p.display()))
+        })?),
+        None => None,
+    };
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message(format!(
         "publishing {address} {} ({size} bytes)",
@@ -72,6 +81,7 @@ pub async fn run(a: PublishArgs) -> CmdResult {
         Target::Local(opened) => {
             let mut req = PublishRequest::new(address.clone(), a.module_version.clone());
             req.description = a.description.clone();
+            req.signature = signature.clone();
             opened
                 .registry
                 .publish_bytes(&RequestContext::system(), req, archive)

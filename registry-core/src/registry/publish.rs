@@ -171,6 +171,7 @@ impl Registry {
         inner
             .signatures
             .verify(&manifest, req.signature.as_deref())
+            .await
             .map_err(|e| e.with_context("module", &id))?;
 
         let description = req

@@ -92,19 +92,60 @@ pub enum SignatureStatus {
 }
 
 /// Checks a publish's signature against the namespace's trusted keys.
+#[async_trait::async_trait]
 pub trait SignatureVerifier: Send + Sync + Debug + 'static {
     /// Check `signature` (if any) over `manifest`. An [`ErrorKind::Integrity`]
     /// error when it does not verify or when the namespace requires one and none is given.
-    fn verify(&self, manifest: &SignedManifest, signature: Option<&str>)
-    -> Result<SignatureStatus>;
+    async fn verify(
+        &self,
+        manifest: &SignedManifest,
+        signature: Option<&str>,
+    ) -> Result<SignatureStatus>;
+}
+
+/// A public key trusted to sign a namespace's modules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedKey {
+    /// Namespace (lowercase), or `*`.
+    pub namespace: String,
+    /// Key id (16 upper-case hex digits, as minisign shows it).
+    pub key_id: String,
+    /// The public key (minisign base64 line, `RW…`).
+    pub public_key: String,
+    /// When it was added.
+    pub added_at: chrono::DateTime<chrono::Utc>,
+    /// After this it no longer verifies new publishes.
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where trusted keys and per-namespace signing policy live.
+#[async_trait::async_trait]
+pub trait SigningKeyStore: Send + Sync + Debug + 'static {
+    /// Trust a key for a namespace (several keys at once allow rotation).
+    async fn add_key(&self, key: &TrustedKey) -> Result<()>;
+    /// Stop trusting a key in a namespace.
+    async fn remove_key(&self, namespace: &str, key_id: &str) -> Result<()>;
+    /// Keys trusted for a namespace (its own and `*`).
+    async fn keys_for(&self, namespace: &str) -> Result<Vec<TrustedKey>>;
+    /// Every trusted key.
+    async fn all_keys(&self) -> Result<Vec<TrustedKey>>;
+    /// Require (or stop requiring) signatures on publish in a namespace.
+    async fn set_required(&self, namespace: &str, required: bool) -> Result<()>;
+    /// Whether a namespace requires signatures.
+    async fn is_required(&self, namespace: &str) -> Result<bool>;
 }
 
 /// Requires no signatures and refuses to store one it cannot check.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoSignatures;
 
+#[async_trait::async_trait]
 impl SignatureVerifier for NoSignatures {
-    fn verify(&self, _m: &SignedManifest, signature: Option<&str>) -> Result<SignatureStatus> {
+    async fn verify(
+        &self,
+        _m: &SignedManifest,
+        signature: Option<&str>,
+    ) -> Result<SignatureStatus> {
         match signature {
             None => Ok(SignatureStatus::Unsigned),
             Some(_) => Err(Error::new(

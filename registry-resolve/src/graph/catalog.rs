@@ -103,40 +103,58 @@ impl Catalog {
         ctx: &RequestContext,
         roots: &[RootCall],
     ) -> Result<Catalog> {
-        let mut catalog = Catalog::new();
-        let mut queue: VecDeque<ModuleAddress> = roots
-            .iter()
-            .filter_map(|c| RegistrySource::parse(&c.source).map(|s| s.address))
-            .collect();
-        while let Some(address) = queue.pop_front() {
-            if catalog.get(&address).is_some() {
-                continue;
-            }
+        Self::load_with(roots, |address| async move {
             let records = match registry.versions(ctx, &address).await {
                 Ok(r) => r,
                 Err(e) if e.kind() == registry_core::ErrorKind::NotFound => Vec::new(),
                 Err(e) => return Err(e),
             };
-            let versions: Vec<CatalogVersion> = records
-                .iter()
-                .map(|r| CatalogVersion {
-                    version: r.version.clone(),
-                    dependencies: registry_calls(r),
-                })
-                .collect();
-            for v in &versions {
-                for d in &v.dependencies {
-                    if catalog.get(&d.address).is_none() {
-                        queue.push_back(d.address.clone());
+            let Some(first) = records.first() else {
+                return Ok(None);
+            };
+            Ok(Some(CatalogModule {
+                address: first.address.clone(),
+                versions: records
+                    .iter()
+                    .map(|r| CatalogVersion {
+                        version: r.version.clone(),
+                        dependencies: registry_calls(r),
+                    })
+                    .collect(),
+            }))
+        })
+        .await
+    }
+}
+
+impl Catalog {
+    /// Load every module reachable from the root calls through `fetch`,
+    /// which returns a module's listed versions with their registry calls
+    /// (`None` when the registry does not have it).
+    pub async fn load_with<F, Fut>(roots: &[RootCall], mut fetch: F) -> Result<Catalog>
+    where
+        F: FnMut(ModuleAddress) -> Fut,
+        Fut: std::future::Future<Output = Result<Option<CatalogModule>>>,
+    {
+        let mut catalog = Catalog::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut queue: VecDeque<ModuleAddress> = roots
+            .iter()
+            .filter_map(|c| RegistrySource::parse(&c.source).map(|s| s.address))
+            .collect();
+        while let Some(address) = queue.pop_front() {
+            if !seen.insert(address.key()) {
+                continue;
+            }
+            if let Some(module) = fetch(address).await? {
+                for v in &module.versions {
+                    for d in &v.dependencies {
+                        if !seen.contains(&d.address.key()) {
+                            queue.push_back(d.address.clone());
+                        }
                     }
                 }
-            }
-            let address = records
-                .first()
-                .map(|r| r.address.clone())
-                .unwrap_or(address);
-            if !versions.is_empty() {
-                catalog.insert(CatalogModule { address, versions });
+                catalog.insert(module);
             }
         }
         Ok(catalog)

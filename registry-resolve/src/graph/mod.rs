@@ -14,7 +14,7 @@ mod catalog;
 mod model;
 mod unify;
 
-pub use catalog::{Catalog, CatalogModule, CatalogVersion, DependencyCall};
+pub use catalog::{Catalog, CatalogModule, CatalogVersion, DependencyCall, registry_calls};
 pub use model::{ModuleGraph, ResolvedCall};
 pub use unify::{ChoiceSet, resolve_unified};
 

@@ -334,46 +334,64 @@ fn build_graph(
     chosen: &HashMap<String, Version>,
 ) -> Result<ModuleGraph> {
     let mut graph = ModuleGraph::default();
-    let mut nodes: HashMap<String, petgraph::graph::NodeIndex> = HashMap::new();
-    let mut queue: std::collections::VecDeque<(
-        DependencyCall,
-        String,
-        Option<petgraph::graph::NodeIndex>,
-    )> = roots
-        .iter()
-        .map(|c| (c.clone(), c.name.clone(), None))
-        .collect();
-    while let Some((call, path, parent)) = queue.pop_front() {
-        let addr = call.address.to_string();
-        if let Some(&n) = nodes.get(&addr) {
-            if let Some(p) = parent {
-                graph.add_edge(p, n);
-            }
-            continue;
-        }
-        let version = chosen
-            .get(&addr)
-            .cloned()
-            .ok_or_else(|| Error::new(ErrorKind::Conflict, format!("{addr} was not resolved")))?;
-        let module = catalog
-            .get(&call.address)
-            .ok_or_else(|| Error::not_found(format!("module {addr} not found")))?;
-        let n = graph.add_call(
-            ResolvedCall {
-                path: path.clone(),
-                source: call.source.clone(),
-                address: module.address.clone(),
-                version: version.clone(),
-                constraint: call.constraint.clone(),
-            },
-            parent,
-        );
-        nodes.insert(addr, n);
-        if let Some(v) = module.versions.iter().find(|v| v.version == version) {
-            for d in &v.dependencies {
-                queue.push_back((d.clone(), format!("{path}.{}", d.name), Some(n)));
-            }
-        }
+    let mut stack: Vec<(String, petgraph::graph::NodeIndex)> = Vec::new();
+    for call in roots {
+        expand(
+            call, &call.name, None, catalog, chosen, &mut graph, &mut stack,
+        )?;
     }
     Ok(graph)
+}
+
+/// One node per call path, each with the module's single chosen version; a
+/// call back into a module on the current path becomes an edge (a cycle).
+fn expand(
+    call: &DependencyCall,
+    path: &str,
+    parent: Option<petgraph::graph::NodeIndex>,
+    catalog: &Catalog,
+    chosen: &HashMap<String, Version>,
+    graph: &mut ModuleGraph,
+    stack: &mut Vec<(String, petgraph::graph::NodeIndex)>,
+) -> Result<()> {
+    let addr = call.address.to_string();
+    if let Some((_, n)) = stack.iter().find(|(a, _)| *a == addr) {
+        if let Some(p) = parent {
+            graph.add_edge(p, *n);
+        }
+        return Ok(());
+    }
+    let version = chosen
+        .get(&addr)
+        .cloned()
+        .ok_or_else(|| Error::new(ErrorKind::Conflict, format!("{addr} was not resolved")))?;
+    let module = catalog
+        .get(&call.address)
+        .ok_or_else(|| Error::not_found(format!("module {addr} not found")))?;
+    let n = graph.add_call(
+        ResolvedCall {
+            path: path.to_string(),
+            source: call.source.clone(),
+            address: module.address.clone(),
+            version: version.clone(),
+            constraint: call.constraint.clone(),
+        },
+        parent,
+    );
+    stack.push((addr, n));
+    if let Some(v) = module.versions.iter().find(|v| v.version == version) {
+        for d in &v.dependencies {
+            expand(
+                d,
+                &format!("{path}.{}", d.name),
+                Some(n),
+                catalog,
+                chosen,
+                graph,
+                stack,
+            )?;
+        }
+    }
+    stack.pop();
+    Ok(())
 }

@@ -38,9 +38,16 @@ pub async fn publish(
     let signature = headers
         .get(SIGNATURE_HEADER)
         .map(|v| {
-            v.to_str()
-                .map(str::to_string)
-                .map_err(|_| Error::invalid_input("the signature header is not text"))
+            use base64::Engine as _;
+            let bad = || {
+                Error::invalid_input(format!(
+                    "the {SIGNATURE_HEADER} header must be the base64 of a .minisig file"
+                ))
+            };
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(v.as_bytes())
+                .map_err(|_| bad())?;
+            String::from_utf8(raw).map_err(|_| bad())
         })
         .transpose()?;
     let request = PublishRequest {

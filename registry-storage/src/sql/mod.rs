@@ -10,10 +10,13 @@
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
+mod signing;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod tokens;
 
+#[allow(unused_imports)]
+pub(crate) use signing::sql_signing_store;
 #[allow(unused_imports)]
 pub(crate) use tokens::sql_token_store;
 
