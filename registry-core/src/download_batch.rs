@@ -31,12 +31,15 @@ impl DownloadBatcher {
 
     /// Count one download; starts the background flusher on first use.
     pub(crate) fn record(self: &Arc<Self>, id: &ModuleId) {
-        *self
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(id.clone())
-            .or_insert(0) += 1;
+        {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            match pending.get_mut(id) {
+                Some(n) => *n += 1,
+                None => {
+                    pending.insert(id.clone(), 1);
+                }
+            }
+        }
         if !self.flusher_started.swap(true, Ordering::AcqRel) {
             let weak: Weak<Self> = Arc::downgrade(self);
             tokio::spawn(async move {

@@ -72,7 +72,9 @@ pub use module::{
     ModuleInterface, ModuleMetadata, ModuleRecord, ModuleSummary, Output, ProviderRequirement,
     Resource, Yank,
 };
-pub use registry::{PublishPolicy, PublishRequest, Registry, RegistryBuilder, RequestContext};
+pub use registry::{
+    DownloadTarget, PublishPolicy, PublishRequest, Registry, RegistryBuilder, RequestContext,
+};
 pub use storage_stack::{CachePolicy, StorageStack, archive_key, record_key, versions_key};
 pub use traits::audit::{AuditEvent, AuditOutcome, AuditSink, TracingAuditSink};
 pub use traits::auth::{Action, Actor, Authorizer, Grant, Role, RoleAuthorizer};

@@ -275,11 +275,13 @@ impl ModuleStorage for StorageStack {
     }
 
     async fn get_record(&self, id: &ModuleId) -> Result<ModuleRecord> {
-        self.cached(
-            record_key(id),
-            self.policy.record_ttl,
-            self.metadata.get_version(id),
-        )
+        Ok(self.get_record_shared(id).await?.as_ref().clone())
+    }
+
+    async fn get_record_shared(&self, id: &ModuleId) -> Result<Arc<ModuleRecord>> {
+        self.cached(record_key(id), self.policy.record_ttl, async {
+            self.metadata.get_version(id).await.map(Arc::new)
+        })
         .await
     }
 
@@ -287,12 +289,10 @@ impl ModuleStorage for StorageStack {
         self.metadata.list(filter).await
     }
 
-    async fn versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>> {
-        self.cached(
-            versions_key(address),
-            self.policy.versions_ttl,
-            self.metadata.list_versions(address),
-        )
+    async fn versions(&self, address: &ModuleAddress) -> Result<Arc<Vec<ModuleRecord>>> {
+        self.cached(versions_key(address), self.policy.versions_ttl, async {
+            self.metadata.list_versions(address).await.map(Arc::new)
+        })
         .await
     }
 

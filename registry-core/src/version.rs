@@ -297,7 +297,13 @@ impl Eq for Version {}
 
 impl std::hash::Hash for Version {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.key().hash(state)
+        // What `key()` holds (trailing zero segments dropped, prerelease kept), without allocating.
+        let mut end = self.segments.len();
+        while end > 1 && self.segments[end - 1] == 0 {
+            end -= 1;
+        }
+        self.segments[..end].hash(state);
+        self.pre.hash(state);
     }
 }
 
@@ -472,6 +478,17 @@ mod tests {
         assert_eq!(v("0").key(), "0");
         assert_eq!(v("1.0.0-rc.1+x").key(), "1-rc.1");
         assert_ne!(v("1.0.0-rc.1"), v("1.0.0"));
+    }
+
+    #[test]
+    fn equal_versions_hash_equally() {
+        use std::hash::{BuildHasher, RandomState};
+        let h = RandomState::new();
+        let base = h.hash_one(v("1.2"));
+        for s in ["1.2.0", "v1.2.0", "1.2.0+b", "1.2.0.0"] {
+            assert_eq!(h.hash_one(v(s)), base, "{s}");
+        }
+        assert_ne!(h.hash_one(v("1.2.0-rc1")), base);
     }
 
     #[test]

@@ -47,6 +47,21 @@ impl Default for PublishPolicy {
     }
 }
 
+/// Where to fetch a version's archive (what the protocol's `/download` step needs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DownloadTarget {
+    /// The version (address in its stored case).
+    pub id: ModuleId,
+    /// Archive format.
+    pub format: crate::archive::ArchiveFormat,
+    /// The single top-level folder inside the archive, served as `//subdir`.
+    pub root_dir: Option<String>,
+    /// Archive size.
+    pub size: u64,
+    /// Archive sha256.
+    pub sha256: crate::Sha256Digest,
+}
+
 /// Who is asking, and from where (for authorization and audit).
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -224,13 +239,18 @@ impl Registry {
         &self,
         ctx: &RequestContext,
         address: &ModuleAddress,
-    ) -> Result<Vec<ModuleRecord>> {
+    ) -> Result<Arc<Vec<ModuleRecord>>> {
         self.authorize_read(ctx, address, "versions").await?;
         let all = self.inner.storage.versions(address).await?;
-        Ok(all
-            .into_iter()
-            .filter(|r| r.metadata.lifecycle.is_listed())
-            .collect())
+        if all.iter().all(|r| r.metadata.lifecycle.is_listed()) {
+            return Ok(all);
+        }
+        Ok(Arc::new(
+            all.iter()
+                .filter(|r| r.metadata.lifecycle.is_listed())
+                .cloned()
+                .collect(),
+        ))
     }
 
     /// One version's record, yanked or not.
@@ -289,8 +309,9 @@ impl Registry {
             .map_err(|e| e.with_context("module", address))?;
         self.inner.observer.resolved(address, started.elapsed());
         records
-            .into_iter()
+            .iter()
             .find(|r| r.version == chosen)
+            .cloned()
             .ok_or_else(|| {
                 Error::not_found(format!("resolved version {chosen} of {address} vanished"))
             })
@@ -316,20 +337,35 @@ impl Registry {
         self.inner.storage.get(id).await
     }
 
-    /// The record of a version about to be downloaded, counting the download
-    /// (the protocol's `/download` step).
+    /// Where a version's archive is, counting the download (the protocol's
+    /// `/download` step). Yanked versions too, by exact version. Uses the
+    /// shared cached record, so a warm call copies no record.
     pub async fn count_download(
         &self,
         ctx: &RequestContext,
         id: &ModuleId,
-    ) -> Result<ModuleRecord> {
+    ) -> Result<DownloadTarget> {
         self.authorize_read(ctx, &id.address, "download").await?;
-        let record = self.inner.storage.get_record(id).await?;
+        let all = self.inner.storage.versions(&id.address).await?;
+        let record = all
+            .iter()
+            .find(|r| r.version == id.version)
+            .ok_or_else(|| {
+                Error::not_found(format!("module version {id} not found"))
+                    .with_context("module", id)
+            })?;
+        let target = DownloadTarget {
+            id: record.id(),
+            format: record.metadata.format,
+            root_dir: record.metadata.root_dir.clone(),
+            size: record.metadata.size,
+            sha256: record.metadata.sha256,
+        };
         if let Err(e) = self.inner.storage.record_download(id).await {
             tracing::warn!(module = %id, error = %e, "could not count download");
         }
-        self.inner.observer.downloaded(id, record.metadata.size);
-        Ok(record)
+        self.inner.observer.downloaded(id, target.size);
+        Ok(target)
     }
 
     /// Pin a version: exact version and digests.

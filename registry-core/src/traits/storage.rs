@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::fmt::Debug;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -42,12 +43,18 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
     /// A version's record without its archive.
     async fn get_record(&self, id: &ModuleId) -> Result<ModuleRecord>;
 
+    /// A version's record, shared: cached records are handed out without
+    /// copying. Defaults to [`ModuleStorage::get_record`].
+    async fn get_record_shared(&self, id: &ModuleId) -> Result<Arc<ModuleRecord>> {
+        self.get_record(id).await.map(Arc::new)
+    }
+
     /// Versions matching a filter, one page at a time (keyset paging).
     async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>>;
 
     /// Every version of one module (yanked ones included, deleted ones not),
-    /// in publish order.
-    async fn versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>>;
+    /// in publish order. Shared, so cached lists are handed out without copying.
+    async fn versions(&self, address: &ModuleAddress) -> Result<Arc<Vec<ModuleRecord>>>;
 
     /// Modules (not versions) with at least one live version matching the
     /// filter's namespace, name and system, ordered by address key (keyset

@@ -106,7 +106,7 @@ impl Catalog {
         Self::load_with(roots, |address| async move {
             let records = match registry.versions(ctx, &address).await {
                 Ok(r) => r,
-                Err(e) if e.kind() == registry_core::ErrorKind::NotFound => Vec::new(),
+                Err(e) if e.kind() == registry_core::ErrorKind::NotFound => Default::default(),
                 Err(e) => return Err(e),
             };
             let Some(first) = records.first() else {

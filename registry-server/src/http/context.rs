@@ -23,11 +23,21 @@ fn request_id(parts: &Parts) -> String {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
         .map(str::to_string)
-        .unwrap_or_else(|| {
-            let mut b = [0u8; 8];
-            rand::rng().fill_bytes(&mut b);
-            hex::encode(b)
-        })
+        .unwrap_or_else(next_request_id)
+}
+
+/// A process-unique request id: a random per-process prefix and a counter.
+fn next_request_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| {
+        let mut b = [0u8; 4];
+        rand::rng().fill_bytes(&mut b);
+        hex::encode(b)
+    });
+    format!("{prefix}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The bearer token of a request, if it carries one.

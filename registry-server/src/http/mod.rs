@@ -36,7 +36,14 @@ pub struct AppState {
     inner: Arc<StateInner>,
 }
 
+/// Rendered `/versions` bodies, valid while the registry hands out the same
+/// shared version list (a new list after any change means a re-render).
+type RenderedVersions = std::sync::Mutex<
+    std::collections::HashMap<String, (Arc<Vec<registry_core::ModuleRecord>>, bytes::Bytes)>,
+>;
+
 struct StateInner {
+    rendered_versions: RenderedVersions,
     registry: Registry,
     tokens: Arc<dyn TokenStore>,
     grants: GrantKey,
@@ -64,6 +71,7 @@ impl AppState {
     ) -> Self {
         AppState {
             inner: Arc::new(StateInner {
+                rendered_versions: Default::default(),
                 registry,
                 tokens,
                 grants,
@@ -81,6 +89,32 @@ impl AppState {
     /// The metrics.
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.inner.metrics
+    }
+
+    /// The `/versions` body for a module's current version list, rendered
+    /// once per list.
+    pub(crate) fn versions_body(
+        &self,
+        key: &str,
+        records: &Arc<Vec<registry_core::ModuleRecord>>,
+    ) -> bytes::Bytes {
+        let mut cache = self
+            .inner
+            .rendered_versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some((list, body)) = cache.get(key)
+            && Arc::ptr_eq(list, records)
+        {
+            return body.clone();
+        }
+        let doc = json::versions(&records[0].address.to_string(), records);
+        let body = bytes::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        cache.insert(key.to_string(), (records.clone(), body.clone()));
+        body
     }
 }
 

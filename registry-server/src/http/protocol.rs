@@ -10,7 +10,7 @@ use registry_core::{
 use serde::Deserialize;
 
 use super::error::ApiResult;
-use super::{AppState, Ctx, MODULES_PATH, json};
+use super::{AppState, Ctx, MODULES_PATH};
 
 /// `GET /.well-known/terraform.json`. Terraform refuses the document unless
 /// it is served as `application/json`.
@@ -50,7 +50,15 @@ pub async fn versions(
     if records.is_empty() {
         return Err(registry_core::Error::not_found(format!("module {addr} not found")).into());
     }
-    Ok(axum::Json(json::versions(&records[0].address.to_string(), &records)).into_response())
+    let body = state.versions_body(&addr.key(), &records);
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 /// `GET …/{ns}/{name}/{system}/{version}/download`: `204 No Content` with
@@ -64,10 +72,10 @@ pub async fn download(
     Path((ns, name, system, version)): Path<(String, String, String, String)>,
 ) -> ApiResult<Response> {
     let id = module_id(&ns, &name, &system, &version)?;
-    let record = state.registry().count_download(&ctx, &id).await?;
-    let file = format!("archive.{}", record.metadata.format.extension());
+    let target = state.registry().count_download(&ctx, &id).await?;
+    let file = format!("archive.{}", target.format.extension());
     let mut location = format!("./{file}");
-    if let Some(root) = &record.metadata.root_dir {
+    if let Some(root) = &target.root_dir {
         location.push_str("//");
         location.push_str(root);
     }
