@@ -346,14 +346,7 @@ impl Registry {
         id: &ModuleId,
     ) -> Result<DownloadTarget> {
         self.authorize_read(ctx, &id.address, "download").await?;
-        let all = self.inner.storage.versions(&id.address).await?;
-        let record = all
-            .iter()
-            .find(|r| r.version == id.version)
-            .ok_or_else(|| {
-                Error::not_found(format!("module version {id} not found"))
-                    .with_context("module", id)
-            })?;
+        let record = self.inner.storage.get_record_shared(id).await?;
         let target = DownloadTarget {
             id: record.id(),
             format: record.metadata.format,
