@@ -31,6 +31,9 @@ pub struct LocalArgs {
     /// Do not apply pending migrations; refuse to run on an outdated schema.
     #[arg(long, env = "REGISTRY_NO_MIGRATE")]
     pub no_migrate: bool,
+    /// File with the archive encryption keys (or set REGISTRY_ENCRYPTION_KEYS).
+    #[arg(long, env = "REGISTRY_ENCRYPTION_KEY_FILE")]
+    pub encryption_key_file: Option<PathBuf>,
 }
 
 impl LocalArgs {
@@ -43,6 +46,10 @@ impl LocalArgs {
             blob_url: self.blob_url.clone(),
             cache_url: self.cache_url.clone(),
             migrate: !self.no_migrate,
+            encryption_keys: std::env::var("REGISTRY_ENCRYPTION_KEYS")
+                .ok()
+                .filter(|k| !k.is_empty()),
+            encryption_key_file: self.encryption_key_file.clone(),
             ..StorageConfig::default()
         }
     }

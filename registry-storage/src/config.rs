@@ -36,6 +36,13 @@ pub struct StorageConfig {
     pub migrate: bool,
     /// Cache lifetimes.
     pub cache_policy: CachePolicy,
+    /// Master keys for envelope encryption of archives at rest: base64 of
+    /// 32 bytes each, separated by commas; the first encrypts new blobs
+    /// (`REGISTRY_ENCRYPTION_KEYS`). Never serialized or shown.
+    #[serde(skip)]
+    pub encryption_keys: Option<String>,
+    /// A file holding the encryption keys, one per line (`REGISTRY_ENCRYPTION_KEY_FILE`).
+    pub encryption_key_file: Option<PathBuf>,
 }
 
 impl Default for StorageConfig {
@@ -50,6 +57,8 @@ impl Default for StorageConfig {
             memory_cache_bytes: 64 * 1024 * 1024,
             migrate: true,
             cache_policy: CachePolicy::default(),
+            encryption_keys: None,
+            encryption_key_file: None,
         }
     }
 }
@@ -82,6 +91,11 @@ impl std::fmt::Debug for StorageConfig {
             .field("cache_url", &self.cache_url.as_deref().map(redact_url))
             .field("memory_cache_bytes", &self.memory_cache_bytes)
             .field("migrate", &self.migrate)
+            .field(
+                "encryption_keys",
+                &self.encryption_keys.as_ref().map(|_| "***"),
+            )
+            .field("encryption_key_file", &self.encryption_key_file)
             .finish()
     }
 }
@@ -107,7 +121,24 @@ impl StorageConfig {
         c.database_schema = var("REGISTRY_DATABASE_SCHEMA");
         c.blob_url = var("REGISTRY_BLOB_URL");
         c.cache_url = var("REGISTRY_CACHE_URL");
+        c.encryption_keys = var("REGISTRY_ENCRYPTION_KEYS");
+        c.encryption_key_file = var("REGISTRY_ENCRYPTION_KEY_FILE").map(PathBuf::from);
         c
+    }
+
+    /// The configured master keys, if archives are to be encrypted at rest.
+    pub fn master_keys(&self) -> Result<Option<Vec<crate::blob::MasterKey>>> {
+        let text = match (&self.encryption_keys, &self.encryption_key_file) {
+            (Some(k), _) => k.clone(),
+            (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| {
+                Error::invalid_input(format!(
+                    "cannot read encryption key file {}: {e}",
+                    f.display()
+                ))
+            })?,
+            (None, None) => return Ok(None),
+        };
+        crate::blob::parse_keys(&text).map(Some)
     }
 }
 
@@ -234,8 +265,10 @@ pub struct OpenedStorage {
     pub stack: StorageStack,
     /// The metadata database.
     pub metadata: MetadataBackend,
-    /// The blob store.
+    /// The blob store as configured (raw bytes, encrypted when keys are set).
     pub blobs: ObjectBlobStore,
+    /// The blob store the stack uses (with encryption when configured).
+    pub blob_store: Arc<dyn registry_core::BlobStore>,
     /// The cache in front of reads, if any.
     pub cache: Option<Arc<dyn Cache>>,
 }
@@ -269,8 +302,15 @@ pub async fn open_storage(config: &StorageConfig) -> Result<OpenedStorage> {
         None => BlobUrl::for_dir(&config.data_dir.join("blobs"))?,
     };
     let blobs = open_blob_url(&blob_url).await?;
+    let blob_store: Arc<dyn registry_core::BlobStore> = match config.master_keys()? {
+        Some(keys) => Arc::new(crate::blob::EncryptedBlobStore::new(
+            Arc::new(blobs.clone()),
+            keys,
+        )?),
+        None => Arc::new(blobs.clone()),
+    };
     let cache = open_cache(config).await?;
-    let mut stack = StorageStack::new(metadata.as_store(), Arc::new(blobs.clone()))
+    let mut stack = StorageStack::new(metadata.as_store(), blob_store.clone())
         .with_cache_policy(config.cache_policy);
     if let Some(c) = &cache {
         stack = stack.with_cache(c.clone());
@@ -279,6 +319,7 @@ pub async fn open_storage(config: &StorageConfig) -> Result<OpenedStorage> {
         stack,
         metadata,
         blobs,
+        blob_store,
         cache,
     })
 }

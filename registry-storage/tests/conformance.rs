@@ -231,3 +231,31 @@ async fn redis_going_down_makes_reads_fall_through_to_the_stores() {
     assert_eq!(versions.len(), 2);
     assert!(storage.get(&m2.id()).await.is_ok());
 }
+
+#[tokio::test]
+async fn sqlite_and_fs_with_envelope_encryption() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = StorageConfig::embedded(dir.path());
+    // Two keys: the first encrypts, both decrypt (rotation).
+    c.encryption_keys = Some(format!(
+        "{},{}",
+        "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+        "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI="
+    ));
+    run_config(c.clone(), true).await;
+    // Nothing under the blob folder is readable as a gzip archive.
+    let opened = open_storage(&c).await.unwrap();
+    for b in registry_core::BlobStore::list(&opened.blobs).await.unwrap() {
+        let raw = registry_core::BlobStore::get(&opened.blobs, &b.digest)
+            .await
+            .unwrap();
+        if raw.as_ref() == b"tampered bytes" {
+            continue; // the conformance suite's deliberately corrupted blob
+        }
+        assert!(
+            raw.starts_with(b"RGE1"),
+            "blob {} is not encrypted",
+            b.digest
+        );
+    }
+}

@@ -56,6 +56,9 @@ pub struct ServeArgs {
     /// In-process cache budget in MiB (0 disables the cache; default 64).
     #[arg(long, env = "REGISTRY_MEMORY_CACHE_MB")]
     memory_cache_mb: Option<u64>,
+    /// File with the archive encryption keys (or set REGISTRY_ENCRYPTION_KEYS).
+    #[arg(long, env = "REGISTRY_ENCRYPTION_KEY_FILE")]
+    encryption_key_file: Option<PathBuf>,
 }
 
 /// The TOML file's keys.
@@ -75,6 +78,7 @@ struct FileConfig {
     grant_key_file: Option<PathBuf>,
     allow_non_semver: Option<bool>,
     memory_cache_mb: Option<u64>,
+    encryption_key_file: Option<PathBuf>,
 }
 
 fn load_file(path: &PathBuf) -> Result<FileConfig> {
@@ -102,6 +106,10 @@ impl ServeArgs {
         s.blob_url = self.blob_url.or(file.blob_url);
         s.cache_url = self.cache_url.or(file.cache_url);
         s.migrate = !(self.no_migrate || file.no_migrate.unwrap_or(false));
+        s.encryption_keys = std::env::var("REGISTRY_ENCRYPTION_KEYS")
+            .ok()
+            .filter(|k| !k.is_empty());
+        s.encryption_key_file = self.encryption_key_file.or(file.encryption_key_file);
         if let Some(mb) = self.memory_cache_mb.or(file.memory_cache_mb) {
             s.memory_cache_bytes = mb * 1024 * 1024;
         }

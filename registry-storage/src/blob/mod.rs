@@ -1,5 +1,6 @@
 //! Content-addressed archive blobs on any `object_store` backend.
 
+mod encrypted;
 mod url;
 
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use registry_core::{ArchiveBody, BlobInfo, BlobStore, Error, ErrorKind, Result, 
 
 use crate::error::from_object_store;
 
+pub use self::encrypted::{EncryptedBlobStore, MasterKey, parse_keys};
 pub use self::url::{BlobUrl, open_blob_url};
 
 /// Bodies at least this large are uploaded in parts rather than held whole in memory.
