@@ -215,7 +215,8 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(status, [("Content-Type", "application/xml; charset=UTF-8")], body)
 
     def forward(self, body):
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        # Host is left for http.client to set: fake-gcs-server routes by it (-public-host).
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP and k.lower() != "host"}
         if body or self.command in ("PUT", "POST", "PATCH"):
             headers["Content-Length"] = str(len(body))
         status, resp_headers, data = upstream(self.command, self.path, body=body or None, headers=headers)

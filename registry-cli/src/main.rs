@@ -46,6 +46,9 @@ enum Command {
     Unyank(lifecycle::VersionArgs),
     /// Delete a version (admin); its number stays reserved.
     Delete(lifecycle::VersionArgs),
+    /// terraform-docs compatible documentation of a module directory.
+    #[command(subcommand)]
+    Docs(docs::DocsCommand),
     /// Resolve a root module's registry calls and write `.registry.lock.hcl`.
     Lock(lock::ResolveDirArgs),
     /// Check modules installed by `terraform init` against `.registry.lock.hcl`.
@@ -97,6 +100,7 @@ async fn main() {
         Command::Yank(a) => lifecycle::yank(a).await,
         Command::Unyank(a) => lifecycle::simple(a, lifecycle::Simple::Unyank).await,
         Command::Delete(a) => lifecycle::simple(a, lifecycle::Simple::Delete).await,
+        Command::Docs(c) => docs::run(c).await,
         Command::Lock(a) => lock::lock(a).await,
         Command::Verify(a) => lock::verify(a).await,
         Command::Graph(a) => lock::graph(a).await,

@@ -45,6 +45,7 @@ pub(crate) fn read_json(file: &str, doc: &Value, model: &mut ModuleModel) {
                 .unwrap_or(false),
             nullable: body.get("nullable").and_then(Value::as_bool),
             validations: Vec::new(),
+            comment: None,
             position: pos(),
         });
     }
@@ -57,6 +58,7 @@ pub(crate) fn read_json(file: &str, doc: &Value, model: &mut ModuleModel) {
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             value_expr: s(body.get("value")),
+            comment: None,
             position: pos(),
         });
     }
@@ -65,6 +67,7 @@ pub(crate) fn read_json(file: &str, doc: &Value, model: &mut ModuleModel) {
             name: name.clone(),
             source: s(body.get("source")).unwrap_or_default(),
             version: s(body.get("version")),
+            comment: None,
             position: pos(),
         });
     }
@@ -79,6 +82,7 @@ pub(crate) fn read_json(file: &str, doc: &Value, model: &mut ModuleModel) {
                     resource_type: rtype.clone(),
                     name: name.clone(),
                     provider: s(body.get("provider")),
+                    comment: None,
                     position: pos(),
                 });
             }

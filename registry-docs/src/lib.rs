@@ -21,7 +21,8 @@ mod inspector;
 mod json_config;
 pub mod model;
 mod parse;
+pub mod tfdocs;
 
 pub use inspector::{HclInspector, module_dirs, parse_all};
 pub use model::ModuleModel;
-pub use parse::{header_comment, parse_module_dir};
+pub use parse::{header_comment, header_comment_block, parse_module_dir};

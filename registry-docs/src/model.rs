@@ -40,6 +40,8 @@ pub struct Variable {
     pub nullable: Option<bool>,
     /// Validation rules.
     pub validations: Vec<Validation>,
+    /// The `#`/`//` comment lines right above the block, joined with spaces.
+    pub comment: Option<String>,
     /// Where it is declared.
     pub position: Position,
 }
@@ -62,6 +64,8 @@ pub struct OutputValue {
     pub sensitive: bool,
     /// The value expression as written.
     pub value_expr: Option<String>,
+    /// The `#`/`//` comment lines right above the block, joined with spaces.
+    pub comment: Option<String>,
     /// Where it is declared.
     pub position: Position,
 }
@@ -112,6 +116,8 @@ pub struct ResourceDecl {
     pub name: String,
     /// Explicit `provider` reference, if any.
     pub provider: Option<String>,
+    /// The `#`/`//` comment lines right above the block, joined with spaces.
+    pub comment: Option<String>,
     /// Where it is declared.
     pub position: Position,
 }
@@ -140,6 +146,8 @@ pub struct ModuleCallDecl {
     pub source: String,
     /// `version`, if set.
     pub version: Option<String>,
+    /// The `#`/`//` comment lines right above the block, joined with spaces.
+    pub comment: Option<String>,
     /// Where it is declared.
     pub position: Position,
 }

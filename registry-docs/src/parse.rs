@@ -76,37 +76,34 @@ pub fn parse_module_dir(files: &ModuleFiles, dir: &str) -> ModuleModel {
     model
 }
 
-/// The leading comment of a file (`/** ... */`, `/* ... */`, `//` or `#` lines), without markers.
+/// The header of a `.tf` file as terraform-docs reads it: the `/* … */`
+/// (or `/** … */`) comment starting on the first line; `//` and `#` comments
+/// are not headers. ` * text` lines lose the `* `, a bare ` *` is an empty line.
 pub fn header_comment(text: &str) -> Option<String> {
-    let t = text.trim_start();
-    if let Some(rest) = t.strip_prefix("/*") {
-        let end = rest.find("*/")?;
-        let inner = rest[..end].strip_prefix('*').unwrap_or(&rest[..end]);
-        let lines: Vec<&str> = inner
-            .lines()
-            .map(|l| {
-                let l = l.trim_start();
-                l.strip_prefix("* ")
-                    .or_else(|| l.strip_prefix('*'))
-                    .unwrap_or(l)
-                    .trim_end()
-            })
-            .collect();
-        let joined = lines.join("\n");
-        let trimmed = joined.trim().to_string();
-        return (!trimmed.is_empty()).then_some(trimmed);
-    }
+    header_comment_block(text).filter(|h| !h.is_empty())
+}
+
+/// [`header_comment`], but `Some("")` for a comment with no text.
+pub fn header_comment_block(text: &str) -> Option<String> {
     let mut lines = Vec::new();
-    for l in t.lines() {
-        let s = l.trim_start();
-        if let Some(c) = s.strip_prefix("//").or_else(|| s.strip_prefix('#')) {
-            lines.push(c.strip_prefix(' ').unwrap_or(c));
-        } else {
+    let mut any = false;
+    for line in text.split('\n') {
+        let tmp = line.trim();
+        if !(tmp.starts_with("/*") || tmp.starts_with('*') || tmp.starts_with("*/")) {
             break;
         }
+        any = true;
+        if tmp.starts_with("/*") || tmp.starts_with("*/") {
+            continue;
+        }
+        if tmp == "*" {
+            lines.push(String::new());
+            continue;
+        }
+        let l = line.trim_start_matches(' ').trim_end_matches(['\r', '\n']);
+        lines.push(l.strip_prefix("* ").unwrap_or(l).to_string());
     }
-    let joined = lines.join("\n");
-    (!joined.trim().is_empty()).then(|| joined.trim_end().to_string())
+    any.then(|| lines.join("\n"))
 }
 
 struct FileReader<'a> {
@@ -161,6 +158,25 @@ impl FileReader<'_> {
         }
     }
 
+    /// terraform-docs' `loadComments`: the contiguous `#`/`//` lines (at
+    /// column 0) right above the block, trimmed and joined with spaces.
+    fn comment(&self, b: &Block) -> Option<String> {
+        let line = self.position(b).line as usize;
+        let mut collected: Vec<String> = Vec::new();
+        for l in self.text.split('\n').take(line.saturating_sub(1)) {
+            let l = l.trim_end_matches('\r');
+            if l.starts_with('#') || l.starts_with("//") {
+                let t = l.trim();
+                let t = t.strip_prefix('#').unwrap_or(t);
+                let t = t.strip_prefix("//").unwrap_or(t);
+                collected.push(t.trim().to_string());
+            } else {
+                collected.clear();
+            }
+        }
+        (!collected.is_empty()).then(|| collected.join(" "))
+    }
+
     fn attr<'b>(&self, body: &'b Body, key: &str) -> Option<&'b Expression> {
         body.get_attribute(key).map(|a| &a.value)
     }
@@ -184,11 +200,14 @@ impl FileReader<'_> {
                 }
                 "resource" | "data" => {
                     if let (Some(t), Some(n)) = (label(block, 0), label(block, 1)) {
-                        let provider = self
-                            .attr(&block.body, "provider")
-                            .and_then(|e| source_of(self.text, e));
+                        let provider = self.attr(&block.body, "provider").and_then(|e| match e {
+                            Expression::String(_) => string_of(e),
+                            other => source_of(self.text, other),
+                        });
                         let position = self.position(block);
+                        let comment = self.comment(block);
                         self.model.resources.push(ResourceDecl {
+                            comment,
                             mode: if block.ident.as_str() == "data" {
                                 ResourceMode::Data
                             } else {
@@ -209,7 +228,9 @@ impl FileReader<'_> {
                             .unwrap_or_default();
                         let version = self.attr(&block.body, "version").and_then(string_of);
                         let position = self.position(block);
+                        let comment = self.comment(block);
                         self.model.module_calls.push(ModuleCallDecl {
+                            comment,
                             name,
                             source,
                             version,
@@ -256,6 +277,7 @@ impl FileReader<'_> {
                 .unwrap_or(false),
             nullable: self.attr(body, "nullable").and_then(bool_of),
             validations,
+            comment: self.comment(b),
             position: self.position(b),
         };
         self.model.variables.push(var);
@@ -274,6 +296,7 @@ impl FileReader<'_> {
             value_expr: self
                 .attr(body, "value")
                 .and_then(|e| source_of(self.text, e)),
+            comment: self.comment(b),
             position: self.position(b),
         };
         self.model.outputs.push(out);
@@ -455,13 +478,18 @@ output "vpc_id" {
     }
 
     #[test]
-    fn header_comment_styles() {
+    fn header_comment_follows_terraform_docs() {
         assert_eq!(
-            header_comment("# a\n# b\nresource {}").as_deref(),
-            Some("a\nb")
+            header_comment("/**\n * # Title\n *\n * * item\n *   code\n */\nx = 1").as_deref(),
+            Some("# Title\n\n* item\n  code")
         );
-        assert_eq!(header_comment("// a\n\nx").as_deref(), Some("a"));
-        assert_eq!(header_comment("/* plain */").as_deref(), Some("plain"));
+        assert_eq!(
+            header_comment("# a\n# b\nresource {}"),
+            None,
+            "only block comments are headers"
+        );
+        assert_eq!(header_comment("// a\n\nx"), None);
+        assert_eq!(header_comment("\n/* not on the first line */"), None);
         assert_eq!(header_comment("variable \"x\" {}"), None);
     }
 }

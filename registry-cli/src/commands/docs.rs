@@ -1,0 +1,271 @@
+//! `registry docs markdown|markdown-document|json|inject <DIR>`: terraform-docs
+//! compatible output. Exit 0 when every file parsed; 1 when some did not (with
+//! `file:line:column` diagnostics on stderr, while stdout still carries the
+//! documentation of everything else).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use registry_core::{Error, ModuleFiles, Problem, Result};
+use registry_docs::tfdocs::{Flavor, Format, Settings, SortBy, render, settings_for};
+
+use super::CmdResult;
+
+/// `registry docs` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DocsCommand {
+    /// terraform-docs' `markdown table` (the block between its markers, without them).
+    Markdown(DocsArgs),
+    /// terraform-docs' `markdown document`.
+    MarkdownDocument(DocsArgs),
+    /// terraform-docs' `json`.
+    Json(DocsArgs),
+    /// Rewrite the block between `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->` in a file.
+    Inject(InjectArgs),
+}
+
+/// Options shared by the formats; flags win over `.terraform-docs.yml`.
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// Module directory.
+    dir: PathBuf,
+    /// File the header comes from (default main.tf).
+    #[arg(long)]
+    header_from: Option<String>,
+    /// File the footer comes from.
+    #[arg(long)]
+    footer_from: Option<String>,
+    /// Sections to show (comma-separated; the rest are hidden).
+    #[arg(long, value_delimiter = ',')]
+    show: Vec<String>,
+    /// Sections to hide (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    hide: Vec<String>,
+    /// Sort by name, required or type.
+    #[arg(long)]
+    sort_by: Option<String>,
+    /// Keep source order.
+    #[arg(long)]
+    no_sort: bool,
+    /// Anchors on names.
+    #[arg(long)]
+    anchor: Option<bool>,
+    /// Escape special characters.
+    #[arg(long)]
+    escape: Option<bool>,
+    /// HTML in tables.
+    #[arg(long)]
+    html: Option<bool>,
+    /// Default column.
+    #[arg(long)]
+    default: Option<bool>,
+    /// Required column.
+    #[arg(long)]
+    required: Option<bool>,
+    /// Type column.
+    #[arg(long = "type")]
+    type_column: Option<bool>,
+    /// Heading level.
+    #[arg(long)]
+    indent: Option<usize>,
+    /// Drop empty sections.
+    #[arg(long)]
+    hide_empty: Option<bool>,
+    /// Read provider versions from .terraform.lock.hcl.
+    #[arg(long)]
+    lockfile: Option<bool>,
+    /// Write the table separators of terraform-docs 0.16–0.20 (`|------|`).
+    #[arg(long)]
+    compact: bool,
+}
+
+/// `registry docs inject` options.
+#[derive(Debug, Args)]
+pub struct InjectArgs {
+    #[command(flatten)]
+    docs: DocsArgs,
+    /// File to update, relative to the module directory.
+    #[arg(long, default_value = "README.md")]
+    file: String,
+    /// Change nothing; exit 1 when the file is out of date.
+    #[arg(long)]
+    check: bool,
+}
+
+const BEGIN: &str = "<!-- BEGIN_TF_DOCS -->";
+const END: &str = "<!-- END_TF_DOCS -->";
+
+/// Every regular file directly in `dir` (what terraform-docs reads).
+pub fn read_dir_files(dir: &Path) -> Result<ModuleFiles> {
+    let mut files = ModuleFiles::new();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::invalid_input(format!("cannot read {}: {e}", dir.display())))?;
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_file() && entry.metadata()?.len() <= 4 * 1024 * 1024 {
+            files.insert(
+                entry.file_name().to_string_lossy().to_string(),
+                std::fs::read(entry.path())?,
+            );
+        }
+    }
+    Ok(files)
+}
+
+impl DocsArgs {
+    fn settings(&self, files: &ModuleFiles) -> Result<Settings> {
+        let mut s = settings_for(files, "")?;
+        let mut yaml = String::new();
+        if !self.show.is_empty() {
+            yaml.push_str(&format!("sections:\n  show: [{}]\n", self.show.join(", ")));
+        }
+        if !self.hide.is_empty() {
+            yaml.push_str(&format!("sections:\n  hide: [{}]\n", self.hide.join(", ")));
+        }
+        if !yaml.is_empty() {
+            s.apply_yaml(&yaml)?;
+        }
+        if let Some(h) = &self.header_from {
+            s.header_from = h.clone();
+        }
+        if let Some(f) = &self.footer_from {
+            s.footer_from = Some(f.clone());
+            s.sections.footer = true;
+        }
+        if let Some(by) = &self.sort_by {
+            s.sort = Some(match by.as_str() {
+                "name" => SortBy::Name,
+                "required" => SortBy::Required,
+                "type" => SortBy::Type,
+                other => {
+                    return Err(Error::invalid_input(format!(
+                        "--sort-by {other:?}: use name, required or type"
+                    )));
+                }
+            });
+        }
+        if self.no_sort {
+            s.sort = None;
+        }
+        macro_rules! over {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { s.$f = v; } )* };
+        }
+        over!(
+            anchor,
+            escape,
+            html,
+            default,
+            required,
+            type_column,
+            hide_empty,
+            lockfile
+        );
+        if let Some(i) = self.indent {
+            s.indent = if (1..=5).contains(&i) { i } else { 2 };
+        }
+        Ok(s)
+    }
+
+    fn render(&self, format: Format) -> Result<(String, Vec<Problem>)> {
+        let files = read_dir_files(&self.dir)?;
+        let settings = self.settings(&files)?;
+        let flavor = if self.compact {
+            Flavor::Compact
+        } else {
+            Flavor::Padded
+        };
+        Ok(render(&files, "", &settings, format, flavor))
+    }
+}
+
+fn report(problems: &[Problem]) -> i32 {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    i32::from(!problems.is_empty())
+}
+
+/// The file text with the docs block replaced (or appended).
+pub fn injected(existing: Option<&str>, content: &str) -> String {
+    let block = format!("{BEGIN}\n{content}\n{END}");
+    match existing {
+        None => format!("{block}\n"),
+        Some(text) => match (text.find(BEGIN), text.find(END)) {
+            (Some(b), Some(e)) if e > b => {
+                format!("{}{block}{}", &text[..b], &text[e + END.len()..])
+            }
+            _ => {
+                let sep = if text.is_empty() || text.ends_with("\n\n") {
+                    ""
+                } else if text.ends_with('\n') {
+                    "\n"
+                } else {
+                    "\n\n"
+                };
+                format!("{text}{sep}{block}\n")
+            }
+        },
+    }
+}
+
+/// Run a docs subcommand.
+pub async fn run(c: DocsCommand) -> CmdResult {
+    match c {
+        DocsCommand::Markdown(a) => print_format(&a, Format::MarkdownTable),
+        DocsCommand::MarkdownDocument(a) => print_format(&a, Format::MarkdownDocument),
+        DocsCommand::Json(a) => print_format(&a, Format::Json),
+        DocsCommand::Inject(a) => {
+            let (content, problems) = a.docs.render(Format::MarkdownTable)?;
+            let path = a.docs.dir.join(&a.file);
+            let existing = match std::fs::read_to_string(&path) {
+                Ok(t) => Some(t),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e.into()),
+            };
+            let next = injected(existing.as_deref(), &content);
+            let code = report(&problems);
+            if existing.as_deref() == Some(next.as_str()) {
+                return Ok(code);
+            }
+            if a.check {
+                eprintln!(
+                    "{} is out of date; run `registry docs inject {}`",
+                    path.display(),
+                    a.docs.dir.display()
+                );
+                return Ok(1);
+            }
+            std::fs::write(&path, next)?;
+            eprintln!("updated {}", path.display());
+            Ok(code)
+        }
+    }
+}
+
+fn print_format(a: &DocsArgs, format: Format) -> CmdResult {
+    let (text, problems) = a.render(format)?;
+    println!("{text}");
+    Ok(report(&problems))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::injected;
+
+    #[test]
+    fn injection_replaces_appends_or_creates() {
+        assert_eq!(
+            injected(None, "X"),
+            "<!-- BEGIN_TF_DOCS -->\nX\n<!-- END_TF_DOCS -->\n"
+        );
+        let existing = "# T\n\n<!-- BEGIN_TF_DOCS -->\nold\n<!-- END_TF_DOCS -->\ntail\n";
+        assert_eq!(
+            injected(Some(existing), "new"),
+            "# T\n\n<!-- BEGIN_TF_DOCS -->\nnew\n<!-- END_TF_DOCS -->\ntail\n"
+        );
+        assert_eq!(
+            injected(Some("# T\n"), "X"),
+            "# T\n\n<!-- BEGIN_TF_DOCS -->\nX\n<!-- END_TF_DOCS -->\n"
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! terraform-docs compatible output: `markdown table`, `markdown document`
+//! and `json`, byte for byte, with `.terraform-docs.yml` settings.
+
+pub mod docmodel;
+pub mod gojson;
+pub mod json;
+pub mod markdown;
+pub mod sanitize;
+pub mod settings;
+
+use registry_core::{ModuleFiles, Problem};
+
+pub use docmodel::DocModule;
+pub use markdown::Flavor;
+pub use settings::{Settings, SortBy};
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `markdown table`.
+    MarkdownTable,
+    /// `markdown document`.
+    MarkdownDocument,
+    /// `json`.
+    Json,
+}
+
+/// Settings for directory `dir`: terraform-docs' defaults, then the
+/// directory's `.terraform-docs.yml` if it has one.
+pub fn settings_for(files: &ModuleFiles, dir: &str) -> registry_core::Result<Settings> {
+    let mut s = Settings::default();
+    let path = if dir.is_empty() {
+        ".terraform-docs.yml".to_string()
+    } else {
+        format!("{dir}/.terraform-docs.yml")
+    };
+    if let Some(text) = files.text(&path) {
+        s.apply_yaml(text)?;
+    }
+    Ok(s)
+}
+
+/// Render directory `dir` of `files`. Returns the text (no trailing newline)
+/// and the files that did not parse (the rest is still documented).
+pub fn render(
+    files: &ModuleFiles,
+    dir: &str,
+    settings: &Settings,
+    format: Format,
+    flavor: Flavor,
+) -> (String, Vec<Problem>) {
+    let model = crate::parse::parse_module_dir(files, dir);
+    let doc = docmodel::build(files, dir, &model, settings);
+    let text = match format {
+        Format::MarkdownTable => markdown::table(&doc, settings, flavor),
+        Format::MarkdownDocument => markdown::document(&doc, settings),
+        Format::Json => json::render(&doc, settings),
+    };
+    (text, model.diagnostics)
+}
