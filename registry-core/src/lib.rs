@@ -87,7 +87,7 @@ pub use traits::integrity::{
     TreeHasher, TrustedKey,
 };
 pub use traits::observer::{NoopObserver, RegistryObserver};
-pub use traits::search::{SearchHit, SearchIndex, SearchQuery, SearchResults};
+pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use traits::storage::{BlobInfo, BlobStore, GcReport, MetadataStore, ModuleStorage};
 pub use traits::test_runner::{
     ProviderMock, ReportFormat, TestCase, TestResult, TestRunner, TestStatus,

@@ -17,12 +17,18 @@
 //! ```
 #![warn(missing_docs)]
 
+mod generator;
 mod inspector;
 mod json_config;
 pub mod model;
 mod parse;
+#[cfg(feature = "search")]
+pub mod search;
 pub mod tfdocs;
 
+pub use generator::{TfDocsGenerator, api_doc, type_schema, usage_example};
 pub use inspector::{HclInspector, module_dirs, parse_all};
 pub use model::ModuleModel;
 pub use parse::{header_comment, header_comment_block, parse_module_dir};
+#[cfg(feature = "search")]
+pub use search::TantivySearchIndex;

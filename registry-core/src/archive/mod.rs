@@ -111,6 +111,8 @@ pub fn is_parsed_file(path: &str) -> bool {
         || lower.ends_with(".tftest.json")
         || lower.ends_with(".tofutest.hcl")
         || lower == ".terraform-docs.yml"
+        || lower == ".terraform.lock.hcl"
+        || lower.ends_with(".md")
         || lower == ".terraform-docs.yaml"
         || lower.starts_with("readme")
 }

@@ -16,8 +16,10 @@ pub struct SearchQuery {
     pub text: String,
     /// Only this namespace.
     pub namespace: Option<String>,
-    /// Only this system (provider).
+    /// Only this system (the module's target system).
     pub system: Option<String>,
+    /// Only modules using this provider (`aws`).
+    pub provider: Option<String>,
     /// Include every version, not just each module's latest listed one.
     pub all_versions: bool,
     /// Most hits to return.
@@ -37,6 +39,17 @@ pub struct SearchHit {
     pub description: Option<String>,
 }
 
+/// How many matching documents carry one facet value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetCount {
+    /// `namespace`, `system` or `provider`.
+    pub facet: String,
+    /// The value.
+    pub value: String,
+    /// Matching documents with it.
+    pub count: u64,
+}
+
 /// A page of hits.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
@@ -44,6 +57,8 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     /// Total matching documents.
     pub total: usize,
+    /// Counts by namespace, system and provider over all matches.
+    pub facets: Vec<FacetCount>,
 }
 
 /// A search index kept current by the registry's flows.

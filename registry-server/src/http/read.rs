@@ -156,6 +156,7 @@ pub async fn search(
         text: text.clone(),
         namespace: q.namespace.clone(),
         system: q.provider.clone(),
+        provider: None,
         all_versions: false,
         limit: limit + 1,
         offset,

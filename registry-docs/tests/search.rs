@@ -1,0 +1,204 @@
+//! The tantivy search index: ranking, fuzzy names, latest-only, facets, filters.
+
+use registry_core::{
+    Input, Lifecycle, ModuleMetadata, ModuleRecord, ModuleSummary, ProviderRequirement, Resource,
+    SearchIndex, SearchQuery, Sha256Digest, Yank,
+};
+use registry_docs::TantivySearchIndex;
+
+fn record(
+    addr: &str,
+    version: &str,
+    description: &str,
+    readme: &str,
+    provider: &str,
+) -> ModuleRecord {
+    let mut summary = ModuleSummary::default();
+    summary.root.readme = Some(readme.into());
+    summary.root.inputs.push(Input {
+        name: "cidr_block".into(),
+        description: Some("The CIDR block".into()),
+        ..Default::default()
+    });
+    summary.root.providers.push(ProviderRequirement {
+        name: provider.into(),
+        source: Some(format!("hashicorp/{provider}")),
+        version: None,
+    });
+    summary.root.resources.push(Resource {
+        resource_type: format!("{provider}_thing"),
+        name: "this".into(),
+        mode: "managed".into(),
+    });
+    ModuleRecord {
+        address: addr.parse().unwrap(),
+        version: version.parse().unwrap(),
+        metadata: ModuleMetadata {
+            description: Some(description.into()),
+            owner: None,
+            source_url: None,
+            published_at: chrono::Utc::now(),
+            size: 1,
+            sha256: Sha256Digest::of(addr.as_bytes()),
+            h1: "h1:x".into(),
+            format: registry_core::ArchiveFormat::TarGz,
+            root_dir: None,
+            signature: None,
+            summary,
+            lifecycle: Lifecycle::default(),
+            downloads: 0,
+        },
+    }
+}
+
+fn q(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: text.into(),
+        limit: 10,
+        ..Default::default()
+    }
+}
+
+async fn index() -> TantivySearchIndex {
+    let idx = TantivySearchIndex::in_memory().unwrap();
+    for r in [
+        record(
+            "acme/network/aws",
+            "1.0.0",
+            "Builds a VPC network",
+            "Networking for AWS.",
+            "aws",
+        ),
+        record(
+            "acme/network/aws",
+            "1.2.0",
+            "Builds a VPC network",
+            "Networking for AWS.",
+            "aws",
+        ),
+        record(
+            "acme/storage/aws",
+            "2.0.0",
+            "S3 buckets",
+            "Mentions network in passing.",
+            "aws",
+        ),
+        record(
+            "other/network/azurerm",
+            "0.3.0",
+            "Azure virtual network",
+            "Azure.",
+            "azurerm",
+        ),
+    ] {
+        idx.index(&r).await.unwrap();
+    }
+    idx
+}
+
+#[tokio::test]
+async fn name_matches_rank_above_readme_mentions_and_only_latest_counts() {
+    let idx = index().await;
+    let r = idx.search(&q("network")).await.unwrap();
+    let ids: Vec<String> = r.hits.iter().map(|h| h.id.to_string()).collect();
+    assert_eq!(r.total, 3, "{ids:?}");
+    assert_eq!(
+        ids.last().map(String::as_str),
+        Some("acme/storage/aws/2.0.0"),
+        "readme-only match ranks last: {ids:?}"
+    );
+    assert!(
+        ids.contains(&"acme/network/aws/1.2.0".to_string()),
+        "latest version only: {ids:?}"
+    );
+    assert!(!ids.contains(&"acme/network/aws/1.0.0".to_string()));
+    let all = idx
+        .search(&SearchQuery {
+            all_versions: true,
+            ..q("network")
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.total, 4);
+}
+
+#[tokio::test]
+async fn fuzzy_names_filters_and_facets() {
+    let idx = index().await;
+    let r = idx.search(&q("netwrok")).await.unwrap();
+    assert!(
+        r.hits.iter().any(|h| h.id.address.name() == "network"),
+        "fuzzy match on names: {:?}",
+        r.hits
+    );
+    let r = idx
+        .search(&SearchQuery {
+            namespace: Some("OTHER".into()),
+            ..q("network")
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.hits.len(), 1);
+    let r = idx
+        .search(&SearchQuery {
+            provider: Some("aws".into()),
+            ..q("")
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.total, 2);
+    let r = idx.search(&q("")).await.unwrap();
+    let ns: Vec<(String, u64)> = r
+        .facets
+        .iter()
+        .filter(|f| f.facet == "namespace")
+        .map(|f| (f.value.clone(), f.count))
+        .collect();
+    assert!(
+        ns.contains(&("acme".into(), 2)) && ns.contains(&("other".into(), 1)),
+        "{ns:?}"
+    );
+    let r = idx.search(&q("cidr")).await.unwrap();
+    assert_eq!(r.total, 3, "input names are searchable");
+}
+
+#[tokio::test]
+async fn yanking_and_removing_move_the_latest_flag() {
+    let idx = index().await;
+    let mut yanked = record(
+        "acme/network/aws",
+        "1.2.0",
+        "Builds a VPC network",
+        "Networking for AWS.",
+        "aws",
+    );
+    yanked.metadata.lifecycle.yanked = Some(Yank {
+        reason: None,
+        at: chrono::Utc::now(),
+    });
+    idx.index(&yanked).await.unwrap();
+    let r = idx
+        .search(&SearchQuery {
+            namespace: Some("acme".into()),
+            ..q("vpc")
+        })
+        .await
+        .unwrap();
+    let ids: Vec<String> = r.hits.iter().map(|h| h.id.to_string()).collect();
+    assert_eq!(
+        ids,
+        ["acme/network/aws/1.0.0"],
+        "the previous version becomes latest"
+    );
+    idx.remove(&"acme/network/aws/1.0.0".parse().unwrap())
+        .await
+        .unwrap();
+    let r = idx
+        .search(&SearchQuery {
+            namespace: Some("acme".into()),
+            ..q("vpc")
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.total, 0);
+}
