@@ -98,9 +98,10 @@ ensure() {
   local cmd=() arg
   for arg in "$@"; do cmd+=("${arg//@PORT@/$PORT}"); done
   log "$name: starting on 127.0.0.1:$PORT (log $state/$name.log)"
-  # The child writes its own pid before exec'ing the server, and leads a new session.
-  (cd "$state" && setsid bash -c 'echo $$ > "$0"; exec "$@"' "$state/$name.pid" "${cmd[@]}" \
-    >"$state/$name.log" 2>&1 </dev/null &)
+  # The child leads a new session and writes its own pid before exec'ing the
+  # server; nothing of it keeps this script's stdout (a $(...) capture) open.
+  setsid bash -c 'cd "$1" && echo $$ >"$2" && shift 2 && exec "$@"' _ "$state" "$state/$name.pid" "${cmd[@]}" \
+    >"$state/$name.log" 2>&1 </dev/null &
   echo "$PORT" >"$state/$name.port"
   local i
   for i in $(seq 1 300); do

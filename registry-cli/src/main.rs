@@ -62,6 +62,10 @@ enum Command {
     /// Manage trusted signing keys and per-namespace signing policy.
     #[command(subcommand)]
     Keys(signing::KeysCommand),
+    /// Search modules.
+    Search(search::SearchArgs),
+    /// Rebuild the search index.
+    Reindex(search::ReindexArgs),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
@@ -107,6 +111,8 @@ async fn main() {
         Command::Keygen(a) => signing::keygen(a).await,
         Command::Sign(a) => signing::sign(a).await,
         Command::Keys(c) => signing::keys(c).await,
+        Command::Search(a) => search::search(a).await,
+        Command::Reindex(a) => search::reindex(a).await,
         Command::Token(c) => token::run(c).await,
         Command::Migrate(a) => admin::migrate(a).await,
         Command::Gc(a) => admin::gc(a).await,

@@ -327,6 +327,50 @@ impl RemoteClient {
         self.json(req, verb).await
     }
 
+    /// Search; (id, description) pairs.
+    pub async fn search(
+        &self,
+        text: &str,
+        namespace: Option<&str>,
+        provider: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>> {
+        let mut url = self.url("search")?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("q", text)
+                .append_pair("limit", &limit.min(100).to_string());
+            if let Some(n) = namespace {
+                q.append_pair("namespace", n);
+            }
+            if let Some(p) = provider {
+                q.append_pair("provider", p);
+            }
+        }
+        let doc = self.json(self.http.get(url), "search").await?;
+        Ok(doc["modules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| {
+                (
+                    m["id"].as_str().unwrap_or_default().to_string(),
+                    m["description"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect())
+    }
+
+    /// Ask the server to rebuild its search index (admins).
+    pub async fn reindex(&self) -> Result<usize> {
+        let url = self
+            .modules
+            .join("/v1/admin/reindex")
+            .map_err(|e| Error::invalid_input(e.to_string()))?;
+        let doc = self.json(self.http.post(url), "reindex").await?;
+        Ok(doc["indexed"].as_u64().unwrap_or(0) as usize)
+    }
+
     /// Delete a version.
     pub async fn delete(&self, addr: &ModuleAddress, version: &str) -> Result<()> {
         self.send(

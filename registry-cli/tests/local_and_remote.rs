@@ -463,3 +463,24 @@ fn signed_publishing_with_trusted_keys_and_a_required_policy() {
     assert_eq!(untrusted.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&untrusted.stderr).contains("not trusted"));
 }
+
+#[test]
+fn search_and_reindex_locally() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    ok(&registry(
+        &[
+            "publish",
+            "--data-dir",
+            d,
+            "example/greeting/null",
+            "1.0.0",
+            &example("1.0.0"),
+        ],
+        &[],
+    ));
+    let out = ok(&registry(&["search", "--data-dir", d, "greting"], &[]));
+    assert!(out.starts_with("example/greeting/null/1.0.0\t"), "{out}");
+    let out = ok(&registry(&["reindex", "--data-dir", d], &[]));
+    assert_eq!(out, "indexed 1 module versions\n");
+}

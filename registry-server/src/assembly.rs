@@ -7,7 +7,7 @@ use std::sync::Arc;
 use registry_core::{
     ArchiveLimits, PublishPolicy, Registry, RegistryObserver, Result, RoleAuthorizer,
 };
-use registry_docs::HclInspector;
+use registry_docs::{HclInspector, TantivySearchIndex, TfDocsGenerator};
 use registry_resolve::{KeyringVerifier, TerraformVersionManager};
 use registry_storage::{OpenedStorage, StorageConfig, open_storage};
 use serde::{Deserialize, Serialize};
@@ -43,6 +43,15 @@ pub struct OpenedRegistry {
     pub registry: Registry,
     /// Its storage parts (for migrations, garbage collection, metrics).
     pub storage: OpenedStorage,
+    /// Its search index (in memory, rebuilt from the metadata store on open).
+    pub search: Arc<TantivySearchIndex>,
+}
+
+impl OpenedRegistry {
+    /// Rebuild the search index from the metadata store; returns the number of versions indexed.
+    pub async fn reindex(&self) -> Result<usize> {
+        self.search.rebuild(self.registry.storage().as_ref()).await
+    }
 }
 
 /// Open the registry a configuration describes.
@@ -75,7 +84,10 @@ pub async fn open_registry_with(
     observer: Option<Arc<dyn RegistryObserver>>,
 ) -> Result<OpenedRegistry> {
     let storage = open_storage(&config.storage).await?;
-    let mut builder = Registry::builder();
+    let search = Arc::new(TantivySearchIndex::in_memory()?);
+    let mut builder = Registry::builder()
+        .search_index(search.clone())
+        .doc_generator(Arc::new(TfDocsGenerator));
     if let Some(o) = observer {
         builder = builder.observer(o);
     }
@@ -93,5 +105,12 @@ pub async fn open_registry_with(
         .publish_policy(config.policy)
         .spool_dir(config.storage.data_dir.join("tmp"))
         .build()?;
-    Ok(OpenedRegistry { registry, storage })
+    let opened = OpenedRegistry {
+        registry,
+        storage,
+        search,
+    };
+    let n = opened.reindex().await?;
+    tracing::debug!(versions = n, "search index built");
+    Ok(opened)
 }

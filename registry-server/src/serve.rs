@@ -124,7 +124,8 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         grant_key(&config)?,
         config.registry.require_auth,
         metrics,
-    );
+    )
+    .with_search_index(opened.search.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let tls = match (&config.tls_cert, &config.tls_key) {

@@ -588,3 +588,117 @@ async fn metrics_count_requests_downloads_and_uploads() {
     }
     assert!(!text.contains(&token), "metrics never carry secrets");
 }
+
+#[tokio::test]
+async fn search_docs_schema_and_examples_over_http() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("*", Role::Admin).await;
+    let net = TarBuilder::new()
+        .file("main.tf", "/**\n * # Network\n */\nvariable \"cidr\" {\n  type        = string\n  description = \"The CIDR block.\"\n}\noutput \"id\" {\n  value = var.cidr\n}\n")
+        .file("README.md", "# Network\n\nBuilds a network.\n")
+        .finish();
+    assert_eq!(
+        live.publish(&token, "/v1/modules/acme/network/aws/1.0.0", net)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        live.publish(
+            &token,
+            "/v1/modules/acme/storage/aws/1.0.0",
+            simple_module(&[])
+        )
+        .await
+        .status(),
+        StatusCode::CREATED
+    );
+
+    let r = json(
+        live.http
+            .get(live.url("/v1/modules/search?q=netwrk"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["modules"][0]["id"], "acme/network/aws/1.0.0", "{r}");
+    let empty = live
+        .http
+        .get(live.url("/v1/modules/search"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+
+    let base = "/v1/modules/acme/network/aws/1.0.0";
+    let md = live
+        .http
+        .get(live.url(&format!("{base}/docs")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        md.starts_with("# Network\n\n## Requirements")
+            && md.contains("[cidr](#input\\_cidr) | The CIDR block. | `string` | n/a | yes |"),
+        "{md}"
+    );
+    let js = json(
+        live.http
+            .get(live.url(&format!("{base}/docs?format=json")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(js["inputs"][0]["name"], "cidr");
+    let schema = json(
+        live.http
+            .get(live.url(&format!("{base}/schema")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        schema["inputs_schema"]["properties"]["cidr"]["type"],
+        "string"
+    );
+    assert_eq!(schema["inputs_schema"]["required"][0], "cidr");
+    let ex = json(
+        live.http
+            .get(live.url(&format!("{base}/examples")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ex["examples"][0]["name"], "generated");
+    assert!(
+        ex["examples"][0]["code"]
+            .as_str()
+            .unwrap()
+            .contains("cidr = \"\" # string")
+    );
+
+    let denied = live
+        .http
+        .post(live.url("/v1/admin/reindex"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::UNAUTHORIZED);
+    let r = json(
+        live.http
+            .post(live.url("/v1/admin/reindex"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["indexed"], 2);
+}

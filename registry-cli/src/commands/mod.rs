@@ -7,6 +7,7 @@ pub mod lock;
 pub mod publish;
 pub mod read;
 pub mod resolve;
+pub mod search;
 pub mod serve;
 pub mod signing;
 pub mod token;

@@ -234,6 +234,13 @@ impl Registry {
         r
     }
 
+    /// Check that the caller is an admin of every namespace; refusals are audited.
+    pub async fn authorize_admin(&self, ctx: &RequestContext, what: &str) -> Result<()> {
+        let r = self.authorize(ctx, Action::Admin, "*");
+        self.audit(ctx, what, "*", &r).await;
+        r
+    }
+
     /// The listed (not yanked) versions of a module, in publish order.
     pub async fn versions(
         &self,
@@ -425,6 +432,35 @@ impl Registry {
                 .is_ok()
         });
         Ok(results)
+    }
+
+    fn doc_generator(&self) -> Result<Arc<dyn DocGenerator>> {
+        self.inner.docs.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                "this registry has no documentation generator",
+            )
+        })
+    }
+
+    /// JSON Schema of a version's inputs and outputs.
+    pub async fn api_doc(&self, ctx: &RequestContext, id: &ModuleId) -> Result<crate::ApiDoc> {
+        let docs = self.doc_generator()?;
+        self.authorize_read(ctx, &id.address, "docs").await?;
+        let module = self.inner.storage.get(id).await?;
+        docs.generate_api(&module).await
+    }
+
+    /// Usage examples of a version: a generated call per module and submodule, and its `examples/`.
+    pub async fn examples(
+        &self,
+        ctx: &RequestContext,
+        id: &ModuleId,
+    ) -> Result<Vec<crate::Example>> {
+        let docs = self.doc_generator()?;
+        self.authorize_read(ctx, &id.address, "docs").await?;
+        let module = self.inner.storage.get(id).await?;
+        docs.generate_examples(&module).await
     }
 
     /// Documentation of a version; `Unsupported` when no generator is configured.

@@ -44,6 +44,7 @@ type RenderedVersions = std::sync::Mutex<
 
 struct StateInner {
     rendered_versions: RenderedVersions,
+    search: Option<Arc<registry_docs::TantivySearchIndex>>,
     registry: Registry,
     tokens: Arc<dyn TokenStore>,
     grants: GrantKey,
@@ -72,6 +73,7 @@ impl AppState {
         AppState {
             inner: Arc::new(StateInner {
                 rendered_versions: Default::default(),
+                search: None,
                 registry,
                 tokens,
                 grants,
@@ -79,6 +81,14 @@ impl AppState {
                 metrics,
             }),
         }
+    }
+
+    /// Give the state the search index, so admins can rebuild it over HTTP.
+    pub fn with_search_index(mut self, index: Arc<registry_docs::TantivySearchIndex>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.search = Some(index);
+        }
+        self
     }
 
     /// The registry.
@@ -127,6 +137,12 @@ pub fn router(state: AppState) -> Router {
         .route("/{ns}/{name}", get(read::list_name))
         .route("/{ns}/{name}/{system}", get(read::latest_detail))
         .route("/{ns}/{name}/{system}/versions", get(protocol::versions))
+        .route("/{ns}/{name}/{system}/{version}/docs", get(read::docs))
+        .route("/{ns}/{name}/{system}/{version}/schema", get(read::schema))
+        .route(
+            "/{ns}/{name}/{system}/{version}/examples",
+            get(read::examples),
+        )
         .route(
             "/{ns}/{name}/{system}/download",
             get(protocol::download_latest),
@@ -167,6 +183,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .nest("/v1/modules", modules)
+        .route("/v1/admin/reindex", post(read::reindex))
         .fallback(|| async { ApiError::from(registry_core::Error::not_found("no such route")) })
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

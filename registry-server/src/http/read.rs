@@ -214,3 +214,68 @@ pub async fn version_detail(
     let record = state.registry().get(&ctx, &id).await?;
     detail_of(&state, &ctx, &id.address, &record).await
 }
+
+/// Query of the docs endpoint.
+#[derive(Debug, Default, Deserialize)]
+pub struct DocsQuery {
+    format: Option<String>,
+}
+
+/// `GET …/{version}/docs`: terraform-docs markdown (or `?format=json`).
+pub async fn docs(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+    Query(q): Query<DocsQuery>,
+) -> ApiResult<Response> {
+    let id = module_id(&ns, &name, &system, &version)?;
+    let d = state.registry().docs(&ctx, &id).await?;
+    Ok(match q.format.as_deref() {
+        Some("json") => (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            d.json,
+        )
+            .into_response(),
+        _ => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8",
+            )],
+            d.markdown,
+        )
+            .into_response(),
+    })
+}
+
+/// `GET …/{version}/schema`: JSON Schema of inputs and outputs.
+pub async fn schema(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+) -> ApiResult<Response> {
+    let id = module_id(&ns, &name, &system, &version)?;
+    Ok(axum::Json(state.registry().api_doc(&ctx, &id).await?).into_response())
+}
+
+/// `GET …/{version}/examples`: generated and bundled usage examples.
+pub async fn examples(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+) -> ApiResult<Response> {
+    let id = module_id(&ns, &name, &system, &version)?;
+    Ok(
+        axum::Json(serde_json::json!({ "examples": state.registry().examples(&ctx, &id).await? }))
+            .into_response(),
+    )
+}
+
+/// `POST /v1/admin/reindex` (admins): rebuild the search index from the metadata store.
+pub async fn reindex(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<Response> {
+    state.registry().authorize_admin(&ctx, "reindex").await?;
+    let index = state.inner.search.clone().ok_or_else(|| {
+        registry_core::Error::new(registry_core::ErrorKind::Unsupported, "no search index")
+    })?;
+    let n = index.rebuild(state.registry().storage().as_ref()).await?;
+    Ok(axum::Json(serde_json::json!({ "indexed": n })).into_response())
+}
