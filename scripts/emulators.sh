@@ -3,7 +3,7 @@
 # and print the environment variables that point the tests at them:
 #
 #   eval "$(scripts/emulators.sh)"            # start (or reuse) S3, Azure and GCS
-#   eval "$(scripts/emulators.sh start s3)"   # only some of them: s3, azure, gcs
+#   eval "$(scripts/emulators.sh s3 gcs)"     # only some of them: s3, azure, gcs
 #   scripts/emulators.sh stop                 # stop everything this script started
 #
 # S3 is moto's server (PyPI `moto[server]`), Azure Blob is Azurite (npm
@@ -47,7 +47,13 @@ EOF
 }
 
 pid_of() { [[ -f "$state/$1.pid" ]] && cat "$state/$1.pid" || true; }
-alive() { local pid; pid="$(pid_of "$1")"; [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
+alive() {
+  local pid stat
+  pid="$(pid_of "$1")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  stat="$(ps -o stat= -p "$pid" 2>/dev/null || true)"
+  [[ "$stat" != Z* ]]
+}
 
 # probe_ok NAME PORT: does the server answer as expected?
 probe_ok() {
@@ -100,11 +106,11 @@ ensure() {
   log "$name: starting on 127.0.0.1:$PORT (log $state/$name.log)"
   # The child leads a new session and writes its own pid before exec'ing the
   # server; nothing of it keeps this script's stdout (a $(...) capture) open.
+  # shellcheck disable=SC2016 # expanded by the child shell
   setsid bash -c 'cd "$1" && echo $$ >"$2" && shift 2 && exec "$@"' _ "$state" "$state/$name.pid" "${cmd[@]}" \
     >"$state/$name.log" 2>&1 </dev/null &
   echo "$PORT" >"$state/$name.port"
-  local i
-  for i in $(seq 1 300); do
+  for _ in $(seq 1 300); do
     if [[ -f "$state/$name.pid" ]] && ! alive "$name"; then
       tail -n 30 "$state/$name.log" >&2 || true
       die "$name exited while starting"
@@ -201,9 +207,12 @@ start_gcs() {
 
 # ------------------------------------------------------------------- main --
 
-cmd="${1:-start}"
-[[ $# -gt 0 ]] && shift
-case "$cmd" in
+action="${1:-start}"
+case "$action" in
+  s3 | azure | gcs) action=start ;; # `emulators.sh gcs` means `emulators.sh start gcs`
+  *) [[ $# -gt 0 ]] && shift ;;
+esac
+case "$action" in
   start)
     command -v curl >/dev/null || die "curl is needed"
     mkdir -p "$state"
@@ -222,6 +231,6 @@ case "$cmd" in
     for name in gcs-proxy gcs-server azure s3; do stop_one "$name"; done
     ;;
   *)
-    die "usage: $0 [start [s3|azure|gcs]...] | stop"
+    die "usage: $0 [start] [s3|azure|gcs]... | $0 stop"
     ;;
 esac

@@ -27,7 +27,6 @@ Standard library only. Usage:
 """
 
 import argparse
-import base64
 import email.utils
 import hashlib
 import http.client

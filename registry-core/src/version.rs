@@ -162,7 +162,11 @@ impl Version {
 
     /// go-version's `Compare`, ported faithfully (quirks included).
     pub fn go_cmp(&self, other: &Version) -> Ordering {
-        if self.canonical() == other.canonical() {
+        // go-version's `String() == String()` fast path, without building the strings.
+        if self.segments == other.segments
+            && self.pre == other.pre
+            && self.metadata == other.metadata
+        {
             return Ordering::Equal;
         }
         if self.segments == other.segments {

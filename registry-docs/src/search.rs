@@ -239,12 +239,11 @@ impl TantivySearchIndex {
             .insert(r.id().key(), r.clone());
     }
 
-    /// Replace the whole index with every live version in `storage`.
-    pub async fn rebuild(&self, storage: &dyn ModuleStorage) -> Result<usize> {
+    /// Replace the whole index with exactly these records, in one commit.
+    pub fn index_all(&self, records: &[ModuleRecord]) -> Result<()> {
         {
-            let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             w.delete_all_documents().map_err(tantivy_err)?;
-            w.commit().map_err(tantivy_err)?;
         }
         self.modules
             .lock()
@@ -254,21 +253,8 @@ impl TantivySearchIndex {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        let mut filter = Filter {
-            include_yanked: true,
-            ..Filter::all()
-        };
-        let mut n = 0;
-        loop {
-            let page = storage.list(&filter).await?;
-            for r in &page.items {
-                self.remember(r);
-                n += 1;
-            }
-            match page.next {
-                Some(c) => filter.after = Some(c),
-                None => break,
-            }
+        for r in records {
+            self.remember(r);
         }
         let modules: Vec<String> = self
             .modules
@@ -277,12 +263,30 @@ impl TantivySearchIndex {
             .keys()
             .cloned()
             .collect();
-        let mut docs = Vec::with_capacity(n);
+        let mut docs = Vec::with_capacity(records.len());
         for m in modules {
             docs.extend(self.relabel(&m));
         }
-        self.write(docs, None)?;
-        Ok(n)
+        self.write(docs, None)
+    }
+
+    /// Replace the whole index with every live version in `storage`.
+    pub async fn rebuild(&self, storage: &dyn ModuleStorage) -> Result<usize> {
+        let mut filter = Filter {
+            include_yanked: true,
+            ..Filter::all()
+        };
+        let mut all = Vec::new();
+        loop {
+            let page = storage.list(&filter).await?;
+            all.extend(page.items);
+            match page.next {
+                Some(c) => filter.after = Some(c),
+                None => break,
+            }
+        }
+        self.index_all(&all)?;
+        Ok(all.len())
     }
 
     /// Number of indexed versions.

@@ -12,11 +12,11 @@
 
 mod catalog;
 mod model;
-mod unify;
+pub(crate) mod unify;
 
 pub use catalog::{Catalog, CatalogModule, CatalogVersion, DependencyCall, registry_calls};
 pub use model::{ModuleGraph, ResolvedCall};
-pub use unify::{ChoiceSet, resolve_unified};
+pub use unify::{ChoiceSet, RankedVersion, resolve_unified};
 
 use registry_core::{Error, ErrorKind, Result};
 
@@ -41,6 +41,10 @@ fn parse_constraint(text: Option<&str>, context: &str) -> Result<Constraints> {
         None => Ok(Constraints::any()),
     }
 }
+
+/// Most call paths the compatible mode expands (Terraform installs every call
+/// path separately, so a deep, wide graph has exponentially many).
+pub const MAX_CALL_PATHS: usize = 100_000;
 
 /// Terraform's per-call rule for every call, recursively. Cycles (a module
 /// that depends on itself through its calls) are errors naming the cycle.
@@ -70,6 +74,14 @@ fn resolve_call(
     graph: &mut ModuleGraph,
     stack: &mut Vec<String>,
 ) -> Result<()> {
+    if graph.graph().node_count() >= MAX_CALL_PATHS {
+        return Err(Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "the module tree has more than {MAX_CALL_PATHS} call paths; use the unified mode to see it by module"
+            ),
+        ));
+    }
     let key = call.address.key();
     if let Some(pos) = stack.iter().position(|k| *k == key) {
         let mut cycle: Vec<String> = stack[pos..].to_vec();

@@ -176,20 +176,27 @@ fn missing_modules_and_bad_constraints_are_reported() {
 
 #[test]
 fn choice_sets_obey_set_algebra() {
+    use std::sync::Arc;
     let all: Vec<Version> = ["1.0.0", "1.1.0", "2.0.0"]
         .iter()
         .map(|v| Version::parse(v).unwrap())
         .collect();
-    let a = ChoiceSet::from_constraint(Some("~> 1.0"), &all).unwrap();
-    let b = ChoiceSet::from_constraint(Some(">= 1.1"), &all).unwrap();
+    let texts: Arc<[Arc<str>]> = all.iter().map(|v| Arc::from(v.as_str())).collect();
+    let v = |r: u32| unify::RankedVersion::for_tests(r, texts[r as usize].clone());
+    let a = ChoiceSet::from_constraint(Some("~> 1.0"), &all, texts.clone()).unwrap();
+    let b = ChoiceSet::from_constraint(Some(">= 1.1"), &all, texts.clone()).unwrap();
     let i = a.intersection(&b);
-    assert!(i.contains(&all[1]) && !i.contains(&all[0]) && !i.contains(&all[2]));
+    assert!(i.contains(&v(1)) && !i.contains(&v(0)) && !i.contains(&v(2)));
     let u = a.union(&b);
-    assert!(all.iter().all(|v| u.contains(v)));
+    assert!((0..3).all(|r| u.contains(&v(r))));
     assert_eq!(a.complement().complement(), a);
     assert!(a.intersection(&a.complement()) == ChoiceSet::empty());
     assert_eq!(a.to_string(), "~> 1.0");
     assert_eq!(i.to_string(), "1.1.0");
+    assert_eq!(
+        a.complement().to_string(),
+        "any version except 1.0.0 or 1.1.0"
+    );
 }
 
 #[test]

@@ -1,0 +1,210 @@
+//! Storage throughput for 50 KB archives: our layer (`StorageStack`: blob
+//! then metadata, digest verified on read) against raw `object_store`
+//! put/get plus a raw sqlx insert/select of a comparable row, on the same
+//! machine and database (target: under 1.3×); the full publish pipeline;
+//! and a cache-hit metadata read (target: under 5 µs).
+//!
+//! SQLite + a local folder always; PostgreSQL + S3 too when
+//! `REGISTRY_TEST_POSTGRES_URL` and `REGISTRY_TEST_S3_URL` are set.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use object_store::ObjectStoreExt;
+use registry_core::{ArchiveBody, ModuleStorage, PublishRequest, RequestContext};
+use registry_storage::{OpenedStorage, StorageConfig, open_storage};
+
+fn archive_50k(seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let noise: Vec<u8> = (0..50_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    registry_core::testing::TarBuilder::new()
+        .file("main.tf", "variable \"a\" {}\n")
+        .file("payload.bin", noise)
+        .finish()
+}
+
+fn module(n: u64) -> registry_core::Module {
+    let bytes = archive_50k(n);
+    registry_core::Module {
+        address: "bench/storage/null".parse().unwrap(),
+        version: format!("1.0.{n}").parse().unwrap(),
+        metadata: registry_core::ModuleMetadata {
+            description: None,
+            owner: None,
+            source_url: None,
+            published_at: chrono::Utc::now(),
+            size: bytes.len() as u64,
+            sha256: registry_core::Sha256Digest::of(&bytes),
+            h1: "h1:bench".into(),
+            format: registry_core::ArchiveFormat::TarGz,
+            root_dir: None,
+            signature: None,
+            summary: Default::default(),
+            lifecycle: Default::default(),
+            downloads: 0,
+        },
+        archive: ArchiveBody::from(bytes),
+    }
+}
+
+#[allow(irrefutable_let_patterns)]
+async fn raw_table(opened: &OpenedStorage) {
+    if let registry_storage::MetadataBackend::Sqlite(s) = &opened.metadata {
+        sqlx::query("CREATE TABLE IF NOT EXISTS raw_bench (k TEXT PRIMARY KEY, sha TEXT NOT NULL, size INTEGER NOT NULL, meta TEXT NOT NULL)")
+            .execute(s.pool())
+            .await
+            .unwrap();
+    }
+}
+
+fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let opened = rt.block_on(open_storage(&config)).unwrap();
+    rt.block_on(raw_table(&opened));
+    let stack = Arc::new(opened.stack.clone());
+    let counter = AtomicU64::new(0);
+    let mut g = c.benchmark_group(format!("storage {label}"));
+    g.sample_size(30);
+    g.throughput(criterion::Throughput::Bytes(50_000));
+
+    g.bench_function("store 50KB (StorageStack)", |b| {
+        b.to_async(&rt).iter(|| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let stack = stack.clone();
+            async move {
+                let m = module(n);
+                stack.store(&m).await.unwrap();
+            }
+        })
+    });
+    let raw_store = opened.blobs.object_store().clone();
+    let pool = match &opened.metadata {
+        registry_storage::MetadataBackend::Sqlite(s) => Some(s.pool().clone()),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    };
+    g.bench_function("raw object_store put + sqlx insert 50KB", |b| {
+        b.to_async(&rt).iter(|| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let store = raw_store.clone();
+            let pool = pool.clone();
+            async move {
+                let bytes = archive_50k(n);
+                let sha = registry_core::Sha256Digest::of(&bytes);
+                store
+                    .put(
+                        &object_store::path::Path::from(format!("raw/{sha}")),
+                        bytes.into(),
+                    )
+                    .await
+                    .unwrap();
+                if let Some(pool) = pool {
+                    sqlx::query(
+                        "INSERT INTO raw_bench (k, sha, size, meta) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(format!("k{n}"))
+                    .bind(sha.hex())
+                    .bind(50_000i64)
+                    .bind("{\"description\":null,\"summary\":{}}")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                }
+            }
+        })
+    });
+
+    // Reads of one stored version, with and without our layer.
+    let target = rt.block_on(async {
+        let m = module(1_000_000);
+        stack.store(&m).await.unwrap();
+        m
+    });
+    let id = target.id();
+    let no_cache = Arc::new(registry_core::StorageStack::new(
+        opened.metadata.as_store(),
+        opened.blob_store.clone(),
+    ));
+    g.bench_function("get 50KB (StorageStack, no cache, sha256 verified)", |b| {
+        b.to_async(&rt).iter(|| {
+            let s = no_cache.clone();
+            let id = id.clone();
+            async move { s.get(&id).await.unwrap() }
+        })
+    });
+    let sha = target.metadata.sha256;
+    let blob_path = opened.blobs.path_of(&sha);
+    g.bench_function("raw object_store get + sqlx select 50KB", |b| {
+        b.to_async(&rt).iter(|| {
+            let store = raw_store.clone();
+            let pool = pool.clone();
+            let p = blob_path.clone();
+            async move {
+                let bytes = store.get(&p).await.unwrap().bytes().await.unwrap();
+                if let Some(pool) = pool {
+                    let _: Option<(String,)> =
+                        sqlx::query_as("SELECT meta FROM raw_bench WHERE k = $1")
+                            .bind("k1")
+                            .fetch_optional(&pool)
+                            .await
+                            .unwrap();
+                }
+                bytes
+            }
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group(format!("cache {label}"));
+    rt.block_on(stack.get_record_shared(&id)).unwrap();
+    g.bench_function("cached record read (in-process tier)", |b| {
+        b.to_async(&rt).iter(|| {
+            let s = stack.clone();
+            let id = id.clone();
+            async move { s.get_record_shared(&id).await.unwrap() }
+        })
+    });
+    g.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    run_combination(c, "sqlite+fs", StorageConfig::embedded(dir.path()));
+
+    // The whole publish pipeline (inspection, parse, validation, hashing, store) on the embedded default.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir2 = tempfile::tempdir().unwrap();
+    let opened = rt
+        .block_on(registry_server::open_registry(
+            &registry_server::RegistryConfig::embedded(dir2.path()),
+        ))
+        .unwrap();
+    let counter = AtomicU64::new(0);
+    let mut g = c.benchmark_group("publish pipeline sqlite+fs");
+    g.sample_size(30);
+    g.bench_function("publish 50KB archive", |b| {
+        b.to_async(&rt).iter(|| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            let r = opened.registry.clone();
+            async move {
+                let req =
+                    PublishRequest::new("bench/publish/null".parse().unwrap(), format!("1.0.{n}"));
+                r.publish_bytes(&RequestContext::system(), req, archive_50k(n))
+                    .await
+                    .unwrap()
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
