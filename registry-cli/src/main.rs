@@ -69,6 +69,9 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Read and verify the hash-chained audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Apply pending database migrations.
     Migrate(admin::MigrateArgs),
     /// Remove unreferenced archive blobs older than a grace period.
@@ -114,6 +117,7 @@ async fn main() {
         Command::Search(a) => search::search(a).await,
         Command::Reindex(a) => search::reindex(a).await,
         Command::Token(c) => token::run(c).await,
+        Command::Audit(c) => audit::run(c).await,
         Command::Migrate(a) => admin::migrate(a).await,
         Command::Gc(a) => admin::gc(a).await,
         Command::Pack(a) => publish::pack(a).await,

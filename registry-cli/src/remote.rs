@@ -371,6 +371,65 @@ impl RemoteClient {
         Ok(doc["indexed"].as_u64().unwrap_or(0) as usize)
     }
 
+    /// Audit records (admins).
+    pub async fn audit_list(
+        &self,
+        q: &registry_core::AuditQuery,
+    ) -> Result<Vec<registry_core::ChainedAuditEvent>> {
+        let mut url = self
+            .modules
+            .join("/v1/admin/audit")
+            .map_err(|e| Error::invalid_input(e.to_string()))?;
+        {
+            let mut p = url.query_pairs_mut();
+            if let Some(s) = q.since {
+                p.append_pair("since", &s.to_rfc3339());
+            }
+            if let Some(n) = &q.namespace {
+                p.append_pair("namespace", n);
+            }
+            if let Some(a) = q.after {
+                p.append_pair("after", &a.to_string());
+            }
+            if q.limit > 0 {
+                p.append_pair("limit", &q.limit.to_string());
+            }
+        }
+        let doc = self.json(self.http.get(url), "audit list").await?;
+        serde_json::from_value(doc["records"].clone())
+            .map_err(|e| Error::backend("http", "unexpected audit listing from the server", e))
+    }
+
+    /// Ask the server to verify its audit chain (admins).
+    pub async fn audit_verify(&self) -> Result<registry_core::AuditVerification> {
+        let url = self
+            .modules
+            .join("/v1/admin/audit/verify")
+            .map_err(|e| Error::invalid_input(e.to_string()))?;
+        let resp = self
+            .auth(self.http.get(url))
+            .send()
+            .await
+            .map_err(|e| transport("audit verify", e))?;
+        if !(resp.status().is_success() || resp.status() == reqwest::StatusCode::CONFLICT) {
+            return Err(api_error(resp).await);
+        }
+        let doc: Value = resp
+            .json()
+            .await
+            .map_err(|e| transport("audit verify", e))?;
+        Ok(if doc["intact"].as_bool() == Some(true) {
+            registry_core::AuditVerification::Intact {
+                records: doc["records"].as_u64().unwrap_or(0),
+            }
+        } else {
+            registry_core::AuditVerification::Broken {
+                seq: doc["broken_at"].as_u64().unwrap_or(0),
+                reason: doc["reason"].as_str().unwrap_or("unknown").to_string(),
+            }
+        })
+    }
+
     /// Delete a version.
     pub async fn delete(&self, addr: &ModuleAddress, version: &str) -> Result<()> {
         self.send(

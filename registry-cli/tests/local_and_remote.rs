@@ -484,3 +484,164 @@ fn search_and_reindex_locally() {
     let out = ok(&registry(&["reindex", "--data-dir", d], &[]));
     assert_eq!(out, "indexed 1 module versions\n");
 }
+
+#[test]
+fn audit_log_records_who_did_what_and_detects_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let token = |ns: &str, role: &str| {
+        ok(&registry(
+            &[
+                "token",
+                "create",
+                "--data-dir",
+                d,
+                "--namespace",
+                ns,
+                "--role",
+                role,
+            ],
+            &[],
+        ))
+        .trim_end()
+        .to_string()
+    };
+    let publisher = token("example", "publisher");
+    let admin = token("*", "admin");
+    ok(&registry(
+        &[
+            "publish",
+            "--data-dir",
+            d,
+            "example/greeting/null",
+            "1.0.0",
+            &example("1.0.0"),
+        ],
+        &[],
+    ));
+
+    let port = free_port();
+    let server = serve(d, port, &[]);
+    let url = format!("http://127.0.0.1:{port}");
+    let publish = |tok: &str, v: &str| {
+        registry(
+            &[
+                "publish",
+                "--server",
+                &url,
+                "--token",
+                tok,
+                "example/greeting/null",
+                v,
+                &example(v),
+            ],
+            &[],
+        )
+    };
+    ok(&publish(&publisher, "1.1.0"));
+    assert_eq!(publish("rgt_forged_secret", "1.1.0").status.code(), Some(1));
+    ok(&registry(
+        &[
+            "yank",
+            "--server",
+            &url,
+            "--token",
+            &publisher,
+            "example/greeting/null",
+            "1.0.0",
+        ],
+        &[],
+    ));
+
+    // Only admins read the log.
+    let refused = registry(
+        &["audit", "list", "--server", &url, "--token", &publisher],
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let listed = ok(&registry(
+        &[
+            "audit",
+            "list",
+            "--server",
+            &url,
+            "--token",
+            &admin,
+            "--json",
+            "--namespace",
+            "example",
+        ],
+        &[],
+    ));
+    let records: Vec<serde_json::Value> = listed
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<(String, String, String)> = records
+        .iter()
+        .map(|r| {
+            let e = &r["event"];
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["target"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |action: &str, target: &str, outcome: &str| {
+        summary
+            .iter()
+            .any(|(a, t, o)| a == action && t == target && o == outcome)
+    };
+    assert!(
+        has("publish", "example/greeting/null/1.0.0", "success"),
+        "{summary:?}"
+    );
+    assert!(
+        has("publish", "example/greeting/null/1.1.0", "success"),
+        "{summary:?}"
+    );
+    assert!(
+        has("yank", "example/greeting/null/1.0.0", "success"),
+        "{summary:?}"
+    );
+    let publisher_id = publisher.split('_').nth(1).unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["event"]["actor"].as_str().unwrap().contains(publisher_id)),
+        "records name the token that acted: {listed}"
+    );
+    assert!(!listed.contains(&publisher), "no secret in the log");
+    let verified = ok(&registry(
+        &["audit", "verify", "--server", &url, "--token", &admin],
+        &[],
+    ));
+    assert!(verified.contains("intact"), "{verified}");
+    drop(server);
+
+    // Edit a record behind the registry's back: verify names it and fails.
+    let db = dir.path().join("registry.db");
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+                .await
+                .unwrap();
+            let n = sqlx::query("UPDATE audit_events SET outcome = 'failed' WHERE action = 'yank'")
+                .execute(&pool)
+                .await
+                .unwrap()
+                .rows_affected();
+            assert_eq!(n, 1);
+        });
+    let broken = registry(&["audit", "verify", "--data-dir", d], &[]);
+    assert_eq!(broken.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        err.contains("broken at record") && err.contains("changed"),
+        "{err}"
+    );
+}

@@ -76,7 +76,10 @@ pub use registry::{
     DownloadTarget, PublishPolicy, PublishRequest, Registry, RegistryBuilder, RequestContext,
 };
 pub use storage_stack::{CachePolicy, StorageStack, archive_key, record_key, versions_key};
-pub use traits::audit::{AuditEvent, AuditOutcome, AuditSink, TracingAuditSink};
+pub use traits::audit::{
+    AuditEvent, AuditLog, AuditOutcome, AuditQuery, AuditSink, AuditVerification,
+    ChainedAuditEvent, GENESIS_HASH, TracingAuditSink, verify_chain,
+};
 pub use traits::auth::{Action, Actor, Authorizer, Grant, Role, RoleAuthorizer};
 pub use traits::cache::{Cache, CacheTierStats};
 pub use traits::clock::{Clock, SystemClock};

@@ -161,19 +161,18 @@ impl Version {
     }
 
     /// go-version's `Compare`, ported faithfully (quirks included).
+    ///
+    /// go-version first returns 0 when both `String()`s are equal; that case
+    /// is covered below (equal segments and equal prereleases), so it is not
+    /// rebuilt here.
+    #[inline]
     pub fn go_cmp(&self, other: &Version) -> Ordering {
-        // go-version's `String() == String()` fast path, without building the strings.
-        if self.segments == other.segments
-            && self.pre == other.pre
-            && self.metadata == other.metadata
-        {
-            return Ordering::Equal;
-        }
         if self.segments == other.segments {
             return match (self.pre.is_empty(), other.pre.is_empty()) {
                 (true, true) => Ordering::Equal,
                 (true, false) => Ordering::Greater,
                 (false, true) => Ordering::Less,
+                (false, false) if self.pre == other.pre => Ordering::Equal,
                 (false, false) => go_compare_prereleases(&self.pre, &other.pre),
             };
         }
@@ -183,7 +182,11 @@ impl Version {
 
 /// Compare numeric segments as go-version does for jagged lengths: missing
 /// segments count as zero.
+#[inline]
 fn compare_segments_padded(a: &[i64], b: &[i64]) -> Ordering {
+    if a.len() == b.len() {
+        return a.cmp(b);
+    }
     let n = a.len().max(b.len());
     for i in 0..n {
         let l = a.get(i).copied().unwrap_or(0);

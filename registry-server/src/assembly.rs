@@ -45,6 +45,8 @@ pub struct OpenedRegistry {
     pub storage: OpenedStorage,
     /// Its search index (in memory, rebuilt from the metadata store on open).
     pub search: Arc<TantivySearchIndex>,
+    /// Its hash-chained audit log (in the metadata database).
+    pub audit: Arc<dyn registry_core::AuditLog>,
 }
 
 impl OpenedRegistry {
@@ -85,7 +87,9 @@ pub async fn open_registry_with(
 ) -> Result<OpenedRegistry> {
     let storage = open_storage(&config.storage).await?;
     let search = Arc::new(TantivySearchIndex::in_memory()?);
+    let audit = storage.metadata.as_audit_log();
     let mut builder = Registry::builder()
+        .audit_sink(audit.clone())
         .search_index(search.clone())
         .doc_generator(Arc::new(TfDocsGenerator));
     if let Some(o) = observer {
@@ -109,6 +113,7 @@ pub async fn open_registry_with(
         registry,
         storage,
         search,
+        audit,
     };
     let n = opened.reindex().await?;
     tracing::debug!(versions = n, "search index built");

@@ -125,7 +125,8 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         config.registry.require_auth,
         metrics,
     )
-    .with_search_index(opened.search.clone());
+    .with_search_index(opened.search.clone())
+    .with_audit_log(opened.audit.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let tls = match (&config.tls_cert, &config.tls_key) {

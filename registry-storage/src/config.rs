@@ -245,6 +245,18 @@ impl MetadataBackend {
         }
     }
 
+    /// The audit log in the same database.
+    pub fn as_audit_log(&self) -> Arc<dyn registry_core::AuditLog> {
+        match self {
+            #[cfg(feature = "sqlite")]
+            MetadataBackend::Sqlite(s) => Arc::new(s.clone()),
+            #[cfg(feature = "postgres")]
+            MetadataBackend::Postgres(p) => Arc::new(p.clone()),
+            #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+            _ => unreachable!("no SQL engine feature is enabled"),
+        }
+    }
+
     /// Engine name.
     pub fn engine(&self) -> &'static str {
         match self {

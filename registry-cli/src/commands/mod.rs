@@ -1,6 +1,7 @@
 //! One module per group of subcommands. Each returns the process exit code.
 
 pub mod admin;
+pub mod audit;
 pub mod docs;
 pub mod lifecycle;
 pub mod lock;

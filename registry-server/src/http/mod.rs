@@ -45,6 +45,7 @@ type RenderedVersions = std::sync::Mutex<
 struct StateInner {
     rendered_versions: RenderedVersions,
     search: Option<Arc<registry_docs::TantivySearchIndex>>,
+    audit: Option<Arc<dyn registry_core::AuditLog>>,
     registry: Registry,
     tokens: Arc<dyn TokenStore>,
     grants: GrantKey,
@@ -74,6 +75,7 @@ impl AppState {
             inner: Arc::new(StateInner {
                 rendered_versions: Default::default(),
                 search: None,
+                audit: None,
                 registry,
                 tokens,
                 grants,
@@ -87,6 +89,14 @@ impl AppState {
     pub fn with_search_index(mut self, index: Arc<registry_docs::TantivySearchIndex>) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.search = Some(index);
+        }
+        self
+    }
+
+    /// Give the state the audit log, so admins can read and verify it over HTTP.
+    pub fn with_audit_log(mut self, log: Arc<dyn registry_core::AuditLog>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.audit = Some(log);
         }
         self
     }
@@ -184,6 +194,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .nest("/v1/modules", modules)
         .route("/v1/admin/reindex", post(read::reindex))
+        .route("/v1/admin/audit", get(read::audit_list))
+        .route("/v1/admin/audit/verify", get(read::audit_verify))
         .fallback(|| async { ApiError::from(registry_core::Error::not_found("no such route")) })
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

@@ -1,6 +1,8 @@
 //! The public registry's read API: listings with `offset`/`limit` paging
 //! (served by keyset queries inside), search, and module details.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use registry_core::{Filter, ModuleAddress, ModuleRecord, RequestContext, SearchQuery};
@@ -278,4 +280,72 @@ pub async fn reindex(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<
     })?;
     let n = index.rebuild(state.registry().storage().as_ref()).await?;
     Ok(axum::Json(serde_json::json!({ "indexed": n })).into_response())
+}
+
+/// Query of the audit listing.
+#[derive(Debug, Deserialize)]
+pub struct AuditListQuery {
+    /// Only records at or after this RFC 3339 time.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only records on this namespace.
+    pub namespace: Option<String>,
+    /// Only records after this sequence number (the `next_after` of the previous page).
+    pub after: Option<u64>,
+    /// Page size (default 100, at most 10000).
+    pub limit: Option<usize>,
+}
+
+fn audit_log(state: &AppState) -> Result<Arc<dyn registry_core::AuditLog>, registry_core::Error> {
+    state.inner.audit.clone().ok_or_else(|| {
+        registry_core::Error::new(
+            registry_core::ErrorKind::Unsupported,
+            "no audit log is configured",
+        )
+    })
+}
+
+/// `GET /v1/admin/audit` (admins): audit records, oldest first, with their chain hashes.
+pub async fn audit_list(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(q): Query<AuditListQuery>,
+) -> ApiResult<Response> {
+    state.registry().authorize_admin(&ctx, "audit.read").await?;
+    let log = audit_log(&state)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
+    let records = log
+        .list(&registry_core::AuditQuery {
+            since: q.since,
+            namespace: q.namespace,
+            after: q.after,
+            limit,
+        })
+        .await?;
+    let next_after = (records.len() == limit)
+        .then(|| records.last().map(|r| r.seq))
+        .flatten();
+    Ok(
+        axum::Json(serde_json::json!({ "records": records, "next_after": next_after }))
+            .into_response(),
+    )
+}
+
+/// `GET /v1/admin/audit/verify` (admins): walk the hash chain; 200 when intact,
+/// 409 naming the first broken record otherwise.
+pub async fn audit_verify(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<Response> {
+    state
+        .registry()
+        .authorize_admin(&ctx, "audit.verify")
+        .await?;
+    let log = audit_log(&state)?;
+    Ok(match log.verify().await? {
+        registry_core::AuditVerification::Intact { records } => {
+            axum::Json(serde_json::json!({ "intact": true, "records": records })).into_response()
+        }
+        registry_core::AuditVerification::Broken { seq, reason } => (
+            axum::http::StatusCode::CONFLICT,
+            axum::Json(serde_json::json!({ "intact": false, "broken_at": seq, "reason": reason })),
+        )
+            .into_response(),
+    })
 }

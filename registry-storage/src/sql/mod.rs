@@ -8,6 +8,7 @@
 //!
 //! [`MetadataStore`]: registry_core::MetadataStore
 
+mod audit;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod signing;
@@ -15,6 +16,8 @@ mod signing;
 pub mod sqlite;
 mod tokens;
 
+#[allow(unused_imports)]
+pub(crate) use audit::sql_audit_log;
 #[allow(unused_imports)]
 pub(crate) use signing::sql_signing_store;
 #[allow(unused_imports)]

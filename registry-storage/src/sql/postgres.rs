@@ -7,7 +7,10 @@ use registry_core::{Error, Result};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::{SchemaStatus, schema_status, sql_metadata_store, sql_signing_store, sql_token_store};
+use super::{
+    SchemaStatus, schema_status, sql_audit_log, sql_metadata_store, sql_signing_store,
+    sql_token_store,
+};
 use crate::error::from_sqlx;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -119,3 +122,4 @@ impl PostgresMetadataStore {
 sql_metadata_store!(PostgresMetadataStore, sqlx::Postgres, "postgres");
 sql_token_store!(PostgresMetadataStore, sqlx::Postgres, "postgres");
 sql_signing_store!(PostgresMetadataStore, sqlx::Postgres, "postgres");
+sql_audit_log!(PostgresMetadataStore, sqlx::Postgres, "postgres");

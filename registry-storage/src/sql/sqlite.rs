@@ -10,7 +10,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::{SchemaStatus, schema_status, sql_metadata_store, sql_signing_store, sql_token_store};
+use super::{
+    SchemaStatus, schema_status, sql_audit_log, sql_metadata_store, sql_signing_store,
+    sql_token_store,
+};
 use crate::error::from_sqlx;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -114,3 +117,4 @@ impl SqliteMetadataStore {
 sql_metadata_store!(SqliteMetadataStore, sqlx::Sqlite, "sqlite");
 sql_token_store!(SqliteMetadataStore, sqlx::Sqlite, "sqlite");
 sql_signing_store!(SqliteMetadataStore, sqlx::Sqlite, "sqlite");
+sql_audit_log!(SqliteMetadataStore, sqlx::Sqlite, "sqlite");

@@ -1,5 +1,7 @@
 //! Conformance suites, one module per trait.
 
+/// The `AuditLog` suite.
+pub mod audit;
 /// The `ModuleStorage` suite.
 pub mod storage;
 

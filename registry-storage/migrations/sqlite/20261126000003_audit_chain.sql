@@ -1,0 +1,10 @@
+-- The head of the audit hash chain: appends update this row first, which
+-- serializes them (one writer at a time) and records the last hash and count.
+CREATE TABLE audit_head (
+    id        INTEGER PRIMARY KEY CHECK (id = 1),
+    seq       INTEGER NOT NULL,
+    last_hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+ALTER TABLE audit_events ADD COLUMN seq INTEGER;
+CREATE UNIQUE INDEX audit_events_by_seq ON audit_events (seq);
