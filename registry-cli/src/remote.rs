@@ -378,7 +378,7 @@ impl RemoteClient {
     ) -> Result<Vec<registry_core::ChainedAuditEvent>> {
         let mut url = self
             .modules
-            .join("/v1/admin/audit")
+            .join("/v1/audit")
             .map_err(|e| Error::invalid_input(e.to_string()))?;
         {
             let mut p = url.query_pairs_mut();
@@ -404,7 +404,7 @@ impl RemoteClient {
     pub async fn audit_verify(&self) -> Result<registry_core::AuditVerification> {
         let url = self
             .modules
-            .join("/v1/admin/audit/verify")
+            .join("/v1/audit/verify")
             .map_err(|e| Error::invalid_input(e.to_string()))?;
         let resp = self
             .auth(self.http.get(url))

@@ -89,11 +89,18 @@ async fn resolve_dir(a: &ResolveDirArgs) -> Result<(ModuleGraph, Target)> {
     Ok((graph, target))
 }
 
+/// Every call path Terraform installs, with its chosen version.
+fn call_paths(graph: &ModuleGraph) -> Result<Vec<registry_resolve::ResolvedCall>> {
+    graph
+        .call_paths(registry_resolve::graph::MAX_CALL_PATHS)
+        .map_err(|e| Error::new(registry_core::ErrorKind::Conflict, e))
+}
+
 /// Resolve and write `.registry.lock.hcl`.
 pub async fn lock(a: ResolveDirArgs) -> CmdResult {
     let (graph, target) = resolve_dir(&a).await?;
     let mut lock = LockFile::default();
-    for call in graph.calls() {
+    for call in &call_paths(&graph)? {
         let (sha, h1) = match &target {
             Target::Local(o) => {
                 let id = ModuleId::new(call.address.clone(), call.version.clone());
@@ -129,7 +136,7 @@ pub async fn graph(a: GraphArgs) -> CmdResult {
         print!("{}", graph.to_dot());
         return Ok(0);
     }
-    for call in graph.calls() {
+    for call in &call_paths(&graph)? {
         let indent = "  ".repeat(call.path.matches('.').count());
         println!("{indent}{} = {} {}", call.path, call.address, call.version);
     }

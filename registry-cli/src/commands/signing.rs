@@ -195,13 +195,8 @@ fn key_id_of_public(line: &str) -> registry_core::Result<String> {
 pub async fn keys(c: KeysCommand) -> CmdResult {
     match c {
         KeysCommand::Add(a) => {
-            let store = a
-                .local
-                .open()
-                .await?
-                .storage
-                .metadata
-                .as_signing_key_store();
+            let opened = a.local.open().await?;
+            let store = opened.storage.metadata.as_signing_key_store();
             let public_key = public_key_line(&a.public_key)?;
             let now = chrono::Utc::now();
             let key = TrustedKey {
@@ -218,16 +213,18 @@ pub async fn keys(c: KeysCommand) -> CmdResult {
                 },
             };
             store.add_key(&key).await?;
+            super::audit_local(
+                &opened,
+                "key.add",
+                &format!("{}/*", key.namespace),
+                Some(format!("key {}", key.key_id)),
+            )
+            .await?;
             println!("trusted key {} for {}", key.key_id, key.namespace);
         }
         KeysCommand::List(a) => {
-            let store = a
-                .local
-                .open()
-                .await?
-                .storage
-                .metadata
-                .as_signing_key_store();
+            let opened = a.local.open().await?;
+            let store = opened.storage.metadata.as_signing_key_store();
             for k in store.all_keys().await? {
                 let exp = k
                     .expires_at
@@ -240,25 +237,30 @@ pub async fn keys(c: KeysCommand) -> CmdResult {
             }
         }
         KeysCommand::Remove(a) => {
-            let store = a
-                .local
-                .open()
-                .await?
-                .storage
-                .metadata
-                .as_signing_key_store();
+            let opened = a.local.open().await?;
+            let store = opened.storage.metadata.as_signing_key_store();
             store.remove_key(&a.namespace, &a.key_id).await?;
+            super::audit_local(
+                &opened,
+                "key.remove",
+                &format!("{}/*", a.namespace.to_ascii_lowercase()),
+                Some(format!("key {}", a.key_id)),
+            )
+            .await?;
             println!("removed key {} from {}", a.key_id, a.namespace);
         }
         KeysCommand::Require(a) => {
-            let store = a
-                .local
-                .open()
-                .await?
-                .storage
-                .metadata
-                .as_signing_key_store();
+            let opened = a.local.open().await?;
+            let store = opened.storage.metadata.as_signing_key_store();
             store.set_required(&a.namespace, !a.off).await?;
+            let action = if a.off { "key.optional" } else { "key.require" };
+            super::audit_local(
+                &opened,
+                action,
+                &format!("{}/*", a.namespace.to_ascii_lowercase()),
+                None,
+            )
+            .await?;
             println!(
                 "{}: signatures {}",
                 a.namespace,

@@ -80,6 +80,13 @@ pub async fn run(c: TokenCommand) -> CmdResult {
                 .as_token_store()
                 .create(&req, now)
                 .await?;
+            super::audit_local(
+                &opened,
+                "token.create",
+                &format!("{}/*", t.info.namespace),
+                Some(format!("token {} role {}", t.info.id, t.info.role)),
+            )
+            .await?;
             println!("{}", t.secret);
         }
         TokenCommand::List(a) => {
@@ -114,6 +121,13 @@ pub async fn run(c: TokenCommand) -> CmdResult {
                 .as_token_store()
                 .revoke(&a.id, now)
                 .await?;
+            super::audit_local(
+                &opened,
+                "token.revoke",
+                &format!("{}/*", t.namespace),
+                Some(format!("token {}", t.id)),
+            )
+            .await?;
             println!("revoked {}", t.id);
         }
     }

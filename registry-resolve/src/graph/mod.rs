@@ -15,7 +15,7 @@ mod model;
 pub(crate) mod unify;
 
 pub use catalog::{Catalog, CatalogModule, CatalogVersion, DependencyCall, registry_calls};
-pub use model::{ModuleGraph, ResolvedCall};
+pub use model::{ModuleGraph, NamedCall, ResolvedCall};
 pub use unify::{ChoiceSet, RankedVersion, resolve_unified};
 
 use registry_core::{Error, ErrorKind, Result};

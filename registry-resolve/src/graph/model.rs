@@ -22,10 +22,36 @@ pub struct ResolvedCall {
     pub constraint: Option<String>,
 }
 
+/// A named call from a caller (or the root) to a module node, kept by
+/// unified graphs so every call path can be listed without a node per path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedCall {
+    /// The call's name in its caller (`vpc`).
+    pub name: String,
+    /// The `source` as written.
+    pub source: String,
+    /// The call's constraint.
+    pub constraint: Option<String>,
+    /// The module node it resolves to.
+    pub to: NodeIndex,
+}
+
 /// Resolved calls (nodes) and "calls" edges from a caller to its dependencies.
+///
+/// A compatible-mode graph has one node per call path. A unified graph has
+/// one node per module (named by the first path that reaches it) and keeps
+/// every named call, so [`ModuleGraph::call_paths`] still lists each path
+/// Terraform installs.
 #[derive(Debug, Clone, Default)]
 pub struct ModuleGraph {
     graph: DiGraph<ResolvedCall, ()>,
+    unified: Option<UnifiedCalls>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct UnifiedCalls {
+    roots: Vec<NamedCall>,
+    children: HashMap<NodeIndex, Vec<NamedCall>>,
 }
 
 impl ModuleGraph {
@@ -46,6 +72,61 @@ impl ModuleGraph {
     /// Every call, in insertion order.
     pub fn calls(&self) -> impl Iterator<Item = &ResolvedCall> {
         self.graph.node_weights()
+    }
+
+    /// Record a named call of a unified graph (`from` is `None` for the root module).
+    pub fn add_named_call(&mut self, from: Option<NodeIndex>, call: NamedCall) {
+        let u = self.unified.get_or_insert_with(Default::default);
+        match from {
+            None => u.roots.push(call),
+            Some(f) => u.children.entry(f).or_default().push(call),
+        }
+    }
+
+    /// Every call path with the version chosen for it, parents before their
+    /// children. For a compatible-mode graph these are its nodes; a unified
+    /// graph expands its named calls. `Err` when there are more than `max`
+    /// paths or a call cycle makes them endless.
+    pub fn call_paths(&self, max: usize) -> Result<Vec<ResolvedCall>, String> {
+        let Some(u) = &self.unified else {
+            return Ok(self.calls().cloned().collect());
+        };
+        let mut out = Vec::new();
+        // (call, parent path, nodes on the way there)
+        let mut stack: Vec<(&NamedCall, String, Vec<NodeIndex>)> = u
+            .roots
+            .iter()
+            .rev()
+            .map(|c| (c, String::new(), Vec::new()))
+            .collect();
+        while let Some((call, parent, mut trail)) = stack.pop() {
+            let path = if parent.is_empty() {
+                call.name.clone()
+            } else {
+                format!("{parent}.{}", call.name)
+            };
+            if trail.contains(&call.to) {
+                return Err(format!("module calls form a cycle at {path}"));
+            }
+            if out.len() >= max {
+                return Err(format!("the module tree has more than {max} call paths"));
+            }
+            let node = &self.graph[call.to];
+            out.push(ResolvedCall {
+                path: path.clone(),
+                source: call.source.clone(),
+                address: node.address.clone(),
+                version: node.version.clone(),
+                constraint: call.constraint.clone(),
+            });
+            trail.push(call.to);
+            if let Some(children) = u.children.get(&call.to) {
+                for c in children.iter().rev() {
+                    stack.push((c, path.clone(), trail.clone()));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A call by path.

@@ -112,6 +112,38 @@ fn unified_mode_picks_one_version_per_module() {
         ["acme/a/null 1.1.0", "acme/b/null 2.1.0"],
         "b unified to what a 1.1.0 allows"
     );
+    // One node per module, but every call path Terraform installs is listed.
+    assert_eq!(g.graph().node_count(), 2);
+    let paths: Vec<String> = g
+        .call_paths(100)
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {} {}", c.path, c.address, c.version))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "a acme/a/null 1.1.0",
+            "a.b acme/b/null 2.1.0",
+            "b acme/b/null 2.1.0"
+        ]
+    );
+    let b = g
+        .call_paths(100)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.path == "b")
+        .unwrap();
+    assert_eq!(
+        b.constraint.as_deref(),
+        Some("~> 2.0"),
+        "each path keeps its own constraint"
+    );
+    assert!(
+        g.call_paths(2)
+            .unwrap_err()
+            .contains("more than 2 call paths")
+    );
 }
 
 #[test]
@@ -157,6 +189,7 @@ fn cycles_are_named() {
     let cycle = g.find_cycle().expect("the unified graph shows the cycle");
     assert_eq!(cycle.len(), 3, "{cycle:?}");
     assert!(g.topological_order().is_err());
+    assert!(g.call_paths(1000).unwrap_err().contains("cycle"));
 }
 
 #[test]

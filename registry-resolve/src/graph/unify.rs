@@ -24,7 +24,7 @@ use smallvec::SmallVec;
 
 use super::RootCall;
 use super::catalog::{Catalog, DependencyCall};
-use super::model::{ModuleGraph, ResolvedCall};
+use super::model::{ModuleGraph, NamedCall, ResolvedCall};
 use crate::constraint::Constraints;
 use crate::select::prerelease_requested_exactly;
 
@@ -569,6 +569,15 @@ fn build_graph(
             if let Some(p) = parent {
                 graph.add_edge(p, n);
             }
+            graph.add_named_call(
+                parent,
+                NamedCall {
+                    name: call.name.clone(),
+                    source: call.source.clone(),
+                    constraint: call.constraint.clone(),
+                    to: n,
+                },
+            );
             continue;
         }
         let version = chosen.get(&key).cloned().ok_or_else(|| {
@@ -589,6 +598,15 @@ fn build_graph(
                 constraint: call.constraint.clone(),
             },
             parent,
+        );
+        graph.add_named_call(
+            parent,
+            NamedCall {
+                name: call.name.clone(),
+                source: call.source.clone(),
+                constraint: call.constraint.clone(),
+                to: n,
+            },
         );
         nodes.insert(key, n);
         if let Some(v) = module.versions.iter().find(|v| v.version == version) {

@@ -304,7 +304,7 @@ fn audit_log(state: &AppState) -> Result<Arc<dyn registry_core::AuditLog>, regis
     })
 }
 
-/// `GET /v1/admin/audit` (admins): audit records, oldest first, with their chain hashes.
+/// `GET /v1/audit` (admins): audit records, oldest first, with their chain hashes.
 pub async fn audit_list(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -330,7 +330,7 @@ pub async fn audit_list(
     )
 }
 
-/// `GET /v1/admin/audit/verify` (admins): walk the hash chain; 200 when intact,
+/// `GET /v1/audit/verify` (admins): walk the hash chain; 200 when intact,
 /// 409 naming the first broken record otherwise.
 pub async fn audit_verify(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<Response> {
     state
