@@ -33,6 +33,8 @@ pub enum ErrorKind {
     PermissionDenied,
     /// Too many requests; try again later.
     RateLimited,
+    /// Storing this would exceed a quota (versions per module, bytes per namespace).
+    QuotaExceeded,
     /// The backend or configuration does not support the operation.
     Unsupported,
     /// A storage, cache or network backend failed.
@@ -53,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Unauthenticated => "unauthenticated",
             ErrorKind::PermissionDenied => "permission_denied",
             ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::QuotaExceeded => "quota_exceeded",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Backend => "backend",
         }

@@ -91,7 +91,9 @@ pub use traits::integrity::{
 };
 pub use traits::observer::{NoopObserver, RegistryObserver};
 pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
-pub use traits::storage::{BlobInfo, BlobStore, GcReport, MetadataStore, ModuleStorage};
+pub use traits::storage::{
+    BlobInfo, BlobStore, GcReport, MetadataStore, ModuleStorage, NamespaceUsage,
+};
 pub use traits::test_runner::{
     ProviderMock, ReportFormat, TestCase, TestResult, TestRunner, TestStatus,
 };
@@ -102,6 +104,21 @@ pub use traits::tokens::{
 pub use traits::validation::{ValidationContext, ValidationRule, builtin_rules, is_identifier};
 pub use traits::version_manager::{ExactVersionManager, LockEntry, VersionManager};
 pub use version::{VERSION_REGEXP_RAW, Version, is_strict_semver};
+
+/// Bytes for people: `512 B`, `1.5 KiB`, `30.0 MiB`, `1.20 GiB`.
+pub fn fmt_bytes(n: u64) -> String {
+    const K: f64 = 1024.0;
+    let f = n as f64;
+    if f < K {
+        format!("{n} B")
+    } else if f < K * K {
+        format!("{:.1} KiB", f / K)
+    } else if f < K * K * K {
+        format!("{:.1} MiB", f / (K * K))
+    } else {
+        format!("{:.2} GiB", f / (K * K * K))
+    }
+}
 
 #[cfg(test)]
 mod send_sync {

@@ -234,6 +234,19 @@ impl MetadataStore for MemoryMetadataStore {
         Ok(())
     }
 
+    async fn namespace_usage(&self, namespace: &str) -> Result<crate::NamespaceUsage> {
+        let s = self.lock();
+        let key = namespace.to_ascii_lowercase();
+        let mut u = crate::NamespaceUsage::default();
+        for r in s.rows.values().filter(|r| !r.deleted) {
+            if r.record.address.namespace().eq_ignore_ascii_case(&key) {
+                u.versions += 1;
+                u.bytes += r.record.metadata.size;
+            }
+        }
+        Ok(u)
+    }
+
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>> {
         let s = self.lock();
         Ok(s.rows

@@ -326,6 +326,10 @@ impl ModuleStorage for StorageStack {
         self.downloads.flush().await
     }
 
+    async fn namespace_usage(&self, namespace: &str) -> Result<crate::NamespaceUsage> {
+        self.metadata.namespace_usage(namespace).await
+    }
+
     async fn gc(&self, grace: Duration) -> Result<GcReport> {
         // List blobs before reading references: a blob written after the
         // listing is not considered, and one listed before its metadata

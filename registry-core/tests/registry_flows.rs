@@ -115,6 +115,7 @@ async fn publish_list_resolve_download_round_trip() {
 async fn publish_same_version_twice_is_rejected_even_when_written_differently() {
     let f = fixture_with(PublishPolicy {
         strict_semver: false,
+        ..PublishPolicy::default()
     });
     publish(&f, "acme/hello/null", "1.2.0", simple_module(&[]))
         .await
@@ -472,4 +473,94 @@ async fn listing_pages_with_keyset_cursors() {
         .await
         .unwrap();
     assert_eq!(ns1.items.len(), 2);
+}
+
+#[tokio::test]
+async fn quotas_refuse_publishes_naming_the_quota_and_current_use() {
+    let archive = simple_module(&[]);
+    let size = archive.len() as u64;
+    let f = fixture_with(PublishPolicy {
+        max_versions_per_module: Some(2),
+        max_bytes_per_namespace: Some(size * 3 + size / 2),
+        ..PublishPolicy::default()
+    });
+    publish(&f, "acme/a/null", "1.0.0", archive.clone())
+        .await
+        .unwrap();
+    publish(&f, "acme/a/null", "1.1.0", archive.clone())
+        .await
+        .unwrap();
+    let e = publish(&f, "acme/a/null", "1.2.0", archive.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::QuotaExceeded);
+    assert!(
+        e.to_string().contains("already stores 2 versions")
+            && e.to_string().contains("quota is 2 versions per module"),
+        "{e}"
+    );
+    // Yanked versions still count; deleted ones free their place.
+    f.registry
+        .change_lifecycle(
+            &sys(),
+            &ModuleId::new(addr("acme/a/null"), "1.0.0".parse().unwrap()),
+            LifecycleChange::Yank { reason: None },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        publish(&f, "acme/a/null", "1.2.0", archive.clone())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::QuotaExceeded
+    );
+    f.registry
+        .delete(
+            &sys(),
+            &ModuleId::new(addr("acme/a/null"), "1.0.0".parse().unwrap()),
+        )
+        .await
+        .unwrap();
+    publish(&f, "acme/a/null", "1.2.0", archive.clone())
+        .await
+        .unwrap();
+
+    // The namespace holds 3 archives' worth in 2 modules; a fourth passes its byte quota.
+    publish(&f, "ACME/b/null", "1.0.0", archive.clone())
+        .await
+        .unwrap();
+    let e = publish(&f, "acme/c/null", "1.0.0", archive.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::QuotaExceeded);
+    let msg = e.to_string();
+    assert!(
+        msg.contains("namespace acme stores")
+            && msg.contains("in 3 versions")
+            && msg.contains("per namespace"),
+        "{msg}"
+    );
+    // Other namespaces have their own.
+    publish(&f, "other/c/null", "1.0.0", archive.clone())
+        .await
+        .unwrap();
+    // Nothing of the refused publishes was stored.
+    assert!(
+        f.registry
+            .get(
+                &sys(),
+                &ModuleId::new(addr("acme/c/null"), "1.0.0".parse().unwrap())
+            )
+            .await
+            .is_err()
+    );
+    let usage = f.registry.storage().namespace_usage("Acme").await.unwrap();
+    assert_eq!(
+        usage,
+        NamespaceUsage {
+            versions: 3,
+            bytes: size * 3
+        }
+    );
 }

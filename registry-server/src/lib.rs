@@ -9,10 +9,12 @@
 mod assembly;
 pub mod grant;
 pub mod http;
+pub mod limits;
 pub mod metrics;
 mod serve;
 
 pub use assembly::{OpenedRegistry, RegistryConfig, open_registry, open_registry_with};
+pub use limits::{LimitClass, Limiter, RateLimit, RateLimits};
 pub use serve::{RunningServer, ServeConfig, install_crypto_provider, start};
 
 /// The README's code examples, compiled as doctests.

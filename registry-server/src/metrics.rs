@@ -67,6 +67,7 @@ pub struct Metrics {
     docs_seconds: Histogram,
     http_requests: Family<Labels, Counter>,
     http_seconds: Family<Labels, Histogram, fn() -> Histogram>,
+    rate_limited: Family<Labels, Counter>,
     cache_stats: Arc<std::sync::OnceLock<CacheStatsFn>>,
 }
 
@@ -130,6 +131,12 @@ impl Metrics {
             "HTTP request latency, by route and method.",
             http_seconds.clone(),
         );
+        let rate_limited = Family::<Labels, Counter>::default();
+        registry.register(
+            "registry_rate_limited",
+            "Requests refused by a rate limit, by class (read, write, auth_failure).",
+            rate_limited.clone(),
+        );
         registry.register_collector(Box::new(CacheCollector(cache_stats.clone())));
         Metrics {
             registry,
@@ -140,6 +147,7 @@ impl Metrics {
             docs_seconds,
             http_requests,
             http_seconds,
+            rate_limited,
             cache_stats,
         }
     }
@@ -147,6 +155,13 @@ impl Metrics {
     /// Where cache hit/miss counts come from (set once, when the storage is open).
     pub fn set_cache_stats(&self, f: CacheStatsFn) {
         let _ = self.cache_stats.set(f);
+    }
+
+    /// Count one request refused by a rate limit.
+    pub fn rate_limited(&self, class: &'static str) {
+        self.rate_limited
+            .get_or_create(&vec![("class", class.to_string())])
+            .inc();
     }
 
     /// Count one HTTP request.

@@ -32,6 +32,8 @@ pub struct ServeConfig {
     /// The grant key itself (`REGISTRY_GRANT_KEY`); wins over the file.
     #[serde(skip_serializing)]
     pub grant_key: Option<String>,
+    /// Rate limits; shared through Redis when the storage has a cache URL.
+    pub rate_limits: crate::limits::RateLimits,
 }
 
 impl Default for ServeConfig {
@@ -43,6 +45,7 @@ impl Default for ServeConfig {
             tls_key: None,
             grant_key_file: None,
             grant_key: None,
+            rate_limits: crate::limits::RateLimits::default(),
         }
     }
 }
@@ -126,7 +129,8 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         metrics,
     )
     .with_search_index(opened.search.clone())
-    .with_audit_log(opened.audit.clone());
+    .with_audit_log(opened.audit.clone())
+    .with_limiter(limiter(&config).await?);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let tls = match (&config.tls_cert, &config.tls_key) {
@@ -182,4 +186,21 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
 /// Install the process-wide rustls crypto provider (aws-lc-rs) once.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+/// The rate limiter: shared through Redis when the storage has a cache URL
+/// (keys under the cache prefix), else this process's own.
+async fn limiter(config: &ServeConfig) -> Result<crate::limits::Limiter> {
+    #[cfg(feature = "redis")]
+    if let Some(url) = &config.registry.storage.cache_url {
+        let prefix = config
+            .registry
+            .storage
+            .cache_prefix
+            .as_deref()
+            .unwrap_or(registry_storage::cache::DEFAULT_PREFIX);
+        return crate::limits::Limiter::shared(config.rate_limits, url, &format!("{prefix}:"))
+            .await;
+    }
+    Ok(crate::limits::Limiter::local(config.rate_limits))
 }

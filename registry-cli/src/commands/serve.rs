@@ -59,6 +59,53 @@ pub struct ServeArgs {
     /// File with the archive encryption keys (or set REGISTRY_ENCRYPTION_KEYS).
     #[arg(long, env = "REGISTRY_ENCRYPTION_KEY_FILE")]
     encryption_key_file: Option<PathBuf>,
+    /// Reads per token, or per client address when anonymous (`600/min`, `off`; default off).
+    #[arg(long, env = "REGISTRY_RATE_LIMIT_READS")]
+    rate_limit_reads: Option<String>,
+    /// Writes (publish, lifecycle, delete, admin) per token or address (default `60/min`).
+    #[arg(long, env = "REGISTRY_RATE_LIMIT_WRITES")]
+    rate_limit_writes: Option<String>,
+    /// Failed authentications per client address before it is refused (default `10/min`).
+    #[arg(long, env = "REGISTRY_RATE_LIMIT_AUTH_FAILURES")]
+    rate_limit_auth_failures: Option<String>,
+    /// Largest accepted archive (`50MiB`, `1GiB`, bytes; default 100MiB).
+    #[arg(long, env = "REGISTRY_MAX_ARCHIVE_SIZE")]
+    max_archive_size: Option<String>,
+    /// Quota: most stored versions per module.
+    #[arg(long, env = "REGISTRY_MAX_VERSIONS_PER_MODULE")]
+    max_versions_per_module: Option<u64>,
+    /// Quota: most archive bytes per namespace (`10GiB`, bytes).
+    #[arg(long, env = "REGISTRY_MAX_NAMESPACE_SIZE")]
+    max_namespace_size: Option<String>,
+}
+
+/// Parse `512`, `64KiB`, `50MiB`, `10GiB` (also KB/MB/GB as powers of 1024).
+fn parse_size(flag: &str, s: &str) -> Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n.parse().map_err(|_| {
+        Error::invalid_input(format!("--{flag}: {s:?} is not a size such as 50MiB"))
+    })?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => {
+            return Err(Error::invalid_input(format!(
+                "--{flag}: unknown size unit {other:?} in {s:?}"
+            )));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| Error::invalid_input(format!("--{flag}: {s:?} is too large")))
+}
+
+fn parse_rate(flag: &str, s: &str) -> Result<Option<registry_server::RateLimit>> {
+    registry_server::limits::parse_optional_limit(s)
+        .map_err(|e| Error::invalid_input(format!("--{flag}: {e}")))
 }
 
 /// The TOML file's keys.
@@ -79,6 +126,12 @@ struct FileConfig {
     allow_non_semver: Option<bool>,
     memory_cache_mb: Option<u64>,
     encryption_key_file: Option<PathBuf>,
+    rate_limit_reads: Option<String>,
+    rate_limit_writes: Option<String>,
+    rate_limit_auth_failures: Option<String>,
+    max_archive_size: Option<String>,
+    max_versions_per_module: Option<u64>,
+    max_namespace_size: Option<String>,
 }
 
 fn load_file(path: &PathBuf) -> Result<FileConfig> {
@@ -116,8 +169,31 @@ impl ServeArgs {
         registry.require_auth = self.require_auth || file.require_auth.unwrap_or(false);
         registry.policy.strict_semver =
             !(self.allow_non_semver || file.allow_non_semver.unwrap_or(false));
+        if let Some(s) = self.max_archive_size.or(file.max_archive_size) {
+            registry.limits.max_compressed_bytes = parse_size("max-archive-size", &s)?;
+        }
+        registry.policy.max_versions_per_module = self
+            .max_versions_per_module
+            .or(file.max_versions_per_module);
+        if let Some(s) = self.max_namespace_size.or(file.max_namespace_size) {
+            registry.policy.max_bytes_per_namespace = Some(parse_size("max-namespace-size", &s)?);
+        }
+        let mut rate_limits = registry_server::RateLimits::default();
+        if let Some(s) = self.rate_limit_reads.or(file.rate_limit_reads) {
+            rate_limits.reads = parse_rate("rate-limit-reads", &s)?;
+        }
+        if let Some(s) = self.rate_limit_writes.or(file.rate_limit_writes) {
+            rate_limits.writes = parse_rate("rate-limit-writes", &s)?;
+        }
+        if let Some(s) = self
+            .rate_limit_auth_failures
+            .or(file.rate_limit_auth_failures)
+        {
+            rate_limits.auth_failures = parse_rate("rate-limit-auth-failures", &s)?;
+        }
         let defaults = ServeConfig::default();
         Ok(ServeConfig {
+            rate_limits,
             registry,
             listen: self.listen.or(file.listen).unwrap_or(defaults.listen),
             tls_cert: self.tls_cert.or(file.tls_cert),

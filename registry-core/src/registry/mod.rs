@@ -37,12 +37,20 @@ pub struct PublishPolicy {
     /// Published versions must be valid SemVer 2.0.0 (`1.2.3`, not `v1.2` or
     /// `1.2.3.4`), as the public Terraform Registry requires. On by default.
     pub strict_semver: bool,
+    /// Quota: most stored versions of one module (deleted versions do not
+    /// count, yanked ones do). `None`: unlimited.
+    pub max_versions_per_module: Option<u64>,
+    /// Quota: most archive bytes stored in one namespace (deleted versions
+    /// do not count). `None`: unlimited.
+    pub max_bytes_per_namespace: Option<u64>,
 }
 
 impl Default for PublishPolicy {
     fn default() -> Self {
         PublishPolicy {
             strict_semver: true,
+            max_versions_per_module: None,
+            max_bytes_per_namespace: None,
         }
     }
 }

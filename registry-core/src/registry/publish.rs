@@ -126,6 +126,9 @@ impl Registry {
             Body::Bytes(b) => spool_bytes(b, max)?,
             Body::Stream(s) => spool_stream(s, inner.spool_dir.as_deref(), max).await?,
         };
+        self.check_quotas(address, spooled.size)
+            .await
+            .map_err(|e| e.with_context("module", &id))?;
         let archive = inspect_archive(&spooled.body, &inner.limits)
             .await
             .map_err(|e| e.with_context("module", &id))?;
@@ -208,6 +211,44 @@ impl Registry {
             .observer
             .published(&id, stored.metadata.size, started.elapsed());
         Ok(stored)
+    }
+}
+
+impl Registry {
+    /// Refuse a publish that would exceed a quota, naming it and the current use.
+    /// (Checked before the write: publishes racing each other can overshoot
+    /// by what is in flight.)
+    async fn check_quotas(&self, address: &ModuleAddress, size: u64) -> Result<()> {
+        let policy = &self.inner.policy;
+        if let Some(max) = policy.max_versions_per_module {
+            let have = self.inner.storage.versions(address).await?.len() as u64;
+            if have >= max {
+                return Err(Error::new(
+                    ErrorKind::QuotaExceeded,
+                    format!(
+                        "quota exceeded: {address} already stores {have} version{} and the quota is {max} versions per module; delete old versions or ask an operator to raise it",
+                        if have == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+        }
+        if let Some(max) = policy.max_bytes_per_namespace {
+            let ns = address.namespace();
+            let used = self.inner.storage.namespace_usage(ns).await?;
+            if used.bytes.saturating_add(size) > max {
+                return Err(Error::new(
+                    ErrorKind::QuotaExceeded,
+                    format!(
+                        "quota exceeded: namespace {ns} stores {} in {} versions, and this {} archive would pass its quota of {} per namespace",
+                        crate::fmt_bytes(used.bytes),
+                        used.versions,
+                        crate::fmt_bytes(size),
+                        crate::fmt_bytes(max)
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -177,17 +177,17 @@ pub fn verify_chain(records: &[ChainedAuditEvent], head: Option<(u64, &str)>) ->
         }
         prev = r.hash.clone();
     }
-    if let Some((count, last)) = head {
-        if count != records.len() as u64 || last != prev {
-            let seq = records.last().map_or(0, |r| r.seq + 1);
-            return AuditVerification::Broken {
-                seq,
-                reason: format!(
-                    "the log has {} records but {count} were appended (records at the end were removed)",
-                    records.len()
-                ),
-            };
-        }
+    if let Some((count, last)) = head
+        && (count != records.len() as u64 || last != prev)
+    {
+        let seq = records.last().map_or(0, |r| r.seq + 1);
+        return AuditVerification::Broken {
+            seq,
+            reason: format!(
+                "the log has {} records but {count} were appended (records at the end were removed)",
+                records.len()
+            ),
+        };
     }
     AuditVerification::Intact {
         records: records.len() as u64,

@@ -76,6 +76,29 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
     /// [`ModuleStorage::flush`]); a count is never lost while the process runs.
     async fn record_download(&self, id: &ModuleId) -> Result<()>;
 
+    /// How much a namespace (case-insensitive) stores, for quotas. The
+    /// default pages through [`ModuleStorage::list`]; stores with a query
+    /// for it should override this.
+    async fn namespace_usage(&self, namespace: &str) -> Result<NamespaceUsage> {
+        let mut usage = NamespaceUsage::default();
+        let mut filter = Filter {
+            namespace: Some(namespace.to_string()),
+            include_yanked: true,
+            ..Filter::default()
+        };
+        loop {
+            let page = self.list(&filter).await?;
+            for r in &page.items {
+                usage.versions += 1;
+                usage.bytes += r.metadata.size;
+            }
+            match page.next {
+                Some(c) => filter.after = Some(c),
+                None => return Ok(usage),
+            }
+        }
+    }
+
     /// Write out anything batched (download counts). Call before shutdown.
     async fn flush(&self) -> Result<()> {
         Ok(())
@@ -102,6 +125,16 @@ pub struct GcReport {
     pub bytes_freed: u64,
     /// Unreferenced blobs kept because they are younger than the grace period.
     pub kept_in_grace: u64,
+}
+
+/// What a namespace stores: its versions that are not deleted (yanked ones
+/// still count, their archives are kept) and their archive bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NamespaceUsage {
+    /// Stored versions.
+    pub versions: u64,
+    /// Sum of their archive sizes.
+    pub bytes: u64,
 }
 
 /// The metadata half of a [`ModuleStorage`]: versions, their records and lifecycle.
@@ -141,6 +174,9 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
 
     /// Add `count` to a version's download count.
     async fn add_downloads(&self, id: &ModuleId, count: u64) -> Result<()>;
+
+    /// How much a namespace (case-insensitive) stores, for quotas.
+    async fn namespace_usage(&self, namespace: &str) -> Result<NamespaceUsage>;
 
     /// Digests of every live version's archive (for garbage collection).
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>>;

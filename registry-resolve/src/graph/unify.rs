@@ -309,12 +309,15 @@ impl Ranked<'_> {
     }
 }
 
+/// (dependency module, constraint) → its version set, or why there is none.
+type SetCache<'a> = HashMap<(u32, Option<&'a str>), std::result::Result<ChoiceSet, String>>;
+
 struct Provider<'a> {
     modules: Vec<Ranked<'a>>,
     by_address: HashMap<&'a ModuleAddress, u32>,
     roots: &'a [DependencyCall],
     /// (dependency module, constraint) → its version set, computed once.
-    sets: RefCell<HashMap<(u32, Option<&'a str>), std::result::Result<ChoiceSet, String>>>,
+    sets: RefCell<SetCache<'a>>,
     /// Modules called but not in the catalog: indices past the known ones.
     unknown: RefCell<HashMap<String, u32>>,
     /// Parsed constraints by text (many calls share a constraint).

@@ -1,24 +1,36 @@
-//! Who is calling: the bearer token (if any), a request id and the client address.
+//! Who is calling: the bearer token (if any), a request id and the client
+//! address; and the guard every request passes first (authentication, rate
+//! limits).
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use rand::RngCore;
-use registry_core::RequestContext;
+use registry_core::{RequestContext, TokenInfo};
 
 use super::AppState;
 use super::error::ApiError;
+use crate::limits::{LimitClass, RetryAfter};
 
 /// The request context of a call, authenticated from `Authorization: Bearer <token>`.
 /// A presented token that does not authenticate is refused (401) and audited.
 #[derive(Debug, Clone)]
 pub struct Ctx(pub RequestContext);
 
-fn request_id(parts: &Parts) -> String {
-    parts
-        .headers
+/// The token the guard authenticated, for the handlers.
+#[derive(Debug, Clone)]
+struct Authenticated(TokenInfo);
+
+/// The request id the guard assigned.
+#[derive(Debug, Clone)]
+struct RequestId(String);
+
+fn request_id(headers: &HeaderMap) -> String {
+    headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
@@ -42,9 +54,85 @@ fn next_request_id() -> String {
 
 /// The bearer token of a request, if it carries one.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_of(&parts.headers)
+}
+
+fn bearer_of(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn client_addr(ext: &axum::http::Extensions) -> Option<String> {
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+}
+
+fn too_many(state: &AppState, class: LimitClass, wait: RetryAfter) -> Response {
+    state.metrics().rate_limited(class.as_str());
+    let what = match class {
+        LimitClass::Read => "reads",
+        LimitClass::Write => "writes",
+        LimitClass::AuthFailure => "failed authentications from this address",
+    };
+    let secs = wait.header_secs();
+    let e = registry_core::Error::new(
+        registry_core::ErrorKind::RateLimited,
+        format!("rate limit exceeded for {what}; retry in {secs} s"),
+    );
+    let mut resp = ApiError(e).into_response();
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    resp
+}
+
+/// Runs before every route but health and metrics: refuses addresses that
+/// failed authentication too often, authenticates the bearer token once
+/// (401 and an audit record when it does not), then counts the request
+/// against the read or write limit of its token, or of its client address
+/// when anonymous.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if matches!(path, "/healthz" | "/readyz" | "/metrics") {
+        return next.run(req).await;
+    }
+    let id = request_id(req.headers());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let addr = client_addr(req.extensions()).unwrap_or_else(|| "unknown".into());
+    let limiter = state.limiter().clone();
+    let mut key = format!("addr:{addr}");
+    if let Some(token) = bearer_of(req.headers()) {
+        if let Some(wait) = limiter.auth_blocked(&addr).await {
+            return too_many(&state, LimitClass::AuthFailure, wait);
+        }
+        match state.tokens().authenticate(token, chrono::Utc::now()).await {
+            Ok(info) => {
+                key = format!("token:{}", info.id);
+                req.extensions_mut().insert(Authenticated(info));
+            }
+            Err(e) => {
+                limiter.auth_failed(&addr).await;
+                let mut ctx = RequestContext::anonymous();
+                ctx.request_id = Some(id);
+                ctx.client_addr = Some(addr);
+                let target = req.uri().path().to_string();
+                state
+                    .registry()
+                    .record_refusal(&ctx, "authenticate", &target, &e)
+                    .await;
+                return ApiError(e).into_response();
+            }
+        }
+    }
+    let class = if matches!(*req.method(), Method::GET | Method::HEAD) {
+        LimitClass::Read
+    } else {
+        LimitClass::Write
+    };
+    if let Err(wait) = limiter.check(class, &key).await {
+        return too_many(&state, class, wait);
+    }
+    next.run(req).await
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -55,18 +143,18 @@ impl FromRequestParts<AppState> for Ctx {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let mut ctx = RequestContext::anonymous();
-        ctx.request_id = Some(request_id(parts));
-        ctx.client_addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+        ctx.request_id = Some(match parts.extensions.get::<RequestId>() {
+            Some(RequestId(id)) => id.clone(),
+            None => request_id(&parts.headers),
+        });
+        ctx.client_addr = client_addr(&parts.extensions);
+        if let Some(Authenticated(info)) = parts.extensions.get::<Authenticated>() {
+            ctx.actor = info.actor();
+            return Ok(Ctx(ctx));
+        }
+        // Without the guard in front (a router assembled by hand), authenticate here.
         if let Some(token) = bearer(parts) {
-            match state
-                .inner
-                .tokens
-                .authenticate(token, chrono::Utc::now())
-                .await
-            {
+            match state.tokens().authenticate(token, chrono::Utc::now()).await {
                 Ok(info) => ctx.actor = info.actor(),
                 Err(e) => {
                     let target = parts.uri.path().to_string();

@@ -51,6 +51,7 @@ struct StateInner {
     grants: GrantKey,
     require_auth: bool,
     metrics: Arc<Metrics>,
+    limiter: crate::limits::Limiter,
 }
 
 impl std::fmt::Debug for AppState {
@@ -81,6 +82,7 @@ impl AppState {
                 grants,
                 require_auth,
                 metrics,
+                limiter: crate::limits::Limiter::local(crate::limits::RateLimits::default()),
             }),
         }
     }
@@ -91,6 +93,24 @@ impl AppState {
             inner.search = Some(index);
         }
         self
+    }
+
+    /// Enforce these rate limits (the default: [`RateLimits::default`](crate::limits::RateLimits::default), per process).
+    pub fn with_limiter(mut self, limiter: crate::limits::Limiter) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.limiter = limiter;
+        }
+        self
+    }
+
+    /// The rate limiter (shared with other front ends such as gRPC).
+    pub fn limiter(&self) -> &crate::limits::Limiter {
+        &self.inner.limiter
+    }
+
+    /// The token store.
+    pub fn tokens(&self) -> &Arc<dyn TokenStore> {
+        &self.inner.tokens
     }
 
     /// Give the state the audit log, so admins can read and verify it over HTTP.
@@ -197,6 +217,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit", get(read::audit_list))
         .route("/v1/audit/verify", get(read::audit_verify))
         .fallback(|| async { ApiError::from(registry_core::Error::not_found("no such route")) })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::guard,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -628,6 +628,21 @@ macro_rules! sql_metadata_store {
                 Ok(())
             }
 
+            async fn namespace_usage(&self, namespace: &str) -> registry_core::Result<registry_core::NamespaceUsage> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM module_versions WHERE namespace_key = $1 AND deleted = $2",
+                )
+                .bind(namespace.to_ascii_lowercase())
+                .bind(false)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| Self::err("namespace usage", e))?;
+                let versions: i64 = row.try_get(0).map_err(|e| Self::err("decode", e))?;
+                let bytes: i64 = row.try_get(1).map_err(|e| Self::err("decode", e))?;
+                Ok(registry_core::NamespaceUsage { versions: versions as u64, bytes: bytes as u64 })
+            }
+
             async fn referenced_blobs(
                 &self,
             ) -> registry_core::Result<std::collections::HashSet<registry_core::Sha256Digest>> {

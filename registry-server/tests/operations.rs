@@ -1,0 +1,376 @@
+//! Operating a live server: rate limits hit and recovered (per process and
+//! shared through Redis), quotas refused, the audit chain over HTTP.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use registry_core::testing::simple_module;
+use registry_core::{Role, TokenRequest};
+use registry_server::{RateLimit, RateLimits, RunningServer, ServeConfig, start};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct Live {
+    server: RunningServer,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn live(tweak: impl FnOnce(&mut ServeConfig)) -> Live {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::default();
+    config.registry.storage.data_dir = dir.path().to_path_buf();
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    tweak(&mut config);
+    let server = start(config).await.unwrap();
+    Live {
+        server,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl Live {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    async fn token(&self, ns: &str, role: Role) -> String {
+        let req = TokenRequest {
+            namespace: ns.into(),
+            role,
+            description: None,
+            expires_at: None,
+        };
+        self.server
+            .opened
+            .storage
+            .metadata
+            .as_token_store()
+            .create(&req, chrono::Utc::now())
+            .await
+            .unwrap()
+            .secret
+    }
+
+    async fn publish(&self, token: &str, module: &str, version: &str) -> reqwest::Response {
+        self.http
+            .put(self.url(&format!("/v1/modules/{module}/{version}")))
+            .bearer_auth(token)
+            .body(simple_module(&[(
+                "v.tf",
+                &format!("locals {{ v = \"{version}\" }}\n"),
+            )]))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+fn retry_after(r: &reqwest::Response) -> u64 {
+    r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn errors(r: reqwest::Response) -> String {
+    let v: Value = r.json().await.unwrap();
+    v["errors"].to_string()
+}
+
+#[tokio::test]
+async fn write_limits_refuse_with_retry_after_and_recover() {
+    let live = live(|c| {
+        c.rate_limits = RateLimits {
+            reads: None,
+            writes: RateLimit::new(3, Duration::from_secs(3)),
+            auth_failures: None,
+        };
+    })
+    .await;
+    let a = live.token("acme", Role::Publisher).await;
+    let b = live.token("acme", Role::Publisher).await;
+    for v in ["1.0.0", "1.0.1", "1.0.2"] {
+        assert_eq!(
+            live.publish(&a, "acme/m/null", v).await.status(),
+            StatusCode::CREATED,
+            "{v}"
+        );
+    }
+    let r = live.publish(&a, "acme/m/null", "1.0.3").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&r);
+    assert_eq!(wait, 1, "one more write in about a second");
+    assert!(errors(r).await.contains("rate limit exceeded for writes"));
+    // Another token has its own budget; anonymous reads are unlimited by default.
+    assert_eq!(
+        live.publish(&b, "acme/m/null", "1.0.3").await.status(),
+        StatusCode::CREATED
+    );
+    for _ in 0..50 {
+        let r = live
+            .http
+            .get(live.url("/v1/modules/acme/m/null/versions"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    tokio::time::sleep(Duration::from_millis(1050)).await;
+    assert_eq!(
+        live.publish(&a, "acme/m/null", "1.0.4").await.status(),
+        StatusCode::CREATED,
+        "recovered"
+    );
+    let metrics = live
+        .http
+        .get(live.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("registry_rate_limited_total{class=\"write\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn read_limits_apply_per_client_when_configured() {
+    let live = live(|c| c.rate_limits.reads = RateLimit::new(5, Duration::from_secs(60))).await;
+    let url = live.url("/v1/modules");
+    for _ in 0..5 {
+        assert_eq!(
+            live.http.get(&url).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
+    let r = live.http.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry_after(&r) >= 11, "12 s per request at 5/min");
+    // Health and metrics stay reachable for probes.
+    assert_eq!(
+        live.http
+            .get(live.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn repeated_bad_tokens_block_the_address_for_a_while() {
+    let live =
+        live(|c| c.rate_limits.auth_failures = RateLimit::new(3, Duration::from_secs(3))).await;
+    let good = live.token("acme", Role::Publisher).await;
+    let url = live.url("/v1/modules/acme");
+    for i in 0..4 {
+        let r = live
+            .http
+            .get(&url)
+            .bearer_auth(format!("rgt_guess{i}_nope"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    // Over the limit: even a valid token from this address waits.
+    let r = live.http.get(&url).bearer_auth(&good).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(errors(r).await.contains("failed authentications"));
+    // Anonymous reads are not blocked.
+    assert_eq!(
+        live.http.get(&url).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let r = live.http.get(&url).bearer_auth(&good).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "recovered");
+    // Every refusal is in the audit log, without the secret.
+    let records = live
+        .server
+        .opened
+        .audit
+        .list(&registry_core::AuditQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let refusals = records
+        .iter()
+        .filter(|r| r.event.action == "authenticate")
+        .count();
+    assert_eq!(refusals, 4);
+    assert!(
+        records
+            .iter()
+            .all(|r| !r.event.canonical().contains("nope"))
+    );
+}
+
+#[tokio::test]
+async fn limits_are_shared_through_redis_by_every_process() {
+    let Some(redis) =
+        registry_testkit::env::service_url("REGISTRY_TEST_REDIS_URL", "shared rate limits")
+    else {
+        return;
+    };
+    let prefix = registry_testkit::env::unique_name("rl");
+    let config = |c: &mut ServeConfig| {
+        c.registry.storage.cache_url = Some(redis.clone());
+        c.registry.storage.cache_prefix = Some(prefix.clone());
+        c.rate_limits.writes = RateLimit::new(4, Duration::from_secs(60));
+    };
+    // Two servers with their own limiters, one Redis. Anonymous writes are
+    // keyed by client address, the same for both, so they share one budget.
+    let one = live(config).await;
+    let two = live(config).await;
+    let anon = |l: &Live, v: &str| {
+        let url = l.url(&format!("/v1/modules/acme/m/null/{v}"));
+        let http = l.http.clone();
+        async move {
+            http.put(url)
+                .body(simple_module(&[]))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // Anonymous publishes are refused (401) but still count as writes of this address.
+    assert_eq!(anon(&one, "1.0.0").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(anon(&two, "1.0.0").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(anon(&one, "1.0.0").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(anon(&two, "1.0.0").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        anon(&one, "1.0.0").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the fifth write across both processes"
+    );
+    assert_eq!(anon(&two, "1.0.0").await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn quotas_refuse_publishes_over_http_naming_the_quota() {
+    let live = live(|c| {
+        c.registry.policy.max_versions_per_module = Some(2);
+        c.registry.limits.max_compressed_bytes = 2048;
+    })
+    .await;
+    let t = live.token("acme", Role::Publisher).await;
+    assert_eq!(
+        live.publish(&t, "acme/q/null", "1.0.0").await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        live.publish(&t, "acme/q/null", "1.1.0").await.status(),
+        StatusCode::CREATED
+    );
+    let r = live.publish(&t, "acme/q/null", "1.2.0").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let msg = errors(r).await;
+    assert!(
+        msg.contains("quota exceeded") && msg.contains("2 versions per module"),
+        "{msg}"
+    );
+    let big: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let r = live
+        .http
+        .put(live.url("/v1/modules/acme/big/null/1.0.0"))
+        .bearer_auth(&t)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(errors(r).await.contains("2048 bytes"));
+    let r = live
+        .http
+        .get(live.url("/v1/modules/acme/q/null/versions"))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["modules"][0]["versions"].as_array().unwrap().len(),
+        2,
+        "nothing of the refused publishes stored"
+    );
+}
+
+#[tokio::test]
+async fn audit_log_over_http_for_admins_with_tamper_detection() {
+    let live = live(|_| {}).await;
+    let publisher = live.token("acme", Role::Publisher).await;
+    let admin = live.token("*", Role::Admin).await;
+    assert_eq!(
+        live.publish(&publisher, "acme/a/null", "1.0.0")
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let r = live
+        .http
+        .get(live.url("/v1/audit"))
+        .bearer_auth(&publisher)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = live
+        .http
+        .get(live.url("/v1/audit?namespace=acme&limit=10"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    let records = doc["records"].as_array().unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r["event"]["action"] == "publish"
+                && r["event"]["target"] == "acme/a/null/1.0.0"),
+        "{doc}"
+    );
+    let r = live
+        .http
+        .get(live.url("/v1/audit/verify"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["intact"], true);
+
+    // Change a record in the database behind the registry's back.
+    let registry_storage::MetadataBackend::Sqlite(db) = &live.server.opened.storage.metadata else {
+        panic!("the embedded default is SQLite")
+    };
+    sqlx::query("UPDATE audit_events SET target = 'acme/a/null/9.9.9' WHERE action = 'publish'")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let r = live
+        .http
+        .get(live.url("/v1/audit/verify"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["intact"], false);
+    assert!(v["reason"].as_str().unwrap().contains("changed"), "{v}");
+}
