@@ -8,21 +8,25 @@ use registry_core::LifecycleChange;
 use serde::Deserialize;
 
 use super::error::ApiResult;
+use super::openapi::{ErrorBody, VersionParams};
 use super::protocol::module_id;
 use super::{AppState, Ctx, json};
 
 type VersionPath = Path<(String, String, String, String)>;
 
 /// Body of a deprecation.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DeprecateBody {
+    /// Why (shown to users).
     reason: String,
+    /// What to use instead (`ns/name/system` or a version).
     successor: Option<String>,
 }
 
 /// Body of a yank (optional).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct YankBody {
+    /// Why the version was withdrawn.
     reason: Option<String>,
 }
 
@@ -39,6 +43,12 @@ async fn apply(
 }
 
 /// Deprecate: still listed and resolvable, flagged with a reason.
+#[utoipa::path(
+    post, path = "/{ns}/{name}/{system}/{version}/deprecate", tag = "publish", params(VersionParams),
+    request_body = DeprecateBody,
+    responses((status = 200, description = "The version's details", body = Object), (status = 404, description = "No such version", body = ErrorBody), (status = 409, description = "The change does not apply", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn deprecate(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -58,6 +68,11 @@ pub async fn deprecate(
 }
 
 /// Undo a deprecation.
+#[utoipa::path(
+    post, path = "/{ns}/{name}/{system}/{version}/undeprecate", tag = "publish", params(VersionParams),
+    responses((status = 200, description = "The version's details", body = Object), (status = 404, description = "No such version", body = ErrorBody), (status = 409, description = "The change does not apply", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn undeprecate(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -67,6 +82,12 @@ pub async fn undeprecate(
 }
 
 /// Yank: removed from version lists and resolution; still downloadable by exact version.
+#[utoipa::path(
+    post, path = "/{ns}/{name}/{system}/{version}/yank", tag = "publish", params(VersionParams),
+    request_body(content = Option<YankBody>, description = "Optional reason"),
+    responses((status = 200, description = "The version's details", body = Object), (status = 404, description = "No such version", body = ErrorBody), (status = 409, description = "The change does not apply", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn yank(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -78,6 +99,11 @@ pub async fn yank(
 }
 
 /// Undo a yank.
+#[utoipa::path(
+    post, path = "/{ns}/{name}/{system}/{version}/unyank", tag = "publish", params(VersionParams),
+    responses((status = 200, description = "The version's details", body = Object), (status = 404, description = "No such version", body = ErrorBody), (status = 409, description = "The change does not apply", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn unyank(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -87,6 +113,11 @@ pub async fn unyank(
 }
 
 /// Delete a version (admins only); its number stays reserved.
+#[utoipa::path(
+    delete, path = "/{ns}/{name}/{system}/{version}", tag = "publish", params(VersionParams),
+    responses((status = 204, description = "Deleted; the number stays reserved"), (status = 403, description = "Admins only", body = ErrorBody), (status = 404, description = "No such version", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

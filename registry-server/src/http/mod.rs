@@ -6,6 +6,7 @@ mod context;
 mod error;
 mod json;
 mod lifecycle;
+mod openapi;
 mod protocol;
 mod publish;
 mod read;
@@ -18,8 +19,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use registry_core::{Registry, TokenStore};
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::grant::GrantKey;
 use crate::metrics::Metrics;
@@ -160,71 +162,89 @@ impl AppState {
 
 /// The complete HTTP API.
 pub fn router(state: AppState) -> Router {
-    let modules = Router::new()
-        .route("/", get(read::list_all))
-        .route("/search", get(read::search))
-        .route("/{ns}", get(read::list_namespace))
-        .route("/{ns}/{name}", get(read::list_name))
-        .route("/{ns}/{name}/{system}", get(read::latest_detail))
-        .route("/{ns}/{name}/{system}/versions", get(protocol::versions))
-        .route("/{ns}/{name}/{system}/{version}/docs", get(read::docs))
-        .route("/{ns}/{name}/{system}/{version}/schema", get(read::schema))
-        .route(
-            "/{ns}/{name}/{system}/{version}/examples",
-            get(read::examples),
-        )
-        .route(
-            "/{ns}/{name}/{system}/download",
-            get(protocol::download_latest),
-        )
-        .route(
-            "/{ns}/{name}/{system}/{version}",
-            get(read::version_detail)
-                .put(publish::publish)
-                .delete(lifecycle::delete),
-        )
-        .route(
-            "/{ns}/{name}/{system}/{version}/download",
-            get(protocol::download),
-        )
-        .route(
-            "/{ns}/{name}/{system}/{version}/{archive}",
-            get(protocol::archive).head(protocol::archive_head),
-        )
-        .route(
-            "/{ns}/{name}/{system}/{version}/deprecate",
-            post(lifecycle::deprecate),
-        )
-        .route(
-            "/{ns}/{name}/{system}/{version}/undeprecate",
-            post(lifecycle::undeprecate),
-        )
-        .route(
-            "/{ns}/{name}/{system}/{version}/yank",
-            post(lifecycle::yank),
-        )
-        .route(
-            "/{ns}/{name}/{system}/{version}/unyank",
-            post(lifecycle::unyank),
-        );
-    Router::new()
-        .route("/.well-known/terraform.json", get(protocol::discovery))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+    router_and_openapi(state).0
+}
+
+/// The OpenAPI document of [`router`], as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+/// Every documented route, registered from the handlers' `#[utoipa::path]`
+/// attributes so the router and its OpenAPI document cannot drift.
+fn api_router() -> OpenApiRouter<AppState> {
+    let modules = OpenApiRouter::<AppState>::new()
+        .routes(routes!(read::list_all))
+        .routes(routes!(read::search))
+        .routes(routes!(read::list_namespace))
+        .routes(routes!(read::list_name))
+        .routes(routes!(read::latest_detail))
+        .routes(routes!(protocol::versions))
+        .routes(routes!(read::docs))
+        .routes(routes!(read::schema))
+        .routes(routes!(read::examples))
+        .routes(routes!(protocol::download_latest))
+        .routes(routes!(
+            read::version_detail,
+            publish::publish,
+            lifecycle::delete
+        ))
+        .routes(routes!(protocol::download))
+        .routes(routes!(protocol::archive, protocol::archive_head))
+        .routes(routes!(lifecycle::deprecate))
+        .routes(routes!(lifecycle::undeprecate))
+        .routes(routes!(lifecycle::yank))
+        .routes(routes!(lifecycle::unyank));
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(protocol::discovery))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi_json))
         .nest("/v1/modules", modules)
-        .route("/v1/admin/reindex", post(read::reindex))
-        .route("/v1/audit", get(read::audit_list))
-        .route("/v1/audit/verify", get(read::audit_verify))
+        .routes(routes!(read::reindex))
+        .routes(routes!(read::audit_list))
+        .routes(routes!(read::audit_verify))
+}
+
+/// The router and its OpenAPI document.
+pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, api) = api_router().split_for_parts();
+    let spec = bytes::Bytes::from(api.to_pretty_json().unwrap_or_default());
+    let router = router
+        .layer(axum::Extension(OpenApiJson(spec)))
         .fallback(|| async { ApiError::from(registry_core::Error::not_found("no such route")) })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             context::guard,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .with_state(state)
+        .with_state(state);
+    (router, api)
 }
 
+#[derive(Clone)]
+struct OpenApiJson(bytes::Bytes);
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI document", body = Object)))]
+async fn openapi_json(
+    axum::Extension(OpenApiJson(spec)): axum::Extension<OpenApiJson>,
+) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], spec).into_response()
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`ok`", content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Readiness: the metadata store answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "`ready`", content_type = "text/plain"), (status = 503, description = "Storage unavailable", content_type = "text/plain")))]
 async fn readyz(State(state): State<AppState>) -> Response {
     let probe = registry_core::Filter {
         limit: 1,
@@ -239,6 +259,9 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Prometheus metrics (OpenMetrics text).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Downloads, uploads, resolve and docs timings, cache hits and misses by tier, HTTP requests by route and status, rate-limit refusals", content_type = "application/openmetrics-text")))]
 async fn metrics(State(state): State<AppState>) -> Response {
     let mut r = state.metrics().render().into_response();
     r.headers_mut().insert(

@@ -10,10 +10,15 @@ use registry_core::{
 use serde::Deserialize;
 
 use super::error::ApiResult;
+use super::openapi::{ErrorBody, ModuleParams, VersionParams};
 use super::{AppState, Ctx, MODULES_PATH};
 
 /// `GET /.well-known/terraform.json`. Terraform refuses the document unless
 /// it is served as `application/json`.
+#[utoipa::path(
+    get, path = "/.well-known/terraform.json", tag = "protocol",
+    responses((status = 200, description = "Where the modules API lives: `{\"modules.v1\":\"/v1/modules/\"}`", body = Object))
+)]
 pub async fn discovery() -> Response {
     let mut r = axum::Json(serde_json::json!({ "modules.v1": MODULES_PATH })).into_response();
     r.headers_mut().insert(
@@ -40,6 +45,10 @@ pub(super) fn module_id(
 }
 
 /// `GET …/{ns}/{name}/{system}/versions`: the listed (not yanked) versions.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/versions", tag = "protocol", params(ModuleParams),
+    responses((status = 200, description = "The listed versions", body = Object), (status = 404, description = "No such module", body = ErrorBody))
+)]
 pub async fn versions(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -65,6 +74,13 @@ pub async fn versions(
 /// `X-Terraform-Get` pointing at the archive (relative to this URL). Works
 /// for every Terraform and OpenTofu version. Yanked versions stay
 /// downloadable by exact version.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/{version}/download", tag = "protocol", params(VersionParams),
+    responses(
+        (status = 204, description = "The archive's location", headers(("X-Terraform-Get" = String, description = "Archive URL relative to this one, with a grant when reads need auth"))),
+        (status = 404, description = "No such version", body = ErrorBody)
+    )
+)]
 pub async fn download(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -99,6 +115,10 @@ pub async fn download(
 }
 
 /// `GET …/{ns}/{name}/{system}/download`: `302` to the latest version's download.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/download", tag = "protocol", params(ModuleParams),
+    responses((status = 302, description = "Redirect to the latest version's download", headers(("Location" = String, description = "The download URL"))), (status = 404, description = "No such module", body = ErrorBody))
+)]
 pub async fn download_latest(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -119,8 +139,11 @@ pub async fn download_latest(
     Ok(r)
 }
 
-#[derive(Debug, Deserialize)]
+/// The signed grant an archive URL may carry.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GrantQuery {
+    /// A short-lived signed grant from the download endpoint (when reads need auth).
     grant: Option<String>,
 }
 
@@ -172,6 +195,11 @@ fn archive_headers(format: ArchiveFormat, len: u64, sha256: &str) -> HeaderMap {
 
 /// `GET …/{version}/archive.tar.gz` (or `.zip`): the archive bytes, verified
 /// against their digest before the first byte is sent.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/{version}/{archive}", tag = "protocol",
+    params(VersionParams, ("archive" = String, Path, description = "`archive.tar.gz` or `archive.zip`"), GrantQuery),
+    responses((status = 200, description = "The archive, verified against its sha256", content_type = "application/octet-stream"), (status = 404, description = "No such version or archive", body = ErrorBody))
+)]
 pub async fn archive(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -198,6 +226,11 @@ pub async fn archive(
 }
 
 /// `HEAD` of the archive: its headers, without reading the bytes.
+#[utoipa::path(
+    head, path = "/{ns}/{name}/{system}/{version}/{archive}", tag = "protocol",
+    params(VersionParams, ("archive" = String, Path, description = "`archive.tar.gz` or `archive.zip`"), GrantQuery),
+    responses((status = 200, description = "The archive's headers", headers(("Content-Length" = u64, description = "Archive size"))), (status = 404, description = "No such version or archive"))
+)]
 pub async fn archive_head(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

@@ -10,13 +10,17 @@ use registry_core::{Error, ErrorKind, PublishRequest};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
+use super::openapi::{ErrorBody, VersionParams};
 use super::protocol::address;
 use super::{AppState, Ctx, json};
 
 /// Optional publish parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PublishQuery {
+    /// Description (default: the README's first paragraph).
     description: Option<String>,
+    /// Source repository URL.
     source: Option<String>,
 }
 
@@ -26,6 +30,22 @@ pub const SIGNATURE_HEADER: &str = "x-module-signature";
 /// Publish. 201 with the module's JSON; 409 when the version exists; 400 for
 /// a malformed request or archive; 422 listing every content problem; 413
 /// over the size limit; 401/403 without the publisher role.
+#[utoipa::path(
+    put, path = "/{ns}/{name}/{system}/{version}", tag = "publish",
+    params(VersionParams, PublishQuery, ("x-module-signature" = Option<String>, Header, description = "Base64 of a minisign `.minisig` over the module manifest")),
+    request_body(content_type = "application/octet-stream", description = "The module archive (tar.gz or zip), streamed"),
+    responses(
+        (status = 201, description = "Published; the module version's details", body = Object),
+        (status = 400, description = "Malformed request or archive", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "The token lacks the publisher role here, or a quota would be exceeded", body = ErrorBody),
+        (status = 409, description = "This version exists", body = ErrorBody),
+        (status = 413, description = "Over the archive size limit", body = ErrorBody),
+        (status = 422, description = "The content fails validation; every problem listed", body = ErrorBody),
+        (status = 429, description = "Rate limited", body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
 pub async fn publish(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,

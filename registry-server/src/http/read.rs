@@ -9,6 +9,7 @@ use registry_core::{Filter, ModuleAddress, ModuleRecord, RequestContext, SearchQ
 use serde::Deserialize;
 
 use super::error::ApiResult;
+use super::openapi::{ErrorBody, ModuleParams, VersionParams};
 use super::protocol::{address, module_id};
 use super::{AppState, Ctx, MODULES_PATH, json};
 
@@ -18,12 +19,18 @@ const DEFAULT_LIMIT: usize = 15;
 const MAX_LIMIT: usize = 100;
 
 /// Paging and filter parameters.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Skip this many results (from the previous page's `meta.next_offset`).
     offset: Option<usize>,
+    /// Page size (default 15, at most 100).
     limit: Option<usize>,
+    /// Only this system (provider), e.g. `aws`.
     provider: Option<String>,
+    /// Only this namespace (search).
     namespace: Option<String>,
+    /// Words to search for (search; required there).
     q: Option<String>,
 }
 
@@ -90,6 +97,10 @@ async fn listing(
 }
 
 /// `GET /v1/modules`.
+#[utoipa::path(
+    get, path = "/", tag = "modules", params(ListQuery),
+    responses((status = 200, description = "Modules with their latest version, paged (`meta.next_offset`)", body = Object))
+)]
 pub async fn list_all(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -104,6 +115,10 @@ pub async fn list_all(
 }
 
 /// `GET /v1/modules/{ns}`.
+#[utoipa::path(
+    get, path = "/{ns}", tag = "modules", params(("ns" = String, Path, description = "Namespace"), ListQuery),
+    responses((status = 200, description = "The namespace's modules, paged", body = Object))
+)]
 pub async fn list_namespace(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -119,6 +134,10 @@ pub async fn list_namespace(
 }
 
 /// `GET /v1/modules/{ns}/{name}`: the latest version for every system.
+#[utoipa::path(
+    get, path = "/{ns}/{name}", tag = "modules", params(("ns" = String, Path, description = "Namespace"), ("name" = String, Path, description = "Module name"), ListQuery),
+    responses((status = 200, description = "The module for every system, paged", body = Object))
+)]
 pub async fn list_name(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -143,6 +162,10 @@ pub async fn list_name(
 }
 
 /// `GET /v1/modules/search?q=`.
+#[utoipa::path(
+    get, path = "/search", tag = "modules", params(ListQuery),
+    responses((status = 200, description = "Matching modules, best first, paged", body = Object), (status = 400, description = "No `q`", body = ErrorBody))
+)]
 pub async fn search(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -196,6 +219,10 @@ async fn detail_of(
 }
 
 /// `GET /v1/modules/{ns}/{name}/{system}`: the latest version in detail.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}", tag = "modules", params(ModuleParams),
+    responses((status = 200, description = "The latest version in detail: root, submodules, examples, inputs, outputs, resources, dependencies, providers", body = Object), (status = 404, description = "No such module", body = ErrorBody))
+)]
 pub async fn latest_detail(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -207,6 +234,10 @@ pub async fn latest_detail(
 }
 
 /// `GET /v1/modules/{ns}/{name}/{system}/{version}` (yanked versions too).
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/{version}", tag = "modules", params(VersionParams),
+    responses((status = 200, description = "The version in detail (yanked versions too)", body = Object), (status = 404, description = "No such version", body = ErrorBody))
+)]
 pub async fn version_detail(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -218,12 +249,18 @@ pub async fn version_detail(
 }
 
 /// Query of the docs endpoint.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DocsQuery {
+    /// `markdown` (default) or `json`.
     format: Option<String>,
 }
 
 /// `GET …/{version}/docs`: terraform-docs markdown (or `?format=json`).
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/{version}/docs", tag = "docs", params(VersionParams, DocsQuery),
+    responses((status = 200, description = "terraform-docs compatible markdown (`text/markdown`) or, with `format=json`, JSON", content_type = "text/markdown"), (status = 404, description = "No such version", body = ErrorBody))
+)]
 pub async fn docs(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -250,6 +287,10 @@ pub async fn docs(
 }
 
 /// `GET …/{version}/schema`: JSON Schema of inputs and outputs.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/{version}/schema", tag = "docs", params(VersionParams),
+    responses((status = 200, description = "JSON Schema of the inputs and outputs", body = Object), (status = 404, description = "No such version", body = ErrorBody))
+)]
 pub async fn schema(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -260,6 +301,10 @@ pub async fn schema(
 }
 
 /// `GET …/{version}/examples`: generated and bundled usage examples.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/{version}/examples", tag = "docs", params(VersionParams),
+    responses((status = 200, description = "A generated usage example and the module's bundled examples", body = Object), (status = 404, description = "No such version", body = ErrorBody))
+)]
 pub async fn examples(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -273,6 +318,11 @@ pub async fn examples(
 }
 
 /// `POST /v1/admin/reindex` (admins): rebuild the search index from the metadata store.
+#[utoipa::path(
+    post, path = "/v1/admin/reindex", tag = "admin",
+    responses((status = 200, description = "`{\"indexed\": N}`", body = Object), (status = 403, description = "Admins only", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn reindex(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<Response> {
     state.registry().authorize_admin(&ctx, "reindex").await?;
     let index = state.inner.search.clone().ok_or_else(|| {
@@ -283,7 +333,8 @@ pub async fn reindex(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<
 }
 
 /// Query of the audit listing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditListQuery {
     /// Only records at or after this RFC 3339 time.
     pub since: Option<chrono::DateTime<chrono::Utc>>,
@@ -305,6 +356,11 @@ fn audit_log(state: &AppState) -> Result<Arc<dyn registry_core::AuditLog>, regis
 }
 
 /// `GET /v1/audit` (admins): audit records, oldest first, with their chain hashes.
+#[utoipa::path(
+    get, path = "/v1/audit", tag = "admin", params(AuditListQuery),
+    responses((status = 200, description = "`{\"records\": [...], \"next_after\": seq}`, oldest first, with chain hashes", body = Object), (status = 403, description = "Admins only", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn audit_list(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
@@ -332,6 +388,11 @@ pub async fn audit_list(
 
 /// `GET /v1/audit/verify` (admins): walk the hash chain; 200 when intact,
 /// 409 naming the first broken record otherwise.
+#[utoipa::path(
+    get, path = "/v1/audit/verify", tag = "admin",
+    responses((status = 200, description = "`{\"intact\": true, \"records\": N}`", body = Object), (status = 409, description = "`{\"intact\": false, \"broken_at\": seq, \"reason\": ...}`", body = Object), (status = 403, description = "Admins only", body = ErrorBody)),
+    security(("bearer" = []))
+)]
 pub async fn audit_verify(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<Response> {
     state
         .registry()
