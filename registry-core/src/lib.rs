@@ -103,7 +103,7 @@ pub use traits::tokens::{
 };
 pub use traits::validation::{ValidationContext, ValidationRule, builtin_rules, is_identifier};
 pub use traits::version_manager::{ExactVersionManager, LockEntry, VersionManager};
-pub use version::{VERSION_REGEXP_RAW, Version, is_strict_semver};
+pub use version::{VERSION_REGEXP_RAW, Version, is_strict_semver, pack_segments};
 
 /// Bytes for people: `512 B`, `1.5 KiB`, `30.0 MiB`, `1.20 GiB`.
 pub fn fmt_bytes(n: u64) -> String {

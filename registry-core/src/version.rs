@@ -56,6 +56,29 @@ pub struct Version {
     specified: usize,
     pre: String,
     metadata: String,
+    /// The three segments packed into one integer for fast comparison, or
+    /// [`NOT_PACKED`] when there are more than three or one is too large.
+    packed: u64,
+}
+
+/// [`Version::packed`] of a version whose segments do not pack.
+const NOT_PACKED: u64 = u64::MAX;
+const PACK_BITS: u32 = 21;
+
+/// Three segments, each below 2^21, as one integer ordered like the segments.
+fn pack(segments: &[i64]) -> u64 {
+    match segments {
+        [a, b, c] if [a, b, c].iter().all(|s| (0..1 << PACK_BITS).contains(*s)) => {
+            ((*a as u64) << (2 * PACK_BITS)) | ((*b as u64) << PACK_BITS) | *c as u64
+        }
+        _ => NOT_PACKED,
+    }
+}
+
+/// Pack three segments (for callers precomputing bounds); `None` when they do not fit.
+pub fn pack_segments(segments: &[i64]) -> Option<u64> {
+    let p = pack(segments);
+    (p != NOT_PACKED).then_some(p)
 }
 
 impl Version {
@@ -83,6 +106,7 @@ impl Version {
         let metadata = caps.get(10).map_or("", |m| m.as_str());
         Ok(Version {
             original: s.to_string(),
+            packed: pack(&segments),
             segments,
             specified,
             pre: pre.to_string(),
@@ -93,6 +117,13 @@ impl Version {
     /// The text the version was parsed from, unchanged.
     pub fn as_str(&self) -> &str {
         &self.original
+    }
+
+    /// The segments packed into one integer that orders like them (each
+    /// segment below 2^21, exactly three after padding), if they fit.
+    #[inline]
+    pub fn packed(&self) -> Option<u64> {
+        (self.packed != NOT_PACKED).then_some(self.packed)
     }
 
     /// The numeric segments, padded with zeros to at least three.
@@ -167,7 +198,15 @@ impl Version {
     /// rebuilt here.
     #[inline]
     pub fn go_cmp(&self, other: &Version) -> Ordering {
-        if self.segments == other.segments {
+        let same_segments = if self.packed != NOT_PACKED && other.packed != NOT_PACKED {
+            if self.packed != other.packed {
+                return self.packed.cmp(&other.packed);
+            }
+            true
+        } else {
+            self.segments == other.segments
+        };
+        if same_segments {
             return match (self.pre.is_empty(), other.pre.is_empty()) {
                 (true, true) => Ordering::Equal,
                 (true, false) => Ordering::Greater,

@@ -64,6 +64,46 @@ pub struct Constraint {
     op: Operator,
     check: Version,
     original: String,
+    /// For a release (not prerelease) check version that packs: the packed
+    /// range `[lo, hi)` a packed release version must fall in, and whether
+    /// the answer is negated (`!=`). Prereleases never match such a term
+    /// (except `!=`, which they always match).
+    fast: Option<(u64, u64, bool)>,
+}
+
+/// The packed range a term accepts, when it can be put that way.
+fn fast_range(op: Operator, c: &Version) -> Option<(u64, u64, bool)> {
+    if c.is_prerelease() {
+        return None;
+    }
+    let p = c.packed()?;
+    Some(match op {
+        Operator::Equal => (p, p + 1, false),
+        Operator::NotEqual => (p, p + 1, true),
+        Operator::Greater => (p + 1, u64::MAX, false),
+        Operator::GreaterEqual => (p, u64::MAX, false),
+        Operator::Less => (0, p, false),
+        Operator::LessEqual => (0, p + 1, false),
+        Operator::Pessimistic => {
+            // The first `specified - 1` segments stay fixed: the bound is the
+            // next value of the last fixed one (`~> 1` has no upper bound).
+            let spec = c.specified_segments();
+            if spec > 3 {
+                return None;
+            }
+            let hi = if spec <= 1 {
+                u64::MAX
+            } else {
+                let mut upper = c.segments()[..3].to_vec();
+                upper[spec - 2] += 1;
+                for s in &mut upper[spec - 1..] {
+                    *s = 0;
+                }
+                registry_core::pack_segments(&upper)?
+            };
+            (p, hi, false)
+        }
+    })
 }
 
 impl Constraint {
@@ -77,6 +117,7 @@ impl Constraint {
             Error::invalid_input(format!("malformed constraint: {s:?}: {}", e.message()))
         })?;
         Ok(Constraint {
+            fast: fast_range(op, &check),
             op,
             check,
             original: s.to_string(),
@@ -99,7 +140,17 @@ impl Constraint {
     }
 
     /// Whether `v` satisfies the term.
+    #[inline]
     pub fn matches(&self, v: &Version) -> bool {
+        if let (Some((lo, hi, negate)), Some(p)) = (self.fast, v.packed()) {
+            let inside = !v.is_prerelease() && lo <= p && p < hi;
+            return inside != negate;
+        }
+        self.matches_slow(v)
+    }
+
+    /// go-version's check, term by term, without the packed fast path.
+    fn matches_slow(&self, v: &Version) -> bool {
         let c = &self.check;
         match self.op {
             Operator::Equal => v.go_cmp(c) == Ordering::Equal,
@@ -208,6 +259,74 @@ impl FromStr for Constraints {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_packed_fast_path_agrees_with_go_versions_rules() {
+        let versions: Vec<Version> = [
+            "0.0.0",
+            "0.0.1",
+            "0.1.0",
+            "1.0.0",
+            "1.0",
+            "1",
+            "v1.2",
+            "1.2.0",
+            "1.2.2",
+            "1.2.3",
+            "1.2.4",
+            "1.2.9",
+            "1.3.0",
+            "1.9.9",
+            "2.0.0",
+            "2.0.1",
+            "10.20.30",
+            "1.2.3-beta",
+            "1.2.3-beta.2",
+            "1.3.0-rc1",
+            "2.0.0-alpha",
+            "1.2.3+build",
+            "1.2.3.4",
+            "1.2.3.0",
+            "2097151.0.0",
+            "2097152.0.0",
+            "1.2097152.0",
+        ]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+        let mut fast_terms = 0;
+        for op in ["=", "!=", ">", ">=", "<", "<=", "~>"] {
+            for c in [
+                "0",
+                "1",
+                "1.2",
+                "1.2.3",
+                "1.2.0",
+                "0.0.0",
+                "2",
+                "1.2.3-beta",
+                "1.2.3.4",
+                "2097151.0.0",
+                "2097151.2097151",
+                "1.2097151",
+                "2097152",
+            ] {
+                let term = Constraint::parse(&format!("{op} {c}")).unwrap();
+                fast_terms += usize::from(term.fast.is_some());
+                for v in &versions {
+                    assert_eq!(
+                        term.matches(v),
+                        term.matches_slow(v),
+                        "{op} {c} against {v}"
+                    );
+                }
+            }
+        }
+        assert!(
+            fast_terms > 50,
+            "the fast path is taken ({fast_terms} terms)"
+        );
+    }
 
     fn check(c: &str, v: &str) -> bool {
         Constraints::parse(c)
