@@ -55,20 +55,77 @@ fn module(n: u64) -> registry_core::Module {
     }
 }
 
-#[allow(irrefutable_let_patterns)]
-async fn raw_table(opened: &OpenedStorage) {
-    if let registry_storage::MetadataBackend::Sqlite(s) = &opened.metadata {
-        sqlx::query("CREATE TABLE IF NOT EXISTS raw_bench (k TEXT PRIMARY KEY, sha TEXT NOT NULL, size INTEGER NOT NULL, meta TEXT NOT NULL)")
-            .execute(s.pool())
-            .await
-            .unwrap();
+/// The raw baseline's database: a plain pool on the same database.
+#[derive(Clone)]
+enum RawPool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+const RAW_TABLE: &str = "CREATE TABLE IF NOT EXISTS raw_bench (k TEXT PRIMARY KEY, sha TEXT NOT NULL, size BIGINT NOT NULL, meta TEXT NOT NULL)";
+const RAW_INSERT: &str = "INSERT INTO raw_bench (k, sha, size, meta) VALUES ($1, $2, $3, $4)";
+const RAW_SELECT: &str = "SELECT meta FROM raw_bench WHERE k = $1";
+
+impl RawPool {
+    async fn of(opened: &OpenedStorage) -> RawPool {
+        let pool = match &opened.metadata {
+            registry_storage::MetadataBackend::Sqlite(s) => RawPool::Sqlite(s.pool().clone()),
+            registry_storage::MetadataBackend::Postgres(p) => RawPool::Postgres(p.pool().clone()),
+        };
+        match &pool {
+            RawPool::Sqlite(p) => sqlx::query(RAW_TABLE).execute(p).await.map(drop),
+            RawPool::Postgres(p) => sqlx::query(RAW_TABLE).execute(p).await.map(drop),
+        }
+        .unwrap();
+        pool
+    }
+
+    async fn insert(&self, k: String, sha: String) {
+        let meta = "{\"description\":null,\"summary\":{}}";
+        match self {
+            RawPool::Sqlite(p) => sqlx::query(RAW_INSERT)
+                .bind(k)
+                .bind(sha)
+                .bind(50_000i64)
+                .bind(meta)
+                .execute(p)
+                .await
+                .map(drop),
+            RawPool::Postgres(p) => sqlx::query(RAW_INSERT)
+                .bind(k)
+                .bind(sha)
+                .bind(50_000i64)
+                .bind(meta)
+                .execute(p)
+                .await
+                .map(drop),
+        }
+        .unwrap()
+    }
+
+    async fn select(&self, k: &str) -> Option<String> {
+        match self {
+            RawPool::Sqlite(p) => {
+                sqlx::query_scalar(RAW_SELECT)
+                    .bind(k)
+                    .fetch_optional(p)
+                    .await
+            }
+            RawPool::Postgres(p) => {
+                sqlx::query_scalar(RAW_SELECT)
+                    .bind(k)
+                    .fetch_optional(p)
+                    .await
+            }
+        }
+        .unwrap()
     }
 }
 
 fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let opened = rt.block_on(open_storage(&config)).unwrap();
-    rt.block_on(raw_table(&opened));
+    let pool = rt.block_on(RawPool::of(&opened));
     let stack = Arc::new(opened.stack.clone());
     let counter = AtomicU64::new(0);
     let mut g = c.benchmark_group(format!("storage {label}"));
@@ -86,11 +143,6 @@ fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
         })
     });
     let raw_store = opened.blobs.object_store().clone();
-    let pool = match &opened.metadata {
-        registry_storage::MetadataBackend::Sqlite(s) => Some(s.pool().clone()),
-        #[allow(unreachable_patterns)]
-        _ => None,
-    };
     g.bench_function("raw object_store put + sqlx insert 50KB", |b| {
         b.to_async(&rt).iter(|| {
             let n = counter.fetch_add(1, Ordering::Relaxed);
@@ -106,18 +158,7 @@ fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
                     )
                     .await
                     .unwrap();
-                if let Some(pool) = pool {
-                    sqlx::query(
-                        "INSERT INTO raw_bench (k, sha, size, meta) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(format!("k{n}"))
-                    .bind(sha.hex())
-                    .bind(50_000i64)
-                    .bind("{\"description\":null,\"summary\":{}}")
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                }
+                pool.insert(format!("k{n}"), sha.hex()).await;
             }
         })
     });
@@ -149,14 +190,7 @@ fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
             let p = blob_path.clone();
             async move {
                 let bytes = store.get(&p).await.unwrap().bytes().await.unwrap();
-                if let Some(pool) = pool {
-                    let _: Option<(String,)> =
-                        sqlx::query_as("SELECT meta FROM raw_bench WHERE k = $1")
-                            .bind("k1")
-                            .fetch_optional(&pool)
-                            .await
-                            .unwrap();
-                }
+                pool.select("k1").await;
                 bytes
             }
         })
@@ -178,6 +212,24 @@ fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     run_combination(c, "sqlite+fs", StorageConfig::embedded(dir.path()));
+    match (
+        std::env::var("REGISTRY_TEST_POSTGRES_URL"),
+        std::env::var("REGISTRY_TEST_S3_URL"),
+    ) {
+        (Ok(pg), Ok(s3)) => {
+            let run = format!("bench{}", std::process::id());
+            let mut config = StorageConfig::embedded(dir.path().join("pg"));
+            config.database_url = Some(pg);
+            config.database_schema = Some(run.clone());
+            let mut url = url::Url::parse(&s3).unwrap();
+            url.set_path(&format!("{}/{run}", url.path().trim_end_matches('/')));
+            config.blob_url = Some(url.to_string());
+            run_combination(c, "postgres+s3", config);
+        }
+        _ => eprintln!(
+            "storage bench: skipping postgres+s3 (set REGISTRY_TEST_POSTGRES_URL and REGISTRY_TEST_S3_URL, e.g. from scripts/services.sh and scripts/emulators.sh)"
+        ),
+    }
 
     // The whole publish pipeline (inspection, parse, validation, hashing, store) on the embedded default.
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -241,7 +241,7 @@ impl ModuleStorage for StorageStack {
     async fn store(&self, module: &Module) -> Result<ModuleRecord> {
         let id = module.id();
         // Cheap early refusal; the metadata store's unique index is what decides races.
-        if self.metadata.get_version(&id).await.is_ok() {
+        if self.metadata.version_exists(&id).await? {
             return Err(Error::new(
                 ErrorKind::AlreadyExists,
                 format!("{id} is already published; published versions are immutable"),

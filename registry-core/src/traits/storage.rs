@@ -151,6 +151,16 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
     /// One live version.
     async fn get_version(&self, id: &ModuleId) -> Result<ModuleRecord>;
 
+    /// Whether a live (not deleted) version exists; cheaper than
+    /// [`MetadataStore::get_version`] where stores can answer without decoding.
+    async fn version_exists(&self, id: &ModuleId) -> Result<bool> {
+        match self.get_version(id).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == crate::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every live version of a module, in publish order.
     async fn list_versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>>;
 

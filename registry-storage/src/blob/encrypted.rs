@@ -178,9 +178,7 @@ impl EncryptedBlobStore {
 #[async_trait]
 impl BlobStore for EncryptedBlobStore {
     async fn put(&self, digest: &Sha256Digest, body: &ArchiveBody) -> Result<()> {
-        if self.inner.exists(digest).await? {
-            return Ok(());
-        }
+        // Rewritten even when present, as the inner store does (fresh time for GC).
         let plain = body.to_bytes().await?;
         let sealed = self.seal(&plain)?;
         self.inner.put(digest, &ArchiveBody::from(sealed)).await

@@ -75,9 +75,10 @@ impl ObjectBlobStore {
 #[async_trait]
 impl BlobStore for ObjectBlobStore {
     async fn put(&self, digest: &Sha256Digest, body: &ArchiveBody) -> Result<()> {
-        if self.exists(digest).await? {
-            return Ok(());
-        }
+        // Always written, even when the blob exists: the bytes are the same
+        // (content-addressed), it saves a round trip on every new archive, and
+        // a fresh modification time keeps a re-published blob inside the
+        // garbage collector's grace period.
         let path = self.path_of(digest);
         match body {
             ArchiveBody::File(_) if body.len() >= MULTIPART_THRESHOLD => {

@@ -255,49 +255,79 @@ macro_rules! sql_metadata_store {
                 use sqlx::Row as _;
                 let id = record.id();
                 let row = crate::sql::VersionRow::encode(record)?;
-                let mut tx = self.pool.begin().await.map_err(|e| Self::err("begin", e))?;
-                sqlx::query("INSERT INTO namespaces (key, display_name) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
-                    .bind(&row.namespace_key)
-                    .bind(record.address.namespace())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| Self::err("insert namespace", e))?;
-                sqlx::query(
-                    "INSERT INTO modules (namespace_key, name_key, name, system, address_key) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (namespace_key, name_key, system) DO NOTHING",
-                )
-                .bind(&row.namespace_key)
-                .bind(&row.name_key)
-                .bind(record.address.name())
-                .bind(&row.system)
-                .bind(&row.address_key)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| Self::err("insert module", e))?;
-                let m = sqlx::query(
-                    "SELECT m.id, m.name, n.display_name FROM modules m JOIN namespaces n ON n.key = m.namespace_key \
-                     WHERE m.namespace_key = $1 AND m.name_key = $2 AND m.system = $3",
-                )
-                .bind(&row.namespace_key)
-                .bind(&row.name_key)
-                .bind(&row.system)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| Self::err("read module", e))?;
+                // SQLite: take the write lock up front, so the first read does not
+                // start a snapshot that a concurrent writer would invalidate.
+                let begin = if $backend == "sqlite" { "BEGIN IMMEDIATE" } else { "BEGIN" };
+                let mut tx = self.pool.begin_with(begin).await.map_err(|e| Self::err("begin", e))?;
+                const READ_MODULE: &str = "SELECT m.id, m.name, n.display_name FROM modules m JOIN namespaces n ON n.key = m.namespace_key \
+                     WHERE m.namespace_key = $1 AND m.name_key = $2 AND m.system = $3";
+                let read_module = || {
+                    sqlx::query(READ_MODULE).bind(&row.namespace_key).bind(&row.name_key).bind(&row.system)
+                };
+                // A new version of a known module (the common case) needs one read here.
+                let m = match read_module().fetch_optional(&mut *tx).await.map_err(|e| Self::err("read module", e))? {
+                    Some(m) => m,
+                    None => {
+                        sqlx::query("INSERT INTO namespaces (key, display_name) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                            .bind(&row.namespace_key)
+                            .bind(record.address.namespace())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| Self::err("insert namespace", e))?;
+                        sqlx::query(
+                            "INSERT INTO modules (namespace_key, name_key, name, system, address_key) VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (namespace_key, name_key, system) DO NOTHING",
+                        )
+                        .bind(&row.namespace_key)
+                        .bind(&row.name_key)
+                        .bind(record.address.name())
+                        .bind(&row.system)
+                        .bind(&row.address_key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| Self::err("insert module", e))?;
+                        read_module().fetch_one(&mut *tx).await.map_err(|e| Self::err("read module", e))?
+                    }
+                };
                 let module_id: i64 = m.try_get(0).map_err(|e| Self::err("decode", e))?;
                 let name: String = m.try_get(1).map_err(|e| Self::err("decode", e))?;
                 let namespace: String = m.try_get(2).map_err(|e| Self::err("decode", e))?;
 
-                let existing = sqlx::query(
-                    "SELECT id, deleted, sha256 FROM module_versions WHERE address_key = $1 AND version_key = $2",
+                let inserted = sqlx::query(
+                    "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
+                     name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16) \
+                     ON CONFLICT (address_key, version_key) DO NOTHING RETURNING id",
                 )
+                .bind(module_id)
                 .bind(&row.address_key)
                 .bind(&row.version_key)
+                .bind(&row.version)
+                .bind(&row.namespace_key)
+                .bind(&row.name_key)
+                .bind(&row.system)
+                .bind(&row.owner)
+                .bind(row.state)
+                .bind(false)
+                .bind(&row.sha256)
+                .bind(&row.h1)
+                .bind(row.size)
+                .bind(row.published_at)
+                .bind(&row.lifecycle)
+                .bind(&row.metadata)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(|e| Self::err("check version", e))?;
-                let version_id: i64 = match existing {
-                    Some(e) => {
+                .map_err(|e| Self::err("insert version", e))?;
+                let version_id: i64 = match inserted {
+                    Some(r) => r.try_get(0).map_err(|e| Self::err("decode", e))?,
+                    // The number is taken: live (refused) or deleted (restored only with the same bytes).
+                    None => {
+                        let e = sqlx::query("SELECT id, deleted, sha256 FROM module_versions WHERE address_key = $1 AND version_key = $2")
+                            .bind(&row.address_key)
+                            .bind(&row.version_key)
+                            .fetch_one(&mut *tx)
+                            .await
+                            .map_err(|e| Self::err("check version", e))?;
                         let deleted: bool = e.try_get(1).map_err(|e| Self::err("decode", e))?;
                         let sha: String = e.try_get(2).map_err(|e| Self::err("decode", e))?;
                         if !deleted {
@@ -330,40 +360,6 @@ macro_rules! sql_metadata_store {
                             .await
                             .map_err(|e| Self::err("clear dependencies", e))?;
                         vid
-                    }
-                    None => {
-                        let r = sqlx::query(
-                            "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
-                             name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16) RETURNING id",
-                        )
-                        .bind(module_id)
-                        .bind(&row.address_key)
-                        .bind(&row.version_key)
-                        .bind(&row.version)
-                        .bind(&row.namespace_key)
-                        .bind(&row.name_key)
-                        .bind(&row.system)
-                        .bind(&row.owner)
-                        .bind(row.state)
-                        .bind(false)
-                        .bind(&row.sha256)
-                        .bind(&row.h1)
-                        .bind(row.size)
-                        .bind(row.published_at)
-                        .bind(&row.lifecycle)
-                        .bind(&row.metadata)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(|e| {
-                            let err = Self::err("insert version", e);
-                            if err.kind() == registry_core::ErrorKind::AlreadyExists {
-                                registry_core::memory::already_exists(&id)
-                            } else {
-                                err
-                            }
-                        })?;
-                        r.try_get(0).map_err(|e| Self::err("decode", e))?
                     }
                 };
                 for (path, call, source, constraint) in crate::sql::dependency_rows(record) {
@@ -399,6 +395,17 @@ macro_rules! sql_metadata_store {
                 id: &registry_core::ModuleId,
             ) -> registry_core::Result<registry_core::ModuleRecord> {
                 self.fetch_live(id).await
+            }
+
+            async fn version_exists(&self, id: &registry_core::ModuleId) -> registry_core::Result<bool> {
+                let row = sqlx::query("SELECT 1 FROM module_versions WHERE address_key = $1 AND version_key = $2 AND deleted = $3")
+                    .bind(id.address.key())
+                    .bind(id.version.key())
+                    .bind(false)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| Self::err("check version", e))?;
+                Ok(row.is_some())
             }
 
             async fn list_versions(
