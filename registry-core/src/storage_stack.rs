@@ -240,14 +240,10 @@ impl StorageStack {
 impl ModuleStorage for StorageStack {
     async fn store(&self, module: &Module) -> Result<ModuleRecord> {
         let id = module.id();
-        // Cheap early refusal; the metadata store's unique index is what decides races.
-        if self.metadata.version_exists(&id).await? {
-            return Err(Error::new(
-                ErrorKind::AlreadyExists,
-                format!("{id} is already published; published versions are immutable"),
-            )
-            .with_context("module", &id));
-        }
+        // The metadata store's unique index decides (also between racing
+        // writers); `Registry::publish` refuses known versions before any
+        // upload, so only a lost race can leave an unreferenced blob, which
+        // `gc` removes after its grace period.
         if module.archive.len() != module.metadata.size {
             return Err(Error::invalid_input(format!(
                 "archive is {} bytes but metadata says {}",
