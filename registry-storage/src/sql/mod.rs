@@ -9,6 +9,12 @@
 //! [`MetadataStore`]: registry_core::MetadataStore
 
 mod audit;
+
+/// Module rows by address key: (id, name as first published, namespace as
+/// first published). Module rows never change once created, so every process
+/// may keep them.
+pub(crate) type ModuleIds =
+    std::sync::Arc<std::sync::RwLock<std::collections::HashMap<String, (i64, String, String)>>>;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod signing;
@@ -255,6 +261,42 @@ macro_rules! sql_metadata_store {
                 use sqlx::Row as _;
                 let id = record.id();
                 let row = crate::sql::VersionRow::encode(record)?;
+                let deps = crate::sql::dependency_rows(record);
+                let known = self.modules.read().unwrap_or_else(|p| p.into_inner()).get(&row.address_key).cloned();
+                // A known module and no dependency rows: one statement, no transaction.
+                if let (Some((module_id, name, namespace)), true) = (&known, deps.is_empty()) {
+                    let inserted = sqlx::query(
+                        "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
+                         name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16) \
+                         ON CONFLICT (address_key, version_key) DO NOTHING RETURNING id",
+                    )
+                    .bind(*module_id)
+                    .bind(&row.address_key)
+                    .bind(&row.version_key)
+                    .bind(&row.version)
+                    .bind(&row.namespace_key)
+                    .bind(&row.name_key)
+                    .bind(&row.system)
+                    .bind(&row.owner)
+                    .bind(row.state)
+                    .bind(false)
+                    .bind(&row.sha256)
+                    .bind(&row.h1)
+                    .bind(row.size)
+                    .bind(row.published_at)
+                    .bind(&row.lifecycle)
+                    .bind(&row.metadata)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(|e| Self::err("insert version", e))?;
+                    if inserted.is_some() {
+                        let mut stored = record.clone();
+                        stored.address = registry_core::ModuleAddress::new(namespace.clone(), name.clone(), record.address.system())?;
+                        return Ok(stored);
+                    }
+                    // Taken: the transaction below tells refused from restorable.
+                }
                 // SQLite: take the write lock up front, so the first read does not
                 // start a snapshot that a concurrent writer would invalidate.
                 let begin = if $backend == "sqlite" { "BEGIN IMMEDIATE" } else { "BEGIN" };
@@ -292,6 +334,10 @@ macro_rules! sql_metadata_store {
                 let module_id: i64 = m.try_get(0).map_err(|e| Self::err("decode", e))?;
                 let name: String = m.try_get(1).map_err(|e| Self::err("decode", e))?;
                 let namespace: String = m.try_get(2).map_err(|e| Self::err("decode", e))?;
+                self.modules
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(row.address_key.clone(), (module_id, name.clone(), namespace.clone()));
 
                 let inserted = sqlx::query(
                     "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
@@ -362,7 +408,7 @@ macro_rules! sql_metadata_store {
                         vid
                     }
                 };
-                for (path, call, source, constraint) in crate::sql::dependency_rows(record) {
+                for (path, call, source, constraint) in deps {
                     sqlx::query(
                         "INSERT INTO module_dependencies (version_id, module_path, call_name, source, version_constraint) \
                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",

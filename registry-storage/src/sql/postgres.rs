@@ -19,6 +19,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 #[derive(Clone)]
 pub struct PostgresMetadataStore {
     pool: PgPool,
+    modules: super::ModuleIds,
 }
 
 impl std::fmt::Debug for PostgresMetadataStore {
@@ -74,12 +75,18 @@ impl PostgresMetadataStore {
             .connect_with(opts)
             .await
             .map_err(|e| from_sqlx("postgres", "connect", e))?;
-        Ok(PostgresMetadataStore { pool })
+        Ok(PostgresMetadataStore {
+            pool,
+            modules: Default::default(),
+        })
     }
 
     /// Wrap an existing pool.
     pub fn from_pool(pool: PgPool) -> Self {
-        PostgresMetadataStore { pool }
+        PostgresMetadataStore {
+            pool,
+            modules: Default::default(),
+        }
     }
 
     /// The pool.

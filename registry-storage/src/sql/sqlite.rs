@@ -22,6 +22,7 @@ static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 #[derive(Clone)]
 pub struct SqliteMetadataStore {
     pool: SqlitePool,
+    modules: super::ModuleIds,
 }
 
 impl std::fmt::Debug for SqliteMetadataStore {
@@ -69,12 +70,18 @@ impl SqliteMetadataStore {
             .connect_with(opts)
             .await
             .map_err(|e| from_sqlx("sqlite", "connect", e))?;
-        Ok(SqliteMetadataStore { pool })
+        Ok(SqliteMetadataStore {
+            pool,
+            modules: Default::default(),
+        })
     }
 
     /// Wrap an existing pool.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        SqliteMetadataStore { pool }
+        SqliteMetadataStore {
+            pool,
+            modules: Default::default(),
+        }
     }
 
     /// The pool.

@@ -1,0 +1,193 @@
+//! Our storage layer against raw `object_store` + sqlx, measured in
+//! alternating pairs so machine drift (page cache, writeback, emulator load)
+//! hits both sides equally. Prints medians and the ratio per operation.
+//!
+//! `storage-overhead [ROUNDS]` (default 300) on SQLite + a local folder, and
+//! on PostgreSQL + S3 when `REGISTRY_TEST_POSTGRES_URL` and
+//! `REGISTRY_TEST_S3_URL` are set (see scripts/services.sh, scripts/emulators.sh).
+
+use std::time::{Duration, Instant};
+
+use object_store::ObjectStoreExt;
+use registry_core::{ArchiveBody, ModuleStorage};
+use registry_storage::{MetadataBackend, OpenedStorage, StorageConfig, open_storage};
+
+fn archive_50k(seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let noise: Vec<u8> = (0..50_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    registry_core::testing::TarBuilder::new()
+        .file("main.tf", "variable \"a\" {}\n")
+        .file("payload.bin", noise)
+        .finish()
+}
+
+fn module(n: u64, bytes: Vec<u8>) -> registry_core::Module {
+    registry_core::Module {
+        address: "bench/storage/null".parse().unwrap(),
+        version: format!("1.0.{n}").parse().unwrap(),
+        metadata: registry_core::ModuleMetadata {
+            description: None,
+            owner: None,
+            source_url: None,
+            published_at: chrono::Utc::now(),
+            size: bytes.len() as u64,
+            sha256: registry_core::Sha256Digest::of(&bytes),
+            h1: "h1:bench".into(),
+            format: registry_core::ArchiveFormat::TarGz,
+            root_dir: None,
+            signature: None,
+            summary: Default::default(),
+            lifecycle: Default::default(),
+            downloads: 0,
+        },
+        archive: ArchiveBody::from(bytes),
+    }
+}
+
+const RAW_TABLE: &str = "CREATE TABLE IF NOT EXISTS raw_bench (k TEXT PRIMARY KEY, sha TEXT NOT NULL, size BIGINT NOT NULL, meta TEXT NOT NULL)";
+const RAW_INSERT: &str = "INSERT INTO raw_bench (k, sha, size, meta) VALUES ($1, $2, $3, $4)";
+const RAW_SELECT: &str = "SELECT meta FROM raw_bench WHERE k = $1";
+
+async fn raw_sql(m: &MetadataBackend, sql: &'static str, k: &str, sha: &str) {
+    let meta = "{\"description\":null,\"summary\":{}}";
+    match m {
+        MetadataBackend::Sqlite(s) => sqlx::query(sql)
+            .bind(k)
+            .bind(sha)
+            .bind(50_000i64)
+            .bind(meta)
+            .execute(s.pool())
+            .await
+            .map(drop),
+        MetadataBackend::Postgres(p) => sqlx::query(sql)
+            .bind(k)
+            .bind(sha)
+            .bind(50_000i64)
+            .bind(meta)
+            .execute(p.pool())
+            .await
+            .map(drop),
+    }
+    .unwrap()
+}
+
+async fn raw_select(m: &MetadataBackend, k: &str) {
+    let _: Option<String> = match m {
+        MetadataBackend::Sqlite(s) => {
+            sqlx::query_scalar(RAW_SELECT)
+                .bind(k)
+                .fetch_optional(s.pool())
+                .await
+        }
+        MetadataBackend::Postgres(p) => {
+            sqlx::query_scalar(RAW_SELECT)
+                .bind(k)
+                .fetch_optional(p.pool())
+                .await
+        }
+    }
+    .unwrap();
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
+    match &opened.metadata {
+        MetadataBackend::Sqlite(s) => sqlx::query(RAW_TABLE).execute(s.pool()).await.map(drop),
+        MetadataBackend::Postgres(p) => sqlx::query(RAW_TABLE).execute(p.pool()).await.map(drop),
+    }
+    .unwrap();
+    let raw = opened.blobs.object_store().clone();
+    let no_cache =
+        registry_core::StorageStack::new(opened.metadata.as_store(), opened.blob_store.clone());
+    let (mut ours_put, mut raw_put, mut ours_get, mut raw_get) = (vec![], vec![], vec![], vec![]);
+    for n in 0..rounds {
+        // store: ours, then raw, with fresh archives of the same size.
+        let m = module(n, archive_50k(n));
+        let t = Instant::now();
+        opened.stack.store(&m).await.unwrap();
+        ours_put.push(t.elapsed());
+        let bytes = archive_50k(n + 1_000_000);
+        let t = Instant::now();
+        let sha = registry_core::Sha256Digest::of(&bytes);
+        raw.put(
+            &object_store::path::Path::from(format!("raw/{sha}")),
+            bytes.into(),
+        )
+        .await
+        .unwrap();
+        raw_sql(&opened.metadata, RAW_INSERT, &format!("k{n}"), &sha.hex()).await;
+        raw_put.push(t.elapsed());
+        // get: ours (no cache, digest verified), then raw.
+        let id = m.id();
+        let t = Instant::now();
+        no_cache.get(&id).await.unwrap();
+        ours_get.push(t.elapsed());
+        let path = opened.blobs.path_of(&m.metadata.sha256);
+        let t = Instant::now();
+        raw.get(&path).await.unwrap().bytes().await.unwrap();
+        raw_select(&opened.metadata, &format!("k{n}")).await;
+        raw_get.push(t.elapsed());
+    }
+    let (op, rp, og, rg) = (
+        median(ours_put),
+        median(raw_put),
+        median(ours_get),
+        median(raw_get),
+    );
+    println!(
+        "| {label} | store 50 KB | {op:.2?} | {rp:.2?} | {:.2}x |",
+        op.as_secs_f64() / rp.as_secs_f64()
+    );
+    println!(
+        "| {label} | get 50 KB | {og:.2?} | {rg:.2?} | {:.2}x |",
+        og.as_secs_f64() / rg.as_secs_f64()
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let rounds: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(300);
+    println!("| backend | operation | ours (median) | raw object_store + sqlx (median) | ratio |");
+    println!("|---|---|---|---|---|");
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        "sqlite+fs",
+        open_storage(&StorageConfig::embedded(dir.path()))
+            .await
+            .unwrap(),
+        rounds,
+    )
+    .await;
+    match (
+        std::env::var("REGISTRY_TEST_POSTGRES_URL"),
+        std::env::var("REGISTRY_TEST_S3_URL"),
+    ) {
+        (Ok(pg), Ok(s3)) => {
+            let run_id = format!("overhead{}", std::process::id());
+            let mut config = StorageConfig::embedded(dir.path().join("pg"));
+            config.database_url = Some(pg);
+            config.database_schema = Some(run_id.clone());
+            let mut url = url::Url::parse(&s3).unwrap();
+            url.set_path(&format!("{}/{run_id}", url.path().trim_end_matches('/')));
+            config.blob_url = Some(url.to_string());
+            run("postgres+s3", open_storage(&config).await.unwrap(), rounds).await;
+        }
+        _ => eprintln!(
+            "skipping postgres+s3: set REGISTRY_TEST_POSTGRES_URL and REGISTRY_TEST_S3_URL"
+        ),
+    }
+}
