@@ -11,8 +11,8 @@ use std::pin::Pin;
 
 use futures::{Stream, StreamExt};
 use registry_core::{
-    Error, ErrorKind, Filter, LifecycleChange, ModuleAddress, ModuleId, ModuleRecord, PublishRequest,
-    RequestContext, SearchQuery,
+    Error, ErrorKind, Filter, LifecycleChange, ModuleAddress, ModuleId, ModuleRecord,
+    PublishRequest, RequestContext, SearchQuery,
 };
 use tonic::{Request, Response, Status, Streaming};
 
@@ -73,7 +73,9 @@ pub fn status_of(e: &Error) -> Status {
         ErrorKind::NotFound => Status::not_found(msg),
         ErrorKind::AlreadyExists => Status::already_exists(msg),
         ErrorKind::InvalidInput | ErrorKind::ValidationFailed => Status::invalid_argument(msg),
-        ErrorKind::TooLarge | ErrorKind::QuotaExceeded | ErrorKind::RateLimited => Status::resource_exhausted(msg),
+        ErrorKind::TooLarge | ErrorKind::QuotaExceeded | ErrorKind::RateLimited => {
+            Status::resource_exhausted(msg)
+        }
         ErrorKind::Conflict => Status::failed_precondition(msg),
         ErrorKind::Integrity => Status::data_loss(msg),
         ErrorKind::Unauthenticated => Status::unauthenticated(msg),
@@ -96,7 +98,9 @@ fn ctx_of<T>(req: &Request<T>) -> RequestContext {
 
 fn module_address(m: Option<&pb::ModuleRef>) -> Result<ModuleAddress, Status> {
     let m = m.ok_or_else(|| Status::invalid_argument("module is required"))?;
-    format!("{}/{}/{}", m.namespace, m.name, m.system).parse().map_err(st)
+    format!("{}/{}/{}", m.namespace, m.name, m.system)
+        .parse()
+        .map_err(st)
 }
 
 fn version_id(v: Option<&pb::VersionRef>) -> Result<ModuleId, Status> {
@@ -126,10 +130,25 @@ fn to_pb(r: &ModuleRecord) -> pb::ModuleVersion {
         size: m.size,
         sha256: m.sha256.hex(),
         h1: m.h1.clone(),
-        state: serde_json::to_value(l.state()).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-        deprecation_reason: l.deprecated.as_ref().map(|d| d.reason.clone()).unwrap_or_default(),
-        successor: l.deprecated.as_ref().and_then(|d| d.successor.clone()).unwrap_or_default(),
-        yank_reason: l.yanked.as_ref().and_then(|y| y.reason.clone()).unwrap_or_default(),
+        state: serde_json::to_value(l.state())
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        deprecation_reason: l
+            .deprecated
+            .as_ref()
+            .map(|d| d.reason.clone())
+            .unwrap_or_default(),
+        successor: l
+            .deprecated
+            .as_ref()
+            .and_then(|d| d.successor.clone())
+            .unwrap_or_default(),
+        yank_reason: l
+            .yanked
+            .as_ref()
+            .and_then(|y| y.reason.clone())
+            .unwrap_or_default(),
         downloads: m.downloads,
     }
 }
@@ -142,15 +161,28 @@ type ChunkStream = Pin<Box<dyn Stream<Item = Result<pb::ArchiveChunk, Status>> +
 
 #[tonic::async_trait]
 impl RegistryService for GrpcRegistry {
-    async fn publish(&self, request: Request<Streaming<pb::PublishMessage>>) -> Result<Response<pb::ModuleVersion>, Status> {
+    async fn publish(
+        &self,
+        request: Request<Streaming<pb::PublishMessage>>,
+    ) -> Result<Response<pb::ModuleVersion>, Status> {
         let ctx = ctx_of(&request);
         let mut stream = request.into_inner();
         let header = match stream.message().await? {
-            Some(pb::PublishMessage { part: Some(pb::publish_message::Part::Header(h)) }) => h,
-            _ => return Err(Status::invalid_argument("the first message of a publish must be its header")),
+            Some(pb::PublishMessage {
+                part: Some(pb::publish_message::Part::Header(h)),
+            }) => h,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "the first message of a publish must be its header",
+                ));
+            }
         };
         let id = version_id(header.version.as_ref())?;
-        let version = header.version.as_ref().map(|v| v.version.clone()).unwrap_or_default();
+        let version = header
+            .version
+            .as_ref()
+            .map(|v| v.version.clone())
+            .unwrap_or_default();
         let req = PublishRequest {
             description: non_empty(&header.description),
             source_url: non_empty(&header.source_url),
@@ -159,23 +191,41 @@ impl RegistryService for GrpcRegistry {
         };
         let body = stream
             .map(|m| match m {
-                Ok(pb::PublishMessage { part: Some(pb::publish_message::Part::Chunk(b)) }) => Ok(b),
-                Ok(_) => Err(Error::invalid_input("after the header, a publish carries only archive chunks")),
-                Err(s) => Err(Error::invalid_input(format!("the upload failed: {}", s.message()))),
+                Ok(pb::PublishMessage {
+                    part: Some(pb::publish_message::Part::Chunk(b)),
+                }) => Ok(b),
+                Ok(_) => Err(Error::invalid_input(
+                    "after the header, a publish carries only archive chunks",
+                )),
+                Err(s) => Err(Error::invalid_input(format!(
+                    "the upload failed: {}",
+                    s.message()
+                ))),
             })
             .boxed();
-        let record = self.state.registry().publish(&ctx, req, body).await.map_err(st)?;
+        let record = self
+            .state
+            .registry()
+            .publish(&ctx, req, body)
+            .await
+            .map_err(st)?;
         Ok(Response::new(to_pb(&record)))
     }
 
-    async fn get(&self, request: Request<pb::VersionRef>) -> Result<Response<pb::ModuleVersion>, Status> {
+    async fn get(
+        &self,
+        request: Request<pb::VersionRef>,
+    ) -> Result<Response<pb::ModuleVersion>, Status> {
         let ctx = ctx_of(&request);
         let id = version_id(Some(request.get_ref()))?;
         let record = self.state.registry().get(&ctx, &id).await.map_err(st)?;
         Ok(Response::new(to_pb(&record)))
     }
 
-    async fn list(&self, request: Request<pb::ListRequest>) -> Result<Response<pb::ListResponse>, Status> {
+    async fn list(
+        &self,
+        request: Request<pb::ListRequest>,
+    ) -> Result<Response<pb::ListResponse>, Status> {
         let ctx = ctx_of(&request);
         let q = request.into_inner();
         let filter = Filter {
@@ -183,34 +233,72 @@ impl RegistryService for GrpcRegistry {
             name: non_empty(&q.name),
             system: non_empty(&q.system),
             include_yanked: q.include_yanked,
-            limit: if q.limit == 0 { registry_core::DEFAULT_PAGE_SIZE } else { (q.limit as usize).min(registry_core::DEFAULT_PAGE_SIZE) },
-            after: if q.page_token.is_empty() { None } else { Some(registry_core::Cursor::decode(&q.page_token).map_err(st)?) },
+            limit: if q.limit == 0 {
+                registry_core::DEFAULT_PAGE_SIZE
+            } else {
+                (q.limit as usize).min(registry_core::DEFAULT_PAGE_SIZE)
+            },
+            after: if q.page_token.is_empty() {
+                None
+            } else {
+                Some(registry_core::Cursor::decode(&q.page_token).map_err(st)?)
+            },
             ..Filter::default()
         };
-        let page = self.state.registry().list(&ctx, &filter).await.map_err(st)?;
+        let page = self
+            .state
+            .registry()
+            .list(&ctx, &filter)
+            .await
+            .map_err(st)?;
         Ok(Response::new(pb::ListResponse {
             versions: page.items.iter().map(to_pb).collect(),
             next_page_token: page.next.map(|c| c.encode()).unwrap_or_default(),
         }))
     }
 
-    async fn versions(&self, request: Request<pb::ModuleRef>) -> Result<Response<pb::VersionsResponse>, Status> {
+    async fn versions(
+        &self,
+        request: Request<pb::ModuleRef>,
+    ) -> Result<Response<pb::VersionsResponse>, Status> {
         let ctx = ctx_of(&request);
         let address = module_address(Some(request.get_ref()))?;
-        let records = self.state.registry().versions(&ctx, &address).await.map_err(st)?;
-        Ok(Response::new(pb::VersionsResponse { versions: records.iter().map(|r| r.version.to_string()).collect() }))
+        let records = self
+            .state
+            .registry()
+            .versions(&ctx, &address)
+            .await
+            .map_err(st)?;
+        Ok(Response::new(pb::VersionsResponse {
+            versions: records.iter().map(|r| r.version.to_string()).collect(),
+        }))
     }
 
-    async fn resolve(&self, request: Request<pb::ResolveRequest>) -> Result<Response<pb::ModuleVersion>, Status> {
+    async fn resolve(
+        &self,
+        request: Request<pb::ResolveRequest>,
+    ) -> Result<Response<pb::ModuleVersion>, Status> {
         let ctx = ctx_of(&request);
         let q = request.get_ref();
         let address = module_address(q.module.as_ref())?;
-        let constraint = if q.constraint.trim().is_empty() { ">= 0.0.0" } else { q.constraint.as_str() };
-        let record = self.state.registry().resolve(&ctx, &address, constraint).await.map_err(st)?;
+        let constraint = if q.constraint.trim().is_empty() {
+            ">= 0.0.0"
+        } else {
+            q.constraint.as_str()
+        };
+        let record = self
+            .state
+            .registry()
+            .resolve(&ctx, &address, constraint)
+            .await
+            .map_err(st)?;
         Ok(Response::new(to_pb(&record)))
     }
 
-    async fn search(&self, request: Request<pb::SearchRequest>) -> Result<Response<pb::SearchResponse>, Status> {
+    async fn search(
+        &self,
+        request: Request<pb::SearchRequest>,
+    ) -> Result<Response<pb::SearchResponse>, Status> {
         let ctx = ctx_of(&request);
         let q = request.into_inner();
         if q.query.trim().is_empty() {
@@ -222,37 +310,70 @@ impl RegistryService for GrpcRegistry {
             system: non_empty(&q.system),
             provider: None,
             all_versions: false,
-            limit: if q.limit == 0 { 20 } else { (q.limit as usize).min(100) },
+            limit: if q.limit == 0 {
+                20
+            } else {
+                (q.limit as usize).min(100)
+            },
             offset: 0,
         };
-        let results = self.state.registry().search(&ctx, &query).await.map_err(st)?;
+        let results = self
+            .state
+            .registry()
+            .search(&ctx, &query)
+            .await
+            .map_err(st)?;
         Ok(Response::new(pb::SearchResponse {
             hits: results
                 .hits
                 .iter()
-                .map(|h| pb::SearchHit { id: h.id.to_string(), score: h.score, description: h.description.clone().unwrap_or_default() })
+                .map(|h| pb::SearchHit {
+                    id: h.id.to_string(),
+                    score: h.score,
+                    description: h.description.clone().unwrap_or_default(),
+                })
                 .collect(),
             total: results.total as u64,
         }))
     }
 
-    async fn change_lifecycle(&self, request: Request<pb::LifecycleRequest>) -> Result<Response<pb::ModuleVersion>, Status> {
+    async fn change_lifecycle(
+        &self,
+        request: Request<pb::LifecycleRequest>,
+    ) -> Result<Response<pb::ModuleVersion>, Status> {
         use pb::lifecycle_request::Change;
         let ctx = ctx_of(&request);
         let q = request.into_inner();
         let id = version_id(q.version.as_ref())?;
         let change = match q.change {
-            Some(Change::Deprecate(d)) => LifecycleChange::Deprecate { reason: d.reason, successor: non_empty(&d.successor) },
+            Some(Change::Deprecate(d)) => LifecycleChange::Deprecate {
+                reason: d.reason,
+                successor: non_empty(&d.successor),
+            },
             Some(Change::Undeprecate(_)) => LifecycleChange::Undeprecate,
-            Some(Change::Yank(y)) => LifecycleChange::Yank { reason: non_empty(&y.reason) },
+            Some(Change::Yank(y)) => LifecycleChange::Yank {
+                reason: non_empty(&y.reason),
+            },
             Some(Change::Unyank(_)) => LifecycleChange::Unyank,
-            None => return Err(Status::invalid_argument("change is required: deprecate, undeprecate, yank or unyank")),
+            None => {
+                return Err(Status::invalid_argument(
+                    "change is required: deprecate, undeprecate, yank or unyank",
+                ));
+            }
         };
-        let record = self.state.registry().change_lifecycle(&ctx, &id, change).await.map_err(st)?;
+        let record = self
+            .state
+            .registry()
+            .change_lifecycle(&ctx, &id, change)
+            .await
+            .map_err(st)?;
         Ok(Response::new(to_pb(&record)))
     }
 
-    async fn delete(&self, request: Request<pb::VersionRef>) -> Result<Response<pb::DeleteResponse>, Status> {
+    async fn delete(
+        &self,
+        request: Request<pb::VersionRef>,
+    ) -> Result<Response<pb::DeleteResponse>, Status> {
         let ctx = ctx_of(&request);
         let id = version_id(Some(request.get_ref()))?;
         self.state.registry().delete(&ctx, &id).await.map_err(st)?;
@@ -261,15 +382,27 @@ impl RegistryService for GrpcRegistry {
 
     type DownloadStream = ChunkStream;
 
-    async fn download(&self, request: Request<pb::VersionRef>) -> Result<Response<Self::DownloadStream>, Status> {
+    async fn download(
+        &self,
+        request: Request<pb::VersionRef>,
+    ) -> Result<Response<Self::DownloadStream>, Status> {
         let ctx = ctx_of(&request);
         let id = version_id(Some(request.get_ref()))?;
-        let module = self.state.registry().download(&ctx, &id).await.map_err(st)?;
+        let module = self
+            .state
+            .registry()
+            .download(&ctx, &id)
+            .await
+            .map_err(st)?;
         let chunks = module.archive.stream().flat_map(|part| {
             let pieces: Vec<Result<pb::ArchiveChunk, Status>> = match part {
                 Ok(bytes) => (0..bytes.len())
                     .step_by(DOWNLOAD_CHUNK)
-                    .map(|i| Ok(pb::ArchiveChunk { data: bytes.slice(i..(i + DOWNLOAD_CHUNK).min(bytes.len())) }))
+                    .map(|i| {
+                        Ok(pb::ArchiveChunk {
+                            data: bytes.slice(i..(i + DOWNLOAD_CHUNK).min(bytes.len())),
+                        })
+                    })
                     .collect(),
                 Err(e) => vec![Err(st(e))],
             };

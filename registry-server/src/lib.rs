@@ -8,6 +8,8 @@
 
 mod assembly;
 pub mod grant;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 pub mod http;
 pub mod limits;
 pub mod metrics;

@@ -68,7 +68,57 @@ fn client_addr(ext: &axum::http::Extensions) -> Option<String> {
         .map(|c| c.0.ip().to_string())
 }
 
-fn too_many(state: &AppState, class: LimitClass, wait: RetryAfter) -> Response {
+/// The request context the guard established, from a request's extensions
+/// (for front ends other than the axum handlers, such as gRPC).
+pub fn context_from_extensions(ext: &axum::http::Extensions) -> RequestContext {
+    let mut ctx = RequestContext::anonymous();
+    ctx.request_id = Some(match ext.get::<RequestId>() {
+        Some(RequestId(id)) => id.clone(),
+        None => next_request_id(),
+    });
+    ctx.client_addr = client_addr(ext);
+    if let Some(Authenticated(info)) = ext.get::<Authenticated>() {
+        ctx.actor = info.actor();
+    }
+    ctx
+}
+
+fn is_grpc(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
+/// A refusal as gRPC clients expect it: a trailers-only response carrying
+/// `grpc-status` and a percent-encoded `grpc-message`.
+fn grpc_refusal(code: u8, message: &str) -> Response {
+    let mut encoded = String::with_capacity(message.len());
+    for b in message.bytes() {
+        if (0x20..0x7f).contains(&b) && b != b'%' {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    let mut resp = Response::new(axum::body::Body::empty());
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/grpc"),
+    );
+    h.insert("grpc-status", HeaderValue::from(u16::from(code)));
+    if let Ok(v) = HeaderValue::from_str(&encoded) {
+        h.insert("grpc-message", v);
+    }
+    resp
+}
+
+/// gRPC status codes used by the guard.
+const GRPC_RESOURCE_EXHAUSTED: u8 = 8;
+const GRPC_UNAUTHENTICATED: u8 = 16;
+
+fn too_many(state: &AppState, class: LimitClass, wait: RetryAfter, grpc: bool) -> Response {
     state.metrics().rate_limited(class.as_str());
     let what = match class {
         LimitClass::Read => "reads",
@@ -76,11 +126,16 @@ fn too_many(state: &AppState, class: LimitClass, wait: RetryAfter) -> Response {
         LimitClass::AuthFailure => "failed authentications from this address",
     };
     let secs = wait.header_secs();
-    let e = registry_core::Error::new(
-        registry_core::ErrorKind::RateLimited,
-        format!("rate limit exceeded for {what}; retry in {secs} s"),
-    );
-    let mut resp = ApiError(e).into_response();
+    let message = format!("rate limit exceeded for {what}; retry in {secs} s");
+    let mut resp = if grpc {
+        grpc_refusal(GRPC_RESOURCE_EXHAUSTED, &message)
+    } else {
+        ApiError(registry_core::Error::new(
+            registry_core::ErrorKind::RateLimited,
+            message,
+        ))
+        .into_response()
+    };
     resp.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     resp
@@ -100,10 +155,11 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     req.extensions_mut().insert(RequestId(id.clone()));
     let addr = client_addr(req.extensions()).unwrap_or_else(|| "unknown".into());
     let limiter = state.limiter().clone();
+    let grpc = is_grpc(req.headers());
     let mut key = format!("addr:{addr}");
     if let Some(token) = bearer_of(req.headers()) {
         if let Some(wait) = limiter.auth_blocked(&addr).await {
-            return too_many(&state, LimitClass::AuthFailure, wait);
+            return too_many(&state, LimitClass::AuthFailure, wait, grpc);
         }
         match state.tokens().authenticate(token, chrono::Utc::now()).await {
             Ok(info) => {
@@ -120,19 +176,40 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                     .registry()
                     .record_refusal(&ctx, "authenticate", &target, &e)
                     .await;
+                if grpc {
+                    return grpc_refusal(GRPC_UNAUTHENTICATED, e.message());
+                }
                 return ApiError(e).into_response();
             }
         }
     }
-    let class = if matches!(*req.method(), Method::GET | Method::HEAD) {
+    let read = if grpc {
+        is_grpc_read(req.uri().path())
+    } else {
+        matches!(*req.method(), Method::GET | Method::HEAD)
+    };
+    let class = if read {
         LimitClass::Read
     } else {
         LimitClass::Write
     };
     if let Err(wait) = limiter.check(class, &key).await {
-        return too_many(&state, class, wait);
+        return too_many(&state, class, wait, grpc);
     }
     next.run(req).await
+}
+
+/// Whether a gRPC call only reads (counted against the read limit).
+fn is_grpc_read(path: &str) -> bool {
+    #[cfg(feature = "grpc")]
+    {
+        crate::grpc::is_read_method(path)
+    }
+    #[cfg(not(feature = "grpc"))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 impl FromRequestParts<AppState> for Ctx {

@@ -26,7 +26,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::grant::GrantKey;
 use crate::metrics::Metrics;
 
-pub use context::Ctx;
+pub use context::{Ctx, context_from_extensions};
 pub use error::ApiError;
 
 /// Route prefix of the modules API, as announced by service discovery.
@@ -211,8 +211,14 @@ fn api_router() -> OpenApiRouter<AppState> {
 pub fn router_and_openapi(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, api) = api_router().split_for_parts();
     let spec = bytes::Bytes::from(api.to_pretty_json().unwrap_or_default());
+    let router = router.layer(axum::Extension(OpenApiJson(spec)));
+    // gRPC on the same port, behind the same guard (tokens, rate limits).
+    #[cfg(feature = "grpc")]
+    let router = router.route_service(
+        &format!("{}{{*method}}", crate::grpc::PATH_PREFIX),
+        crate::grpc::GrpcRegistry::new(state.clone()).into_server(),
+    );
     let router = router
-        .layer(axum::Extension(OpenApiJson(spec)))
         .fallback(|| async { ApiError::from(registry_core::Error::not_found("no such route")) })
         .layer(middleware::from_fn_with_state(
             state.clone(),
