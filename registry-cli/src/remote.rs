@@ -10,7 +10,7 @@ use serde_json::Value;
 pub struct RemoteClient {
     http: reqwest::Client,
     modules: reqwest::Url,
-    token: Option<String>,
+    token: Option<secrecy::SecretString>,
 }
 
 fn transport(what: &str, e: reqwest::Error) -> Error {
@@ -60,7 +60,7 @@ impl RemoteClient {
     /// Discover the modules API of `server` (`https://host:port`).
     pub async fn connect(
         server: &str,
-        token: Option<String>,
+        token: Option<secrecy::SecretString>,
         ca_cert: Option<&Path>,
     ) -> Result<Self> {
         let mut builder = reqwest::Client::builder()
@@ -117,7 +117,7 @@ impl RemoteClient {
 
     fn auth(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.token {
-            Some(t) => req.bearer_auth(t),
+            Some(t) => req.bearer_auth(secrecy::ExposeSecret::expose_secret(t)),
             None => req,
         }
     }

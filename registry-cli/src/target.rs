@@ -7,8 +7,14 @@ use clap::Args;
 use registry_core::{Error, Result};
 use registry_server::{OpenedRegistry, RegistryConfig, open_registry};
 use registry_storage::StorageConfig;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::remote::RemoteClient;
+
+/// The text of an optional secret, for the one place that needs it.
+pub fn exposed(s: &Option<SecretString>) -> Option<String> {
+    s.as_ref().map(|s| s.expose_secret().to_string())
+}
 
 /// Options naming local storage.
 #[derive(Debug, Clone, Args)]
@@ -18,16 +24,16 @@ pub struct LocalArgs {
     pub data_dir: PathBuf,
     /// Metadata database URL (`sqlite://…` or `postgres://…`).
     #[arg(long, env = "REGISTRY_DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<SecretString>,
     /// PostgreSQL schema to use.
     #[arg(long, env = "REGISTRY_DATABASE_SCHEMA")]
     pub database_schema: Option<String>,
     /// Blob store URL (`file:///…`, `s3://…`, `az://…`, `gs://…`, `memory://`).
     #[arg(long, env = "REGISTRY_BLOB_URL", hide_env_values = true)]
-    pub blob_url: Option<String>,
+    pub blob_url: Option<SecretString>,
     /// Shared cache URL (`redis://…`).
     #[arg(long, env = "REGISTRY_CACHE_URL", hide_env_values = true)]
-    pub cache_url: Option<String>,
+    pub cache_url: Option<SecretString>,
     /// Do not apply pending migrations; refuse to run on an outdated schema.
     #[arg(long, env = "REGISTRY_NO_MIGRATE")]
     pub no_migrate: bool,
@@ -41,10 +47,10 @@ impl LocalArgs {
     pub fn storage_config(&self) -> StorageConfig {
         StorageConfig {
             data_dir: self.data_dir.clone(),
-            database_url: self.database_url.clone(),
+            database_url: exposed(&self.database_url),
             database_schema: self.database_schema.clone(),
-            blob_url: self.blob_url.clone(),
-            cache_url: self.cache_url.clone(),
+            blob_url: exposed(&self.blob_url),
+            cache_url: exposed(&self.cache_url),
             migrate: !self.no_migrate,
             encryption_keys: std::env::var("REGISTRY_ENCRYPTION_KEYS")
                 .ok()
@@ -72,7 +78,7 @@ pub struct TargetArgs {
     pub server: Option<String>,
     /// API token for the remote registry.
     #[arg(long, env = "REGISTRY_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
     /// Extra CA certificate (PEM) to trust for the remote registry.
     #[arg(long, env = "REGISTRY_CA_CERT")]
     pub ca_cert: Option<PathBuf>,

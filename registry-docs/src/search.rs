@@ -207,6 +207,32 @@ impl TantivySearchIndex {
             .collect()
     }
 
+    /// The version of `module` currently ranked as its latest.
+    fn latest_of(&self, module: &str) -> Option<String> {
+        let modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
+        modules.get(module).and_then(latest_key)
+    }
+
+    /// Documents for just `keys` of `module` (those still known), labelled
+    /// against the module's current latest version.
+    fn relabel_only(&self, module: &str, keys: &[String]) -> Vec<(ModuleRecord, bool)> {
+        let latest = self.latest_of(module);
+        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        let mut seen: Vec<&String> = Vec::with_capacity(keys.len());
+        keys.iter()
+            .filter(|k| {
+                let fresh = !seen.contains(k);
+                seen.push(k);
+                fresh
+            })
+            .filter_map(|k| {
+                records
+                    .get(&format!("{module}/{k}"))
+                    .map(|r| (r.clone(), Some(k) == latest.as_ref()))
+            })
+            .collect()
+    }
+
     fn write(&self, docs: Vec<(ModuleRecord, bool)>, removed: Option<&str>) -> Result<()> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(id) = removed {
@@ -371,13 +397,23 @@ fn facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
 #[async_trait]
 impl SearchIndex for TantivySearchIndex {
     async fn index(&self, record: &ModuleRecord) -> Result<()> {
+        // Only the changed version and the versions whose "latest" label
+        // moves are rewritten, so a publish costs the same however many
+        // versions the module has.
+        let module = record.address.key();
+        let before = self.latest_of(&module);
         self.remember(record);
-        let docs = self.relabel(&record.address.key());
+        let after = self.latest_of(&module);
+        let mut keys = vec![record.version.key()];
+        keys.extend(before);
+        keys.extend(after);
+        let docs = self.relabel_only(&module, &keys);
         self.write(docs, None)
     }
 
     async fn remove(&self, id: &ModuleId) -> Result<()> {
         let module = id.address.key();
+        let before = self.latest_of(&module);
         if let Some(v) = self
             .modules
             .lock()
@@ -390,7 +426,9 @@ impl SearchIndex for TantivySearchIndex {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id.key());
-        let docs = self.relabel(&module);
+        let mut keys: Vec<String> = before.into_iter().collect();
+        keys.extend(self.latest_of(&module));
+        let docs = self.relabel_only(&module, &keys);
         self.write(docs, Some(&doc_id(id)))
     }
 

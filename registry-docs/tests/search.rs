@@ -202,3 +202,83 @@ async fn yanking_and_removing_move_the_latest_flag() {
         .unwrap();
     assert_eq!(r.total, 0);
 }
+
+/// Ids the index ranks as latest in namespace `ns`, and every listed id.
+async fn latest_and_listed(idx: &TantivySearchIndex, ns: &str) -> (Vec<String>, Vec<String>) {
+    let ids = |r: registry_core::SearchResults| {
+        let mut v: Vec<String> = r.hits.iter().map(|h| h.id.to_string()).collect();
+        v.sort();
+        v
+    };
+    let base = SearchQuery {
+        namespace: Some(ns.into()),
+        limit: 100,
+        ..q("")
+    };
+    let latest = ids(idx.search(&base).await.unwrap());
+    let all = ids(idx
+        .search(&SearchQuery {
+            all_versions: true,
+            ..base
+        })
+        .await
+        .unwrap());
+    (latest, all)
+}
+
+#[tokio::test]
+async fn incremental_updates_label_the_same_latest_as_a_full_rebuild() {
+    // Out-of-order publishes, a prerelease, yanks and removals, on two
+    // modules; after every step the incrementally kept index must agree
+    // with one built from scratch on the same records.
+    let rec = |addr: &str, v: &str| record(addr, v, "Thing", "Readme.", "aws");
+    let yank = |mut r: ModuleRecord| {
+        r.metadata.lifecycle.yanked = Some(Yank {
+            reason: None,
+            at: chrono::Utc::now(),
+        });
+        r
+    };
+    enum Step {
+        Index(Box<ModuleRecord>),
+        Remove(&'static str),
+    }
+    let steps = vec![
+        Step::Index(Box::new(rec("inc/a/aws", "1.0.0"))),
+        Step::Index(Box::new(rec("inc/a/aws", "3.0.0"))),
+        Step::Index(Box::new(rec("inc/a/aws", "2.0.0"))),
+        Step::Index(Box::new(rec("inc/b/aws", "0.1.0"))),
+        Step::Index(Box::new(rec("inc/a/aws", "4.0.0-beta1"))),
+        Step::Index(Box::new(yank(rec("inc/a/aws", "3.0.0")))),
+        Step::Index(Box::new(rec("inc/b/aws", "0.2.0"))),
+        Step::Index(Box::new(rec("inc/a/aws", "3.0.0"))),
+        Step::Remove("inc/a/aws/3.0.0"),
+        Step::Index(Box::new(yank(rec("inc/a/aws", "2.0.0")))),
+        Step::Remove("inc/a/aws/1.0.0"),
+        Step::Index(Box::new(yank(rec("inc/b/aws", "0.2.0")))),
+    ];
+    let idx = TantivySearchIndex::in_memory().unwrap();
+    let mut live: std::collections::BTreeMap<String, ModuleRecord> = Default::default();
+    for (n, step) in steps.into_iter().enumerate() {
+        match step {
+            Step::Index(r) => {
+                idx.index(&r).await.unwrap();
+                live.insert(r.id().to_string(), *r);
+            }
+            Step::Remove(id) => {
+                idx.remove(&id.parse().unwrap()).await.unwrap();
+                live.remove(id);
+            }
+        }
+        let fresh = TantivySearchIndex::in_memory().unwrap();
+        fresh
+            .index_all(&live.values().cloned().collect::<Vec<_>>())
+            .unwrap();
+        let got = latest_and_listed(&idx, "inc").await;
+        let want = latest_and_listed(&fresh, "inc").await;
+        assert_eq!(got, want, "after step {n}");
+        assert!(got.0.len() <= 2, "one latest per module at most: {got:?}");
+    }
+    let (latest, _) = latest_and_listed(&idx, "inc").await;
+    assert_eq!(latest, ["inc/a/aws/4.0.0-beta1", "inc/b/aws/0.1.0"]);
+}

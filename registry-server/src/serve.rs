@@ -31,7 +31,7 @@ pub struct ServeConfig {
     pub grant_key_file: Option<PathBuf>,
     /// The grant key itself (`REGISTRY_GRANT_KEY`); wins over the file.
     #[serde(skip_serializing)]
-    pub grant_key: Option<String>,
+    pub grant_key: Option<secrecy::SecretString>,
     /// Rate limits; shared through Redis when the storage has a cache URL.
     pub rate_limits: crate::limits::RateLimits,
 }
@@ -104,7 +104,7 @@ impl RunningServer {
 
 fn grant_key(config: &ServeConfig) -> Result<GrantKey> {
     if let Some(k) = &config.grant_key {
-        return GrantKey::from_text(k);
+        return GrantKey::from_text(secrecy::ExposeSecret::expose_secret(k));
     }
     let path = config
         .grant_key_file

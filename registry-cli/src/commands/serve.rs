@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use registry_core::{Error, Result};
 use registry_server::{RegistryConfig, ServeConfig};
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::CmdResult;
@@ -31,16 +32,16 @@ pub struct ServeArgs {
     tls_key: Option<PathBuf>,
     /// Metadata database URL.
     #[arg(long, env = "REGISTRY_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
+    database_url: Option<SecretString>,
     /// PostgreSQL schema.
     #[arg(long, env = "REGISTRY_DATABASE_SCHEMA")]
     database_schema: Option<String>,
     /// Blob store URL.
     #[arg(long, env = "REGISTRY_BLOB_URL", hide_env_values = true)]
-    blob_url: Option<String>,
+    blob_url: Option<SecretString>,
     /// Shared cache URL (`redis://…`).
     #[arg(long, env = "REGISTRY_CACHE_URL", hide_env_values = true)]
-    cache_url: Option<String>,
+    cache_url: Option<SecretString>,
     /// Require a token for reads too.
     #[arg(long, env = "REGISTRY_REQUIRE_AUTH")]
     require_auth: bool,
@@ -116,10 +117,10 @@ struct FileConfig {
     listen: Option<SocketAddr>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
-    database_url: Option<String>,
+    database_url: Option<SecretString>,
     database_schema: Option<String>,
-    blob_url: Option<String>,
-    cache_url: Option<String>,
+    blob_url: Option<SecretString>,
+    cache_url: Option<SecretString>,
     require_auth: Option<bool>,
     no_migrate: Option<bool>,
     grant_key_file: Option<PathBuf>,
@@ -154,10 +155,10 @@ impl ServeArgs {
         if let Some(d) = self.data_dir.or(file.data_dir) {
             s.data_dir = d;
         }
-        s.database_url = self.database_url.or(file.database_url);
+        s.database_url = crate::target::exposed(&self.database_url.or(file.database_url));
         s.database_schema = self.database_schema.or(file.database_schema);
-        s.blob_url = self.blob_url.or(file.blob_url);
-        s.cache_url = self.cache_url.or(file.cache_url);
+        s.blob_url = crate::target::exposed(&self.blob_url.or(file.blob_url));
+        s.cache_url = crate::target::exposed(&self.cache_url.or(file.cache_url));
         s.migrate = !(self.no_migrate || file.no_migrate.unwrap_or(false));
         s.encryption_keys = std::env::var("REGISTRY_ENCRYPTION_KEYS")
             .ok()
@@ -201,7 +202,8 @@ impl ServeArgs {
             grant_key_file: self.grant_key_file.or(file.grant_key_file),
             grant_key: std::env::var("REGISTRY_GRANT_KEY")
                 .ok()
-                .filter(|k| !k.is_empty()),
+                .filter(|k| !k.is_empty())
+                .map(SecretString::from),
         })
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use registry_core::{Error, Result};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection};
 
 use super::{
     SchemaStatus, schema_status, sql_audit_log, sql_metadata_store, sql_signing_store,
@@ -52,23 +53,24 @@ impl PostgresMetadataStore {
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self> {
         let mut opts = PgConnectOptions::from_str(url)
             .map_err(|e| Error::invalid_input("invalid PostgreSQL URL").with_source(e))?;
+        // One plain connection first: an unreachable server or refused login
+        // fails at once with the real reason (a pool would retry until its
+        // acquire timeout), and it creates the schema when one is named.
+        let mut first = opts
+            .connect()
+            .await
+            .map_err(|e| from_sqlx("postgres", "connect", e))?;
         if let Some(s) = schema {
             check_schema_name(s)?;
-            // Create the schema through a plain connection first.
-            let pool = PgPoolOptions::new()
-                .max_connections(1)
-                .connect_with(opts.clone())
-                .await
-                .map_err(|e| from_sqlx("postgres", "connect", e))?;
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "CREATE SCHEMA IF NOT EXISTS \"{s}\""
             )))
-            .execute(&pool)
+            .execute(&mut first)
             .await
             .map_err(|e| from_sqlx("postgres", "create schema", e))?;
-            pool.close().await;
             opts = opts.options([("search_path", s)]);
         }
+        let _ = first.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
