@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use registry_core::{
@@ -50,22 +51,22 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let f = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        module: b.add_text_field("module", STRING),
+        module: b.add_text_field("module", STRING | STORED),
         address: b.add_text_field("address", STORED),
         version: b.add_text_field("version", STORED),
-        namespace: b.add_text_field("namespace", STRING),
-        namespace_text: b.add_text_field("namespace_text", TEXT),
-        name: b.add_text_field("name", TEXT),
-        system: b.add_text_field("system", STRING),
+        namespace: b.add_text_field("namespace", STRING | STORED),
+        namespace_text: b.add_text_field("namespace_text", TEXT | STORED),
+        name: b.add_text_field("name", TEXT | STORED),
+        system: b.add_text_field("system", STRING | STORED),
         description: b.add_text_field("description", TEXT | STORED),
-        readme: b.add_text_field("readme", TEXT),
-        interface: b.add_text_field("interface", TEXT),
-        resources: b.add_text_field("resources", TEXT),
-        providers: b.add_text_field("providers", TEXT),
-        provider_exact: b.add_text_field("provider_exact", STRING),
-        facets: b.add_facet_field("facets", FacetOptions::default()),
+        readme: b.add_text_field("readme", TEXT | STORED),
+        interface: b.add_text_field("interface", TEXT | STORED),
+        resources: b.add_text_field("resources", TEXT | STORED),
+        providers: b.add_text_field("providers", TEXT | STORED),
+        provider_exact: b.add_text_field("provider_exact", STRING | STORED),
+        facets: b.add_facet_field("facets", FacetOptions::default().set_stored()),
         latest: b.add_u64_field("latest", INDEXED),
-        listed: b.add_u64_field("listed", INDEXED),
+        listed: b.add_u64_field("listed", INDEXED | STORED),
     };
     (b.build(), f)
 }
@@ -74,18 +75,33 @@ fn tantivy_err(e: tantivy::TantivyError) -> Error {
     Error::backend("search", "search index operation failed", e)
 }
 
+/// The writer's indexing arena: tantivy's minimum for one thread. Changes
+/// arrive a few documents at a time, and a full rebuild still fits.
+const WRITER_BUDGET: usize = 15_000_000;
+
+/// Uncommitted documents that force a commit.
+const MAX_PENDING: usize = 1000;
+
 /// Per module: every indexed version (key → version, listed?), to know which is latest.
 type ModuleVersions = BTreeMap<String, (Version, bool)>;
 
 /// A tantivy index of module versions (in memory; rebuilt from the
 /// metadata store with [`TantivySearchIndex::rebuild`]).
+///
+/// Every field is stored (compressed) in the index, so moving a module's
+/// "latest" label rewrites the affected documents from the index itself:
+/// no copy of the records is kept beside it.
 pub struct TantivySearchIndex {
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     f: Fields,
     modules: Mutex<HashMap<String, ModuleVersions>>,
-    records: Mutex<HashMap<String, ModuleRecord>>,
+    /// Documents added since the last commit, by id (commits are deferred
+    /// to the next search, so a burst of publishes pays for one).
+    pending: Mutex<HashMap<String, TantivyDocument>>,
+    /// Whether anything was written since the last commit.
+    dirty: AtomicBool,
 }
 
 impl std::fmt::Debug for TantivySearchIndex {
@@ -119,7 +135,7 @@ impl TantivySearchIndex {
         let (schema, f) = schema();
         let index = Index::create_in_ram(schema);
         let writer: IndexWriter = index
-            .writer_with_num_threads(1, 30_000_000)
+            .writer_with_num_threads(1, WRITER_BUDGET)
             .map_err(tantivy_err)?;
         let reader = index
             .reader_builder()
@@ -132,7 +148,8 @@ impl TantivySearchIndex {
             writer: Mutex::new(writer),
             f,
             modules: Mutex::default(),
-            records: Mutex::default(),
+            pending: Mutex::default(),
+            dirty: AtomicBool::new(false),
         })
     }
 
@@ -189,61 +206,111 @@ impl TantivySearchIndex {
         d
     }
 
-    /// Re-flag the module's latest version after a change; returns records to rewrite.
-    fn relabel(&self, module: &str) -> Vec<(ModuleRecord, bool)> {
-        let modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
-        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(versions) = modules.get(module) else {
-            return Vec::new();
-        };
-        let latest = latest_key(versions);
-        versions
-            .keys()
-            .filter_map(|k| {
-                records
-                    .get(&format!("{module}/{k}"))
-                    .map(|r| (r.clone(), Some(k) == latest.as_ref()))
-            })
-            .collect()
-    }
-
     /// The version of `module` currently ranked as its latest.
     fn latest_of(&self, module: &str) -> Option<String> {
         let modules = self.modules.lock().unwrap_or_else(|p| p.into_inner());
         modules.get(module).and_then(latest_key)
     }
 
-    /// Documents for just `keys` of `module` (those still known), labelled
-    /// against the module's current latest version.
-    fn relabel_only(&self, module: &str, keys: &[String]) -> Vec<(ModuleRecord, bool)> {
-        let latest = self.latest_of(module);
-        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        let mut seen: Vec<&String> = Vec::with_capacity(keys.len());
-        keys.iter()
-            .filter(|k| {
-                let fresh = !seen.contains(k);
-                seen.push(k);
-                fresh
-            })
-            .filter_map(|k| {
-                records
-                    .get(&format!("{module}/{k}"))
-                    .map(|r| (r.clone(), Some(k) == latest.as_ref()))
-            })
-            .collect()
+    /// The stored document of `module`'s version `key`, relabelled with
+    /// `latest` (`None` when it is not in the index).
+    fn relabelled(&self, module: &str, key: &str, latest: bool) -> Result<Option<TantivyDocument>> {
+        let id_text = format!("{module}/{key}");
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id_text)
+            .cloned();
+        let old = match pending {
+            Some(doc) => doc,
+            None => match self.stored(&id_text)? {
+                Some(doc) => doc,
+                None => return Ok(None),
+            },
+        };
+        let mut doc = TantivyDocument::default();
+        for (field, value) in old.field_values() {
+            if field != self.f.latest {
+                doc.add_field_value(field, value);
+            }
+        }
+        doc.add_u64(self.f.latest, u64::from(latest));
+        Ok(Some(doc))
     }
 
-    fn write(&self, docs: Vec<(ModuleRecord, bool)>, removed: Option<&str>) -> Result<()> {
-        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+    /// A committed document by id.
+    fn stored(&self, id_text: &str) -> Result<Option<TantivyDocument>> {
+        let searcher = self.reader.searcher();
+        let id = Term::from_field_text(self.f.id, id_text);
+        let hits = searcher
+            .search(
+                &TermQuery::new(id, IndexRecordOption::Basic),
+                &TopDocs::with_limit(1).order_by_score(),
+            )
+            .map_err(tantivy_err)?;
+        let Some((_, addr)) = hits.first() else {
+            return Ok(None);
+        };
+        Ok(Some(searcher.doc(*addr).map_err(tantivy_err)?))
+    }
+
+    /// Rewrite the stored documents of `keys` (those other than `except`)
+    /// against `module`'s current latest version.
+    fn relabel_stored(
+        &self,
+        module: &str,
+        keys: impl IntoIterator<Item = String>,
+        except: &str,
+    ) -> Result<Vec<(String, TantivyDocument)>> {
+        let latest = self.latest_of(module);
+        let mut out: Vec<(String, TantivyDocument)> = Vec::new();
+        for k in keys {
+            let id = format!("{module}/{k}");
+            if k == except || out.iter().any(|(i, _)| *i == id) {
+                continue;
+            }
+            if let Some(doc) = self.relabelled(module, &k, Some(&k) == latest.as_ref())? {
+                out.push((id, doc));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Delete `removed` and replace each `(id, document)`; the commit waits
+    /// for the next search (or for many pending documents).
+    fn write(&self, docs: Vec<(String, TantivyDocument)>, removed: Option<&str>) -> Result<()> {
+        let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(id) = removed {
             w.delete_term(Term::from_field_text(self.f.id, id));
+            pending.remove(id);
         }
-        for (r, latest) in docs {
-            w.delete_term(Term::from_field_text(self.f.id, &doc_id(&r.id())));
-            w.add_document(self.document(&r, latest))
-                .map_err(tantivy_err)?;
+        for (id, doc) in docs {
+            w.delete_term(Term::from_field_text(self.f.id, &id));
+            w.add_document(doc.clone()).map_err(tantivy_err)?;
+            pending.insert(id, doc);
         }
-        w.commit().map_err(tantivy_err)?;
+        self.dirty.store(true, Ordering::Release);
+        let full = pending.len() >= MAX_PENDING;
+        drop(pending);
+        drop(w);
+        if full { self.flush() } else { Ok(()) }
+    }
+
+    /// Commit pending changes and make them searchable.
+    pub fn flush(&self) -> Result<()> {
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        if let Err(e) = w.commit() {
+            self.dirty.store(true, Ordering::Release);
+            return Err(tantivy_err(e));
+        }
+        pending.clear();
+        drop(pending);
         drop(w);
         self.reader.reload().map_err(tantivy_err)
     }
@@ -259,10 +326,6 @@ impl TantivySearchIndex {
                 r.version.key(),
                 (r.version.clone(), r.metadata.lifecycle.is_listed()),
             );
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(r.id().key(), r.clone());
     }
 
     /// Replace the whole index with exactly these records, in one commit.
@@ -270,53 +333,101 @@ impl TantivySearchIndex {
         {
             let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             w.delete_all_documents().map_err(tantivy_err)?;
+            self.pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+            self.dirty.store(true, Ordering::Release);
         }
         self.modules
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
-        self.records
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
         for r in records {
             self.remember(r);
         }
-        let modules: Vec<String> = self
+        let latest: HashMap<String, Option<String>> = self
             .modules
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .keys()
-            .cloned()
+            .iter()
+            .map(|(m, v)| (m.clone(), latest_key(v)))
             .collect();
-        let mut docs = Vec::with_capacity(records.len());
-        for m in modules {
-            docs.extend(self.relabel(&m));
+        {
+            let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            for r in records {
+                let is_latest = latest
+                    .get(&r.address.key())
+                    .is_some_and(|l| l.as_deref() == Some(r.version.key().as_str()));
+                w.add_document(self.document(r, is_latest))
+                    .map_err(tantivy_err)?;
+            }
         }
-        self.write(docs, None)
+        self.flush()
     }
 
-    /// Replace the whole index with every live version in `storage`.
+    /// Replace the whole index with every live version in `storage`,
+    /// reading it a page at a time (memory stays bounded by a page and the
+    /// writer's arena, whatever the registry's size).
     pub async fn rebuild(&self, storage: &dyn ModuleStorage) -> Result<usize> {
+        {
+            let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            w.delete_all_documents().map_err(tantivy_err)?;
+            self.pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+            self.dirty.store(true, Ordering::Release);
+        }
+        self.modules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         let mut filter = Filter {
             include_yanked: true,
             ..Filter::all()
         };
-        let mut all = Vec::new();
+        let mut count = 0;
         loop {
             let page = storage.list(&filter).await?;
-            all.extend(page.items);
+            {
+                let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+                for r in &page.items {
+                    self.remember(r);
+                    w.add_document(self.document(r, false))
+                        .map_err(tantivy_err)?;
+                }
+            }
+            count += page.items.len();
             match page.next {
                 Some(c) => filter.after = Some(c),
                 None => break,
             }
         }
-        self.index_all(&all)?;
-        Ok(all.len())
+        self.flush()?;
+        // Then label each module's latest version.
+        let latest: Vec<(String, String)> = self
+            .modules
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(|(m, v)| latest_key(v).map(|k| (m.clone(), k)))
+            .collect();
+        let mut docs = Vec::with_capacity(latest.len());
+        for (module, key) in latest {
+            if let Some(doc) = self.relabelled(&module, &key, true)? {
+                docs.push((format!("{module}/{key}"), doc));
+            }
+        }
+        self.write(docs, None)?;
+        self.flush()?;
+        Ok(count)
     }
 
-    /// Number of indexed versions.
+    /// Number of indexed versions (pending changes are committed first).
     pub fn len(&self) -> u64 {
+        // A failed commit surfaces at the next search; count what is committed.
+        let _ = self.flush();
         self.reader.searcher().num_docs()
     }
 
@@ -401,13 +512,15 @@ impl SearchIndex for TantivySearchIndex {
         // moves are rewritten, so a publish costs the same however many
         // versions the module has.
         let module = record.address.key();
+        let key = record.version.key();
         let before = self.latest_of(&module);
         self.remember(record);
         let after = self.latest_of(&module);
-        let mut keys = vec![record.version.key()];
-        keys.extend(before);
-        keys.extend(after);
-        let docs = self.relabel_only(&module, &keys);
+        let mut docs = vec![(
+            doc_id(&record.id()),
+            self.document(record, after.as_deref() == Some(key.as_str())),
+        )];
+        docs.extend(self.relabel_stored(&module, before.into_iter().chain(after), &key)?);
         self.write(docs, None)
     }
 
@@ -422,17 +535,14 @@ impl SearchIndex for TantivySearchIndex {
         {
             v.remove(&id.version.key());
         }
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id.key());
-        let mut keys: Vec<String> = before.into_iter().collect();
-        keys.extend(self.latest_of(&module));
-        let docs = self.relabel_only(&module, &keys);
+        let after = self.latest_of(&module);
+        let docs =
+            self.relabel_stored(&module, before.into_iter().chain(after), &id.version.key())?;
         self.write(docs, Some(&doc_id(id)))
     }
 
     async fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        self.flush()?;
         let f = self.f;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         clauses.push((

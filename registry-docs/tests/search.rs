@@ -258,15 +258,20 @@ async fn incremental_updates_label_the_same_latest_as_a_full_rebuild() {
         Step::Index(Box::new(yank(rec("inc/b/aws", "0.2.0")))),
     ];
     let idx = TantivySearchIndex::in_memory().unwrap();
+    // The same steps without a search in between (nothing committed until
+    // the end: relabelling must read uncommitted documents).
+    let batched = TantivySearchIndex::in_memory().unwrap();
     let mut live: std::collections::BTreeMap<String, ModuleRecord> = Default::default();
     for (n, step) in steps.into_iter().enumerate() {
         match step {
             Step::Index(r) => {
                 idx.index(&r).await.unwrap();
+                batched.index(&r).await.unwrap();
                 live.insert(r.id().to_string(), *r);
             }
             Step::Remove(id) => {
                 idx.remove(&id.parse().unwrap()).await.unwrap();
+                batched.remove(&id.parse().unwrap()).await.unwrap();
                 live.remove(id);
             }
         }
@@ -281,4 +286,25 @@ async fn incremental_updates_label_the_same_latest_as_a_full_rebuild() {
     }
     let (latest, _) = latest_and_listed(&idx, "inc").await;
     assert_eq!(latest, ["inc/a/aws/4.0.0-beta1", "inc/b/aws/0.1.0"]);
+    assert_eq!(
+        latest_and_listed(&batched, "inc").await,
+        latest_and_listed(&idx, "inc").await
+    );
+
+    // A rebuild from storage (streamed page by page) agrees too.
+    use registry_core::MetadataStore as _;
+    let meta = std::sync::Arc::new(registry_core::memory::MemoryMetadataStore::new());
+    for r in live.values() {
+        meta.insert_version(r).await.unwrap();
+    }
+    let stack = registry_core::StorageStack::new(
+        meta,
+        std::sync::Arc::new(registry_core::memory::MemoryBlobStore::new()),
+    );
+    let rebuilt = TantivySearchIndex::in_memory().unwrap();
+    assert_eq!(rebuilt.rebuild(&stack).await.unwrap(), live.len());
+    assert_eq!(
+        latest_and_listed(&rebuilt, "inc").await,
+        latest_and_listed(&idx, "inc").await
+    );
 }
