@@ -238,6 +238,10 @@ impl StorageStack {
 
 #[async_trait]
 impl ModuleStorage for StorageStack {
+    async fn forget(&self, id: &ModuleId) {
+        self.invalidate(id).await;
+    }
+
     async fn store(&self, module: &Module) -> Result<ModuleRecord> {
         let id = module.id();
         // The metadata store's unique index decides (also between racing

@@ -47,9 +47,110 @@ pub struct OpenedRegistry {
     pub search: Arc<TantivySearchIndex>,
     /// Its hash-chained audit log (in the metadata database).
     pub audit: Arc<dyn registry_core::AuditLog>,
+    /// The audit log's head when the registry was opened (before the search
+    /// index was built): where [`OpenedRegistry::follow_changes`] starts.
+    opened_at_seq: u64,
+}
+
+/// Audit actions that change a version.
+const CHANGE_ACTIONS: &[&str] = &[
+    "publish",
+    "deprecate",
+    "undeprecate",
+    "yank",
+    "unyank",
+    "delete",
+];
+
+/// Apply every change recorded in the audit log after `after` to this
+/// process (cache and search index, through [`Registry::refresh`]);
+/// returns the sequence number reached.
+pub async fn catch_up(
+    registry: &Registry,
+    audit: &dyn registry_core::AuditLog,
+    after: u64,
+) -> Result<u64> {
+    const BATCH: usize = 500;
+    let mut last = after;
+    loop {
+        let batch = audit
+            .list(&registry_core::AuditQuery {
+                after: Some(last),
+                limit: BATCH,
+                ..Default::default()
+            })
+            .await?;
+        for record in &batch {
+            let e = &record.event;
+            if e.outcome == registry_core::AuditOutcome::Success
+                && CHANGE_ACTIONS.contains(&e.action.as_str())
+                && let Ok(id) = e.target.parse::<registry_core::ModuleId>()
+            {
+                registry.refresh(&id).await?;
+            }
+            last = record.seq;
+        }
+        if batch.len() < BATCH {
+            return Ok(last);
+        }
+    }
+}
+
+/// Keeps one process in step with the changes every process commits to the
+/// shared metadata store (see [`OpenedRegistry::follow_changes`]). Stops
+/// when dropped.
+pub struct ChangeFollower {
+    task: tokio::task::JoinHandle<()>,
+    _listener: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for ChangeFollower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeFollower")
+            .field("pushed", &self._listener.is_some())
+            .finish()
+    }
+}
+
+impl Drop for ChangeFollower {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 impl OpenedRegistry {
+    /// Follow changes other processes make to the same metadata store:
+    /// every published, deprecated, yanked or deleted version is dropped
+    /// from this process's in-process cache and re-indexed for search. The
+    /// audit log is the change feed (every mutation appends to it); it is
+    /// read every `poll`, and at once when PostgreSQL announces an append
+    /// through `NOTIFY`. Needs a Tokio runtime.
+    pub fn follow_changes(&self, poll: std::time::Duration) -> ChangeFollower {
+        let signal = Arc::new(tokio::sync::Notify::new());
+        let listener = self.storage.metadata.listen_for_changes(signal.clone());
+        let registry = self.registry.clone();
+        let audit = self.audit.clone();
+        let mut last = self.opened_at_seq;
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = signal.notified() => {}
+                }
+                match catch_up(&registry, audit.as_ref(), last).await {
+                    Ok(seq) => last = seq,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "catching up with other processes failed; retrying")
+                    }
+                }
+            }
+        });
+        ChangeFollower {
+            task,
+            _listener: listener,
+        }
+    }
+
     /// Rebuild the search index from the metadata store; returns the number of versions indexed.
     pub async fn reindex(&self) -> Result<usize> {
         self.search.rebuild(self.registry.storage().as_ref()).await
@@ -109,11 +210,13 @@ pub async fn open_registry_with(
         .publish_policy(config.policy)
         .spool_dir(config.storage.data_dir.join("tmp"))
         .build()?;
+    let opened_at_seq = audit.head_seq().await?;
     let opened = OpenedRegistry {
         registry,
         storage,
         search,
         audit,
+        opened_at_seq,
     };
     let n = opened.reindex().await?;
     tracing::debug!(versions = n, "search index built");

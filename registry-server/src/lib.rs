@@ -15,9 +15,11 @@ pub mod limits;
 pub mod metrics;
 mod serve;
 
-pub use assembly::{OpenedRegistry, RegistryConfig, open_registry, open_registry_with};
+pub use assembly::{
+    ChangeFollower, OpenedRegistry, RegistryConfig, catch_up, open_registry, open_registry_with,
+};
 pub use limits::{LimitClass, Limiter, RateLimit, RateLimits};
-pub use serve::{RunningServer, ServeConfig, install_crypto_provider, start};
+pub use serve::{CHANGE_POLL, RunningServer, ServeConfig, install_crypto_provider, start};
 
 /// The README's code examples, compiled as doctests.
 #[cfg(doctest)]

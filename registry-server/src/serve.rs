@@ -61,7 +61,11 @@ pub struct RunningServer {
     pub opened: OpenedRegistry,
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _follower: crate::assembly::ChangeFollower,
 }
+
+/// How often a server reads the change feed when nothing wakes it earlier.
+pub const CHANGE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl RunningServer {
     /// The base URL (`https://127.0.0.1:PORT`).
@@ -174,12 +178,14 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         }
     };
     tracing::info!(%addr, tls = is_tls, "registry listening");
+    let follower = opened.follow_changes(CHANGE_POLL);
     Ok(RunningServer {
         addr,
         tls: is_tls,
         opened,
         handle,
         task,
+        _follower: follower,
     })
 }
 

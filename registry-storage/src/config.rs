@@ -257,6 +257,24 @@ impl MetadataBackend {
         }
     }
 
+    /// Wake `signal` whenever another process commits a change, where the
+    /// engine can push that (PostgreSQL `LISTEN/NOTIFY`); `None` for SQLite,
+    /// whose readers poll. Drop the handle to stop listening.
+    pub fn listen_for_changes(
+        &self,
+        signal: Arc<tokio::sync::Notify>,
+    ) -> Option<Box<dyn std::any::Any + Send + Sync>> {
+        match self {
+            #[cfg(feature = "postgres")]
+            MetadataBackend::Postgres(p) => Some(Box::new(p.listen_for_changes(signal))),
+            #[allow(unreachable_patterns)]
+            _ => {
+                let _ = signal;
+                None
+            }
+        }
+    }
+
     /// Engine name.
     pub fn engine(&self) -> &'static str {
         match self {

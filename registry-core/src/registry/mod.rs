@@ -427,6 +427,21 @@ impl Registry {
         result
     }
 
+    /// Catch up with a change another process made to a version (publish,
+    /// lifecycle change or delete): drop cached copies and bring the search
+    /// index in line with the metadata store.
+    pub async fn refresh(&self, id: &ModuleId) -> Result<()> {
+        self.inner.storage.forget(id).await;
+        let Some(search) = &self.inner.search else {
+            return Ok(());
+        };
+        match self.inner.storage.get_record(id).await {
+            Ok(record) => search.index(&record).await,
+            Err(e) if e.kind() == ErrorKind::NotFound => search.remove(id).await,
+            Err(e) => Err(e),
+        }
+    }
+
     /// Search modules; `Unsupported` when no index is configured.
     pub async fn search(&self, ctx: &RequestContext, query: &SearchQuery) -> Result<SearchResults> {
         let index = self.inner.search.as_ref().ok_or_else(|| {

@@ -201,6 +201,8 @@ pub trait AuditLog: AuditSink {
     async fn list(&self, query: &AuditQuery) -> Result<Vec<ChainedAuditEvent>>;
     /// Walk the whole chain and report the first broken link.
     async fn verify(&self) -> Result<AuditVerification>;
+    /// Sequence number of the newest record (0 when the log is empty).
+    async fn head_seq(&self) -> Result<u64>;
 }
 
 #[cfg(test)]

@@ -104,6 +104,10 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
         Ok(())
     }
 
+    /// Drop any cached copy of this version and of its module's version
+    /// list: another process changed them.
+    async fn forget(&self, _id: &ModuleId) {}
+
     /// Remove blobs no version references that are older than `grace`.
     async fn gc(&self, grace: Duration) -> Result<GcReport> {
         let _ = grace;

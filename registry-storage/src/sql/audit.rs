@@ -81,6 +81,15 @@ macro_rules! sql_audit_log {
                     .execute(&mut *tx)
                     .await
                     .map_err(err)?;
+                if $backend == "postgres" {
+                    // Wake other server processes (delivered at commit).
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(crate::sql::CHANGE_CHANNEL)
+                        .bind(seq.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                }
                 tx.commit().await.map_err(err)?;
                 tracing::info!(target: "registry::audit", actor = %event.actor, action = %event.action, target_id = %event.target, outcome, "audit");
                 Ok(())
@@ -89,6 +98,20 @@ macro_rules! sql_audit_log {
 
         #[async_trait::async_trait]
         impl registry_core::AuditLog for $store {
+            async fn head_seq(&self) -> registry_core::Result<u64> {
+                use sqlx::Row as _;
+                let err = |e| crate::error::from_sqlx($backend, "read audit head", e);
+                let row = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(err)?;
+                let seq: i64 = match row {
+                    Some(r) => r.try_get(0).map_err(err)?,
+                    None => 0,
+                };
+                Ok(seq.max(0) as u64)
+            }
+
             async fn list(&self, q: &registry_core::AuditQuery) -> registry_core::Result<Vec<registry_core::ChainedAuditEvent>> {
                 let limit = if q.limit == 0 { 100 } else { q.limit.min(10_000) };
                 let mut qb = sqlx::QueryBuilder::<$db>::new(

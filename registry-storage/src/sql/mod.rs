@@ -24,6 +24,10 @@ mod tokens;
 
 #[allow(unused_imports)]
 pub(crate) use audit::sql_audit_log;
+
+/// PostgreSQL `NOTIFY` channel on which every audit append (so every
+/// publish, lifecycle change and delete) announces its sequence number.
+pub const CHANGE_CHANNEL: &str = "registry_changes";
 #[allow(unused_imports)]
 pub(crate) use signing::sql_signing_store;
 #[allow(unused_imports)]

@@ -30,6 +30,16 @@ impl std::fmt::Debug for PostgresMetadataStore {
     }
 }
 
+/// A background task that stops when this is dropped.
+#[derive(Debug)]
+pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn check_schema_name(schema: &str) -> Result<()> {
     let ok = !schema.is_empty()
         && schema.len() <= 63
@@ -94,6 +104,33 @@ impl PostgresMetadataStore {
     /// The pool.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Listen for changes committed by any process (`LISTEN` on
+    /// [`super::CHANGE_CHANNEL`]); `signal` is notified for each. Reconnects
+    /// after a lost connection (and notifies, since messages may have been
+    /// missed). The task ends when the returned handle is dropped.
+    pub fn listen_for_changes(&self, signal: std::sync::Arc<tokio::sync::Notify>) -> AbortOnDrop {
+        let pool = self.pool.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            loop {
+                match sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut listener) => {
+                        if let Err(e) = listener.listen(super::CHANGE_CHANNEL).await {
+                            tracing::warn!(error = %e, "LISTEN for registry changes failed");
+                        } else {
+                            signal.notify_one();
+                            while listener.recv().await.is_ok() {
+                                signal.notify_one();
+                            }
+                            tracing::warn!("change notifications interrupted; reconnecting");
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "change notifications unavailable"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }))
     }
 
     /// Apply pending migrations. Refuses a schema newer than this build.
