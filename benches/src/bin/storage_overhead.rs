@@ -55,8 +55,8 @@ const RAW_TABLE: &str = "CREATE TABLE IF NOT EXISTS raw_bench (k TEXT PRIMARY KE
 const RAW_INSERT: &str = "INSERT INTO raw_bench (k, sha, size, meta) VALUES ($1, $2, $3, $4)";
 const RAW_SELECT: &str = "SELECT meta FROM raw_bench WHERE k = $1";
 
-async fn raw_sql(m: &MetadataBackend, sql: &'static str, k: &str, sha: &str) {
-    let meta = "{\"description\":null,\"summary\":{}}";
+/// Insert the raw row: key, digest, size and the same metadata JSON we store.
+async fn raw_sql(m: &MetadataBackend, sql: &'static str, k: &str, sha: &str, meta: &str) {
     match m {
         MetadataBackend::Sqlite(s) => sqlx::query(sql)
             .bind(k)
@@ -111,34 +111,93 @@ async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
     let no_cache =
         registry_core::StorageStack::new(opened.metadata.as_store(), opened.blob_store.clone());
     let (mut ours_put, mut raw_put, mut ours_get, mut raw_get) = (vec![], vec![], vec![], vec![]);
+    // Stores, then gets, each in pairs whose order alternates, so neither
+    // side always runs right after the other's fsync.
+    let mut ids = Vec::new();
     for n in 0..rounds {
-        // store: ours, then raw, with fresh archives of the same size.
         let m = module(n, archive_50k(n));
-        let t = Instant::now();
-        opened.stack.store(&m).await.unwrap();
-        ours_put.push(t.elapsed());
         let bytes = archive_50k(n + 1_000_000);
-        let t = Instant::now();
         let sha = registry_core::Sha256Digest::of(&bytes);
-        raw.put(
-            &object_store::path::Path::from(format!("raw/{sha}")),
-            bytes.into(),
-        )
-        .await
-        .unwrap();
-        raw_sql(&opened.metadata, RAW_INSERT, &format!("k{n}"), &sha.hex()).await;
-        raw_put.push(t.elapsed());
-        // get: ours (no cache, digest verified), then raw.
+        let row_json = serde_json::to_string(&m.metadata).unwrap();
+        let raw_path = object_store::path::Path::from(format!("raw/{sha}"));
+        let ours = async {
+            let t = Instant::now();
+            opened.stack.store(&m).await.unwrap();
+            t.elapsed()
+        };
+        let theirs = async {
+            let t = Instant::now();
+            raw.put(&raw_path, bytes.into()).await.unwrap();
+            raw_sql(
+                &opened.metadata,
+                RAW_INSERT,
+                &format!("k{n}"),
+                &sha.hex(),
+                &row_json,
+            )
+            .await;
+            t.elapsed()
+        };
+        if n % 2 == 0 {
+            ours_put.push(ours.await);
+            raw_put.push(theirs.await);
+        } else {
+            raw_put.push(theirs.await);
+            ours_put.push(ours.await);
+        }
+        ids.push((m.id(), opened.blobs.path_of(&m.metadata.sha256)));
+    }
+    for (n, (id, path)) in ids.iter().enumerate() {
+        // ours: no cache, digest verified; raw: the same file and a row.
+        let ours = async {
+            let t = Instant::now();
+            no_cache.get(id).await.unwrap();
+            t.elapsed()
+        };
+        let theirs = async {
+            let t = Instant::now();
+            raw.get(path).await.unwrap().bytes().await.unwrap();
+            raw_select(&opened.metadata, &format!("k{n}")).await;
+            t.elapsed()
+        };
+        if n % 2 == 0 {
+            ours_get.push(ours.await);
+            raw_get.push(theirs.await);
+        } else {
+            raw_get.push(theirs.await);
+            ours_get.push(ours.await);
+        }
+    }
+    // Where our get's time goes (same versions, again in rounds).
+    let meta = opened.metadata.as_store();
+    let (mut t_meta, mut t_blob, mut t_sha, mut t_raw_sel) = (vec![], vec![], vec![], vec![]);
+    for n in 0..rounds {
+        let m = module(n, Vec::new());
         let id = m.id();
         let t = Instant::now();
-        no_cache.get(&id).await.unwrap();
-        ours_get.push(t.elapsed());
-        let path = opened.blobs.path_of(&m.metadata.sha256);
+        let record = meta.get_version(&id).await.unwrap();
+        t_meta.push(t.elapsed());
         let t = Instant::now();
-        raw.get(&path).await.unwrap().bytes().await.unwrap();
+        let bytes = opened
+            .blob_store
+            .get(&record.metadata.sha256)
+            .await
+            .unwrap();
+        t_blob.push(t.elapsed());
+        let t = Instant::now();
+        record.metadata.sha256.verify(&bytes).unwrap();
+        t_sha.push(t.elapsed());
+        let t = Instant::now();
         raw_select(&opened.metadata, &format!("k{n}")).await;
-        raw_get.push(t.elapsed());
+        t_raw_sel.push(t.elapsed());
     }
+    eprintln!(
+        "{label} get breakdown (medians): metadata record {:.2?} (raw select {:.2?}), blob read {:.2?}, sha256 check {:.2?}",
+        median(t_meta),
+        median(t_raw_sel),
+        median(t_blob),
+        median(t_sha)
+    );
     let (op, rp, og, rg) = (
         median(ours_put),
         median(raw_put),

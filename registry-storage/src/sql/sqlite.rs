@@ -61,7 +61,8 @@ impl SqliteMetadataStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(15));
+            .busy_timeout(Duration::from_secs(15))
+            .pragma("mmap_size", "268435456");
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .min_connections(1)
