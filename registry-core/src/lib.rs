@@ -92,7 +92,7 @@ pub use traits::integrity::{
 pub use traits::observer::{NoopObserver, RegistryObserver};
 pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use traits::storage::{
-    BlobInfo, BlobStore, GcReport, MetadataStore, ModuleStorage, NamespaceUsage,
+    BlobInfo, BlobStore, GcReport, MetadataStore, ModuleStorage, NamespaceUsage, VersionEntry,
 };
 pub use traits::test_runner::{
     ProviderMock, ReportFormat, TestCase, TestResult, TestRunner, TestStatus,

@@ -51,6 +51,11 @@ pub fn versions_key(address: &ModuleAddress) -> String {
     format!("v1:versions:{}", address.key())
 }
 
+/// Cache key of a module's version numbers.
+pub fn numbers_key(address: &ModuleAddress) -> String {
+    format!("v1:numbers:{}", address.key())
+}
+
 /// Cache key of a version's record.
 pub fn record_key(id: &ModuleId) -> String {
     format!("v1:record:{}", id.key())
@@ -187,7 +192,11 @@ impl StorageStack {
     async fn invalidate(&self, id: &ModuleId) {
         if let Some(cache) = &self.cache {
             cache
-                .invalidate(&[versions_key(&id.address), record_key(id)])
+                .invalidate(&[
+                    versions_key(&id.address),
+                    numbers_key(&id.address),
+                    record_key(id),
+                ])
                 .await;
         }
     }
@@ -287,6 +296,19 @@ impl ModuleStorage for StorageStack {
 
     async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>> {
         self.metadata.list(filter).await
+    }
+
+    async fn version_numbers(
+        &self,
+        address: &ModuleAddress,
+    ) -> Result<Arc<Vec<crate::traits::storage::VersionEntry>>> {
+        self.cached(numbers_key(address), self.policy.versions_ttl, async {
+            self.metadata
+                .list_version_numbers(address)
+                .await
+                .map(Arc::new)
+        })
+        .await
     }
 
     async fn versions(&self, address: &ModuleAddress) -> Result<Arc<Vec<ModuleRecord>>> {

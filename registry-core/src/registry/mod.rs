@@ -280,18 +280,26 @@ impl Registry {
         ctx: &RequestContext,
         address: &ModuleAddress,
     ) -> Result<ModuleRecord> {
-        let versions = self.versions(ctx, address).await?;
-        let newest_release = versions
-            .iter()
-            .filter(|r| !r.version.is_prerelease())
-            .max_by(|a, b| a.version.cmp(&b.version));
-        newest_release
-            .or_else(|| versions.iter().max_by(|a, b| a.version.cmp(&b.version)))
-            .cloned()
+        // Choose among the version numbers, then read only that record.
+        self.authorize_read(ctx, address, "versions").await?;
+        let numbers = self.inner.storage.version_numbers(address).await?;
+        let listed = || numbers.iter().filter(|e| e.listed);
+        let newest = listed()
+            .filter(|e| !e.version.is_prerelease())
+            .max_by(|a, b| a.version.cmp(&b.version))
+            .or_else(|| listed().max_by(|a, b| a.version.cmp(&b.version)))
             .ok_or_else(|| {
                 Error::not_found(format!("module {address} has no versions"))
                     .with_context("module", address)
-            })
+            })?;
+        let id = ModuleId::new(address.clone(), newest.version.clone());
+        Ok(self
+            .inner
+            .storage
+            .get_record_shared(&id)
+            .await?
+            .as_ref()
+            .clone())
     }
 
     /// Versions matching a filter (only those the caller may read).
@@ -425,6 +433,12 @@ impl Registry {
         .await;
         self.audit(ctx, "delete", &id.to_string(), &result).await;
         result
+    }
+
+    /// Whether the caller may read a namespace (no audit record; for
+    /// listings that skip what the caller cannot see).
+    pub fn can_read(&self, ctx: &RequestContext, namespace: &str) -> bool {
+        self.authorize(ctx, Action::Read, namespace).is_ok()
     }
 
     /// Catch up with a change another process made to a version (publish,

@@ -17,6 +17,26 @@ use crate::digest::Sha256Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::filter::{Filter, Page};
 use crate::module::{LifecycleChange, Module, ModuleRecord};
+use crate::version::Version;
+
+/// A version number and whether it is listed (not yanked).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionEntry {
+    /// The version, as published.
+    pub version: Version,
+    /// Listed (not yanked).
+    pub listed: bool,
+}
+
+impl VersionEntry {
+    /// The entry of a record.
+    pub fn of(r: &ModuleRecord) -> Self {
+        VersionEntry {
+            version: r.version.clone(),
+            listed: r.metadata.lifecycle.is_listed(),
+        }
+    }
+}
 
 /// Where modules live: metadata and archive bytes together (the spec's
 /// `ModuleStorage`). Implementations must keep these promises, which the
@@ -55,6 +75,19 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
     /// Every version of one module (yanked ones included, deleted ones not),
     /// in publish order. Shared, so cached lists are handed out without copying.
     async fn versions(&self, address: &ModuleAddress) -> Result<Arc<Vec<ModuleRecord>>>;
+
+    /// Just the version numbers of one module (yanked ones included, flagged),
+    /// in publish order: what choosing the latest version needs, without
+    /// decoding every record.
+    async fn version_numbers(&self, address: &ModuleAddress) -> Result<Arc<Vec<VersionEntry>>> {
+        Ok(Arc::new(
+            self.versions(address)
+                .await?
+                .iter()
+                .map(VersionEntry::of)
+                .collect(),
+        ))
+    }
 
     /// Modules (not versions) with at least one live version matching the
     /// filter's namespace, name and system, ordered by address key (keyset
@@ -167,6 +200,16 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
 
     /// Every live version of a module, in publish order.
     async fn list_versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>>;
+
+    /// Version numbers of every live version of a module, in publish order.
+    async fn list_version_numbers(&self, address: &ModuleAddress) -> Result<Vec<VersionEntry>> {
+        Ok(self
+            .list_versions(address)
+            .await?
+            .iter()
+            .map(VersionEntry::of)
+            .collect())
+    }
 
     /// Live versions matching a filter, ordered by (address key, version key).
     async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>>;

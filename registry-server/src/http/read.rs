@@ -52,17 +52,22 @@ async fn latest_modules(
     let mut skipped = 0;
     let mut out = Vec::new();
     filter.limit = MAX_LIMIT;
+    // Only modules with a listed version (so each has a latest one).
+    filter.include_yanked = false;
     loop {
         let page = state.registry().storage().list_modules(&filter).await?;
         for addr in &page.items {
-            // Skip modules the caller may not read, and modules with no listed version.
-            let Ok(latest) = state.registry().latest(ctx, addr).await else {
+            // Modules the caller may not read are not counted.
+            if !state.registry().can_read(ctx, addr.namespace()) {
                 continue;
-            };
+            }
             if skipped < offset {
                 skipped += 1;
                 continue;
             }
+            let Ok(latest) = state.registry().latest(ctx, addr).await else {
+                continue;
+            };
             if out.len() == limit {
                 return Ok((out, true));
             }

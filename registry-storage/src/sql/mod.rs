@@ -458,6 +458,32 @@ macro_rules! sql_metadata_store {
                 Ok(row.is_some())
             }
 
+            async fn list_version_numbers(
+                &self,
+                address: &registry_core::ModuleAddress,
+            ) -> registry_core::Result<Vec<registry_core::VersionEntry>> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT version, state FROM module_versions WHERE address_key = $1 AND deleted = $2 ORDER BY id",
+                )
+                .bind(address.key())
+                .bind(false)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| Self::err("list version numbers", e))?;
+                let g = |e| Self::err("decode version number", e);
+                rows.iter()
+                    .map(|r| {
+                        let version: String = r.try_get(0).map_err(g)?;
+                        let state: String = r.try_get(1).map_err(g)?;
+                        Ok(registry_core::VersionEntry {
+                            version: registry_core::Version::parse(&version)?,
+                            listed: state != crate::sql::state_str(registry_core::LifecycleState::Yanked),
+                        })
+                    })
+                    .collect()
+            }
+
             async fn list_versions(
                 &self,
                 address: &registry_core::ModuleAddress,

@@ -300,6 +300,23 @@ pub async fn versions_are_fresh_and_in_publish_order(h: &StorageHarness) {
         .map(|r| r.version.to_string())
         .collect();
     assert_eq!(listed, ["2.0.0", "1.0.0", "1.5.0"]);
+    let numbers: Vec<(String, bool)> = h
+        .storage
+        .version_numbers(&addr)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| (e.version.to_string(), e.listed))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            ("2.0.0".to_string(), true),
+            ("1.0.0".to_string(), true),
+            ("1.5.0".to_string(), true)
+        ],
+        "version numbers agree with the records"
+    );
 }
 
 /// Deprecate, yank and their undo are applied, visible at once and validated.
@@ -312,6 +329,7 @@ pub async fn lifecycle_changes_apply_and_show(h: &StorageHarness) {
     // Warm any cache first so staleness would show.
     h.storage.get_record(&id).await.unwrap();
     h.storage.versions(&m.address).await.unwrap();
+    h.storage.version_numbers(&m.address).await.unwrap();
     let r = h
         .storage
         .change_lifecycle(
@@ -350,6 +368,12 @@ pub async fn lifecycle_changes_apply_and_show(h: &StorageHarness) {
         v[0].metadata.lifecycle.state(),
         LifecycleState::Yanked,
         "version list is not stale"
+    );
+    let numbers = h.storage.version_numbers(&m.address).await.unwrap();
+    assert_eq!(numbers.len(), 1);
+    assert!(
+        !numbers[0].listed,
+        "version numbers are not stale: {numbers:?}"
     );
     let e = h
         .storage
@@ -399,7 +423,15 @@ pub async fn delete_hides_and_reserves_the_version(h: &StorageHarness) {
     let m = module(&a, "1.0.0", "del").await;
     h.storage.store(&m).await.unwrap();
     h.storage.get_record(&m.id()).await.unwrap();
+    h.storage.version_numbers(&m.address).await.unwrap();
     h.storage.delete(&m.id()).await.unwrap();
+    assert!(
+        h.storage
+            .version_numbers(&m.address)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(
         h.storage.get(&m.id()).await.unwrap_err().kind(),
         ErrorKind::NotFound
