@@ -14,9 +14,14 @@ pub fn parse_module_dir(files: &ModuleFiles, dir: &str) -> ModuleModel {
         path: dir.to_string(),
         ..Default::default()
     };
+    let mut overrides: Vec<(&str, &[u8])> = Vec::new();
     for (path, bytes) in files.in_dir(dir) {
         let name = path.rsplit('/').next().unwrap_or(path);
         let lower = name.to_ascii_lowercase();
+        if is_override_file(&lower) {
+            overrides.push((path, bytes));
+            continue;
+        }
         let is_hcl = lower.ends_with(".tf") || lower.ends_with(".tofu");
         let is_json = lower.ends_with(".tf.json") || lower.ends_with(".tofu.json");
         if lower == "readme.md" || lower == "readme" {
@@ -69,11 +74,273 @@ pub fn parse_module_dir(files: &ModuleFiles, dir: &str) -> ModuleModel {
             }
         }
     }
+    // Override files apply after every primary file, in name order, as
+    // Terraform loads them.
+    overrides.sort_by_key(|(path, _)| path.rsplit('/').next().unwrap_or(path).to_string());
+    for (path, bytes) in overrides {
+        apply_override_file(&mut model, path, bytes);
+    }
     model.variables.sort_by(|a, b| a.name.cmp(&b.name));
     model.outputs.sort_by(|a, b| a.name.cmp(&b.name));
     model.required_providers.sort_by(|a, b| a.name.cmp(&b.name));
     model.module_calls.sort_by(|a, b| a.name.cmp(&b.name));
     model
+}
+
+/// Terraform's override files: `override.tf`, `*_override.tf` (and the
+/// `.tf.json`, `.tofu`, `.tofu.json` forms).
+pub fn is_override_file(lower_name: &str) -> bool {
+    let stem = [".tf.json", ".tofu.json", ".tf", ".tofu"]
+        .iter()
+        .find_map(|ext| lower_name.strip_suffix(ext));
+    stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
+}
+
+/// One top-level block of an override file: its type, labels, the
+/// arguments and nested block types it sets, and its line.
+struct OverrideBlock {
+    kind: String,
+    labels: Vec<String>,
+    keys: Vec<String>,
+    line: u32,
+}
+
+fn override_blocks_hcl(text: &str, body: &Body) -> Vec<OverrideBlock> {
+    body.blocks()
+        .map(|b| {
+            let offset = b.span().map_or(0, |r| r.start);
+            OverrideBlock {
+                kind: b.ident.as_str().to_string(),
+                labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+                keys: b
+                    .body
+                    .attributes()
+                    .map(|a| a.key.as_str().to_string())
+                    .chain(b.body.blocks().map(|n| n.ident.as_str().to_string()))
+                    .collect(),
+                line: text[..offset.min(text.len())].matches('\n').count() as u32 + 1,
+            }
+        })
+        .collect()
+}
+
+fn override_blocks_json(doc: &serde_json::Value) -> Vec<OverrideBlock> {
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    let Some(top) = doc.as_object() else {
+        return out;
+    };
+    for (kind, v) in top {
+        match kind.as_str() {
+            "variable" | "output" | "module" | "provider" => {
+                for (name, body) in v.as_object().into_iter().flatten() {
+                    out.push(OverrideBlock {
+                        kind: kind.clone(),
+                        labels: vec![name.clone()],
+                        keys: keys(body),
+                        line: 1,
+                    });
+                }
+            }
+            "resource" | "data" => {
+                for (t, by_name) in v.as_object().into_iter().flatten() {
+                    for (name, body) in by_name.as_object().into_iter().flatten() {
+                        out.push(OverrideBlock {
+                            kind: kind.clone(),
+                            labels: vec![t.clone(), name.clone()],
+                            keys: keys(body),
+                            line: 1,
+                        });
+                    }
+                }
+            }
+            "terraform" | "locals" => out.push(OverrideBlock {
+                kind: kind.clone(),
+                labels: Vec::new(),
+                keys: keys(v),
+                line: 1,
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Merge one override file into `model` as Terraform does: each block
+/// replaces the arguments it sets in the block it overrides (nested
+/// `validation` blocks replace all of them; `required_providers` entries
+/// replace the same provider's entry). A block with nothing to override is
+/// a diagnostic, as it is an error to Terraform.
+fn apply_override_file(model: &mut ModuleModel, path: &str, bytes: &[u8]) {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        model
+            .diagnostics
+            .push(Problem::new("hcl-parse", "file is not valid UTF-8").at(path, None, None));
+        return;
+    };
+    let mut scratch = ModuleModel::default();
+    let blocks = if name.to_ascii_lowercase().ends_with(".json") {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => {
+                crate::json_config::read_json(name, &v, &mut scratch);
+                override_blocks_json(&v)
+            }
+            Err(e) => {
+                model
+                    .diagnostics
+                    .push(Problem::new("hcl-parse", e.to_string()).at(
+                        path,
+                        Some(e.line() as u32),
+                        Some(e.column() as u32),
+                    ));
+                return;
+            }
+        }
+    } else {
+        match hcl::edit::parser::parse_body(text) {
+            Ok(body) => {
+                FileReader {
+                    file: name,
+                    text,
+                    model: &mut scratch,
+                }
+                .read_body(&body);
+                override_blocks_hcl(text, &body)
+            }
+            Err(e) => {
+                let loc = e.location();
+                model
+                    .diagnostics
+                    .push(Problem::new("hcl-parse", e.message().to_string()).at(
+                        path,
+                        Some(loc.line() as u32),
+                        Some(loc.column() as u32),
+                    ));
+                return;
+            }
+        }
+    };
+    for b in blocks {
+        let has = |k: &str| b.keys.iter().any(|x| x == k);
+        let l0 = b.labels.first().map(String::as_str).unwrap_or("");
+        let l1 = b.labels.get(1).map(String::as_str).unwrap_or("");
+        let missing = |what: String| {
+            Problem::new(
+                "override",
+                format!("{what} in {name} has no base block to override"),
+            )
+            .at(path, Some(b.line), None)
+        };
+        match b.kind.as_str() {
+            "variable" => {
+                let (Some(v), Some(o)) = (
+                    model.variables.iter_mut().find(|v| v.name == l0),
+                    scratch.variables.iter().find(|v| v.name == l0),
+                ) else {
+                    model.diagnostics.push(missing(format!("variable {l0:?}")));
+                    continue;
+                };
+                if has("type") {
+                    v.type_expr = o.type_expr.clone();
+                }
+                if has("default") {
+                    v.default = o.default.clone();
+                }
+                if has("description") {
+                    v.description = o.description.clone();
+                }
+                if has("sensitive") {
+                    v.sensitive = o.sensitive;
+                }
+                if has("nullable") {
+                    v.nullable = o.nullable;
+                }
+                if has("validation") {
+                    v.validations = o.validations.clone();
+                }
+            }
+            "output" => {
+                let (Some(v), Some(o)) = (
+                    model.outputs.iter_mut().find(|v| v.name == l0),
+                    scratch.outputs.iter().find(|v| v.name == l0),
+                ) else {
+                    model.diagnostics.push(missing(format!("output {l0:?}")));
+                    continue;
+                };
+                if has("description") {
+                    v.description = o.description.clone();
+                }
+                if has("sensitive") {
+                    v.sensitive = o.sensitive;
+                }
+                if has("value") {
+                    v.value_expr = o.value_expr.clone();
+                }
+            }
+            "resource" | "data" => {
+                let mode = if b.kind == "data" {
+                    ResourceMode::Data
+                } else {
+                    ResourceMode::Managed
+                };
+                let same =
+                    |r: &&ResourceDecl| r.mode == mode && r.resource_type == l0 && r.name == l1;
+                let over = scratch.resources.iter().find(same);
+                let Some(r) = model.resources.iter_mut().find(|r| same(&&**r)) else {
+                    model
+                        .diagnostics
+                        .push(missing(format!("{} {l0}.{l1}", b.kind)));
+                    continue;
+                };
+                if has("provider") {
+                    r.provider = over.and_then(|o| o.provider.clone());
+                }
+            }
+            "module" => {
+                let (Some(m), Some(o)) = (
+                    model.module_calls.iter_mut().find(|m| m.name == l0),
+                    scratch.module_calls.iter().find(|m| m.name == l0),
+                ) else {
+                    model.diagnostics.push(missing(format!("module {l0:?}")));
+                    continue;
+                };
+                if has("source") {
+                    m.source = o.source.clone();
+                }
+                if has("version") {
+                    m.version = o.version.clone();
+                }
+            }
+            "terraform" => {
+                if has("required_version") {
+                    model.required_version = scratch.required_version.clone();
+                }
+                for p in &scratch.required_providers {
+                    match model
+                        .required_providers
+                        .iter_mut()
+                        .find(|r| r.name == p.name)
+                    {
+                        Some(r) => *r = p.clone(),
+                        None => model.required_providers.push(p.clone()),
+                    }
+                }
+            }
+            "locals" => {
+                for l in &scratch.locals {
+                    if !model.locals.contains(l) {
+                        model.locals.push(l.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The header of a `.tf` file as terraform-docs reads it: the `/* … */`
@@ -475,6 +742,116 @@ output "vpc_id" {
         assert!(d.column.is_some());
         assert_eq!(m.variables.len(), 1);
         assert_eq!(m.variables[0].name, "b");
+    }
+
+    #[test]
+    fn override_files_merge_as_terraform_merges_them() {
+        let m = parse_module_dir(
+            &files(&[
+                (
+                    "main.tf",
+                    r#"terraform {
+  required_version = ">= 1.0"
+  required_providers {
+    aws    = { source = "hashicorp/aws", version = "~> 4.0" }
+    random = { source = "hashicorp/random" }
+  }
+}
+variable "name" {
+  type        = string
+  description = "Base description."
+  default     = "a"
+  validation {
+    condition     = length(var.name) > 0
+    error_message = "Empty."
+  }
+}
+variable "kept" {
+  description = "Untouched."
+}
+output "id" {
+  description = "The id."
+  value       = var.name
+}
+module "vpc" {
+  source  = "acme/vpc/aws"
+  version = "1.0.0"
+}
+resource "aws_s3_bucket" "b" {}
+"#,
+                ),
+                // Applied after `a_override.tf` (name order), so its default wins.
+                (
+                    "override.tf",
+                    "variable \"name\" {\n  default = \"from-override\"\n}\n",
+                ),
+                (
+                    "a_override.tf",
+                    r#"variable "name" {
+  default   = "from-a"
+  sensitive = true
+  validation {
+    condition     = var.name != "x"
+    error_message = "No x."
+  }
+}
+output "id" {
+  value = "changed"
+}
+module "vpc" {
+  version = "2.0.0"
+}
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "~> 5.0" }
+  }
+}
+resource "aws_s3_bucket" "b" {
+  provider = aws.east
+}
+variable "ghost" {
+  default = 1
+}
+"#,
+                ),
+                (
+                    "b_override.tf.json",
+                    r#"{"variable": {"kept": {"description": "From JSON."}}}"#,
+                ),
+            ]),
+            "",
+        );
+        let var = |n: &str| m.variables.iter().find(|v| v.name == n).unwrap();
+        let name = var("name");
+        assert_eq!(name.default, Some(serde_json::json!("from-override")));
+        assert_eq!(name.description.as_deref(), Some("Base description."));
+        assert_eq!(name.type_expr.as_deref(), Some("string"));
+        assert!(name.sensitive);
+        assert_eq!(name.validations.len(), 1);
+        assert_eq!(name.validations[0].error_message, "No x.");
+        assert_eq!(name.position.file, "main.tf", "the base block's position");
+        assert_eq!(var("kept").description.as_deref(), Some("From JSON."));
+        let id = m.outputs.iter().find(|o| o.name == "id").unwrap();
+        assert_eq!(id.description.as_deref(), Some("The id."));
+        assert_eq!(id.value_expr.as_deref(), Some("\"changed\""));
+        assert_eq!(m.module_calls[0].source, "acme/vpc/aws");
+        assert_eq!(m.module_calls[0].version.as_deref(), Some("2.0.0"));
+        assert_eq!(m.required_version.as_deref(), Some(">= 1.5"));
+        let aws = m
+            .required_providers
+            .iter()
+            .find(|p| p.name == "aws")
+            .unwrap();
+        assert_eq!(aws.version.as_deref(), Some("~> 5.0"));
+        assert!(m.required_providers.iter().any(|p| p.name == "random"));
+        assert_eq!(m.resources[0].provider.as_deref(), Some("aws.east"));
+        assert!(m.variables.iter().all(|v| v.name != "ghost"));
+        assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+        let d = &m.diagnostics[0];
+        assert!(d.message.contains("\"ghost\""), "{}", d.message);
+        assert_eq!(d.file.as_deref(), Some("a_override.tf"));
+        assert_eq!(d.line, Some(24));
     }
 
     #[test]
