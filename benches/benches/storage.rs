@@ -153,7 +153,12 @@ fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
                 let sha = registry_core::Sha256Digest::of(&bytes);
                 store
                     .put(
-                        &object_store::path::Path::from(format!("raw/{sha}")),
+                        &object_store::path::Path::from({
+                            // The same sharded layout as ours (`sha256/<2 hex>/<hex>`), so
+                            // both sides create the same directories.
+                            let hex = sha.hex();
+                            format!("raw/sha256/{}/{hex}", &hex[..2])
+                        }),
                         bytes.into(),
                     )
                     .await

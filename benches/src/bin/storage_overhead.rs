@@ -119,7 +119,12 @@ async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
         let bytes = archive_50k(n + 1_000_000);
         let sha = registry_core::Sha256Digest::of(&bytes);
         let row_json = serde_json::to_string(&m.metadata).unwrap();
-        let raw_path = object_store::path::Path::from(format!("raw/{sha}"));
+        let raw_path = object_store::path::Path::from({
+            // The same sharded layout as ours (`sha256/<2 hex>/<hex>`), so
+            // both sides create the same directories.
+            let hex = sha.hex();
+            format!("raw/sha256/{}/{hex}", &hex[..2])
+        });
         let ours = async {
             let t = Instant::now();
             opened.stack.store(&m).await.unwrap();
