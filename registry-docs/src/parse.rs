@@ -22,57 +22,11 @@ pub fn parse_module_dir(files: &ModuleFiles, dir: &str) -> ModuleModel {
             overrides.push((path, bytes));
             continue;
         }
-        let is_hcl = lower.ends_with(".tf") || lower.ends_with(".tofu");
-        let is_json = lower.ends_with(".tf.json") || lower.ends_with(".tofu.json");
         if lower == "readme.md" || lower == "readme" {
             model.readme = String::from_utf8(bytes.to_vec()).ok();
             continue;
         }
-        if !is_hcl && !is_json {
-            continue;
-        }
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            model
-                .diagnostics
-                .push(Problem::new("hcl-parse", "file is not valid UTF-8").at(path, None, None));
-            continue;
-        };
-        if is_hcl {
-            match hcl::edit::parser::parse_body(text) {
-                Ok(body) => {
-                    let mut file = FileReader {
-                        file: name,
-                        text,
-                        model: &mut model,
-                    };
-                    file.read_body(&body);
-                    if lower == "main.tf" {
-                        model.header = header_comment(text);
-                    }
-                }
-                Err(e) => {
-                    let loc = e.location();
-                    model
-                        .diagnostics
-                        .push(Problem::new("hcl-parse", e.message().to_string()).at(
-                            path,
-                            Some(loc.line() as u32),
-                            Some(loc.column() as u32),
-                        ));
-                }
-            }
-        } else {
-            match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(v) => crate::json_config::read_json(name, &v, &mut model),
-                Err(e) => model
-                    .diagnostics
-                    .push(Problem::new("hcl-parse", e.to_string()).at(
-                        path,
-                        Some(e.line() as u32),
-                        Some(e.column() as u32),
-                    )),
-            }
-        }
+        read_config_file(&mut model, path, bytes);
     }
     // Override files apply after every primary file, in name order, as
     // Terraform loads them.
@@ -85,6 +39,83 @@ pub fn parse_module_dir(files: &ModuleFiles, dir: &str) -> ModuleModel {
     model.required_providers.sort_by(|a, b| a.name.cmp(&b.name));
     model.module_calls.sort_by(|a, b| a.name.cmp(&b.name));
     model
+}
+
+/// A configuration file, parsed.
+enum Parsed {
+    Hcl(Body),
+    Json(serde_json::Value),
+}
+
+/// Read one `.tf`/`.tofu` (HCL) or `.tf.json`/`.tofu.json` file into `into`
+/// (other files are ignored). A file that is not UTF-8 or does not parse
+/// becomes a positioned diagnostic in `into`; otherwise its text and parsed
+/// form are returned.
+fn read_config_file<'a>(
+    into: &mut ModuleModel,
+    path: &str,
+    bytes: &'a [u8],
+) -> Option<(&'a str, Parsed)> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    let is_hcl = lower.ends_with(".tf") || lower.ends_with(".tofu");
+    let is_json = lower.ends_with(".tf.json") || lower.ends_with(".tofu.json");
+    if !is_hcl && !is_json {
+        return None;
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        into.diagnostics
+            .push(Problem::new("hcl-parse", "file is not valid UTF-8").at(path, None, None));
+        return None;
+    };
+    if is_hcl {
+        match hcl::edit::parser::parse_body(text) {
+            Ok(body) => {
+                FileReader {
+                    file: name,
+                    text,
+                    model: into,
+                }
+                .read_body(&body);
+                if lower == "main.tf" {
+                    into.header = header_comment(text);
+                }
+                Some((text, Parsed::Hcl(body)))
+            }
+            Err(e) => {
+                let loc = e.location();
+                into.diagnostics
+                    .push(Problem::new("hcl-parse", e.message().to_string()).at(
+                        path,
+                        Some(loc.line() as u32),
+                        Some(loc.column() as u32),
+                    ));
+                None
+            }
+        }
+    } else {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => {
+                crate::json_config::read_json(name, &v, into);
+                Some((text, Parsed::Json(v)))
+            }
+            Err(e) => {
+                into.diagnostics
+                    .push(Problem::new("hcl-parse", e.to_string()).at(
+                        path,
+                        Some(e.line() as u32),
+                        Some(e.column() as u32),
+                    ));
+                None
+            }
+        }
+    }
+}
+
+/// The line (1-based) on which `b` starts in `text`.
+fn line_of(text: &str, b: &Block) -> u32 {
+    let offset = b.span().map_or(0, |r| r.start);
+    text[..offset.min(text.len())].matches('\n').count() as u32 + 1
 }
 
 /// Terraform's override files: `override.tf`, `*_override.tf` (and the
@@ -107,19 +138,16 @@ struct OverrideBlock {
 
 fn override_blocks_hcl(text: &str, body: &Body) -> Vec<OverrideBlock> {
     body.blocks()
-        .map(|b| {
-            let offset = b.span().map_or(0, |r| r.start);
-            OverrideBlock {
-                kind: b.ident.as_str().to_string(),
-                labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
-                keys: b
-                    .body
-                    .attributes()
-                    .map(|a| a.key.as_str().to_string())
-                    .chain(b.body.blocks().map(|n| n.ident.as_str().to_string()))
-                    .collect(),
-                line: text[..offset.min(text.len())].matches('\n').count() as u32 + 1,
-            }
+        .map(|b| OverrideBlock {
+            kind: b.ident.as_str().to_string(),
+            labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+            keys: b
+                .body
+                .attributes()
+                .map(|a| a.key.as_str().to_string())
+                .chain(b.body.blocks().map(|n| n.ident.as_str().to_string()))
+                .collect(),
+            line: line_of(text, b),
         })
         .collect()
 }
@@ -177,53 +205,13 @@ fn override_blocks_json(doc: &serde_json::Value) -> Vec<OverrideBlock> {
 /// a diagnostic, as it is an error to Terraform.
 fn apply_override_file(model: &mut ModuleModel, path: &str, bytes: &[u8]) {
     let name = path.rsplit('/').next().unwrap_or(path);
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        model
-            .diagnostics
-            .push(Problem::new("hcl-parse", "file is not valid UTF-8").at(path, None, None));
-        return;
-    };
     let mut scratch = ModuleModel::default();
-    let blocks = if name.to_ascii_lowercase().ends_with(".json") {
-        match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(v) => {
-                crate::json_config::read_json(name, &v, &mut scratch);
-                override_blocks_json(&v)
-            }
-            Err(e) => {
-                model
-                    .diagnostics
-                    .push(Problem::new("hcl-parse", e.to_string()).at(
-                        path,
-                        Some(e.line() as u32),
-                        Some(e.column() as u32),
-                    ));
-                return;
-            }
-        }
-    } else {
-        match hcl::edit::parser::parse_body(text) {
-            Ok(body) => {
-                FileReader {
-                    file: name,
-                    text,
-                    model: &mut scratch,
-                }
-                .read_body(&body);
-                override_blocks_hcl(text, &body)
-            }
-            Err(e) => {
-                let loc = e.location();
-                model
-                    .diagnostics
-                    .push(Problem::new("hcl-parse", e.message().to_string()).at(
-                        path,
-                        Some(loc.line() as u32),
-                        Some(loc.column() as u32),
-                    ));
-                return;
-            }
-        }
+    let parsed = read_config_file(&mut scratch, path, bytes);
+    model.diagnostics.append(&mut scratch.diagnostics);
+    let blocks = match parsed {
+        Some((text, Parsed::Hcl(body))) => override_blocks_hcl(text, &body),
+        Some((_, Parsed::Json(v))) => override_blocks_json(&v),
+        None => return,
     };
     for b in blocks {
         let has = |k: &str| b.keys.iter().any(|x| x == k);
@@ -414,14 +402,9 @@ fn label(b: &Block, i: usize) -> Option<String> {
 
 impl FileReader<'_> {
     fn position(&self, b: &Block) -> Position {
-        let offset = b.span().map_or(0, |r| r.start);
-        let line = self.text[..offset.min(self.text.len())]
-            .matches('\n')
-            .count() as u32
-            + 1;
         Position {
             file: self.file.to_string(),
-            line,
+            line: line_of(self.text, b),
         }
     }
 
