@@ -231,6 +231,36 @@ macro_rules! sql_metadata_store {
                 )
             }
 
+            /// The version row's insert: nothing happens on a duplicate
+            /// (address, version), and then no id is returned.
+            fn insert_version_row<'q>(
+                module_id: i64,
+                row: &'q crate::sql::VersionRow,
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments> {
+                sqlx::query(
+                    "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
+                     name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16) \
+                     ON CONFLICT (address_key, version_key) DO NOTHING RETURNING id",
+                )
+                .bind(module_id)
+                .bind(&row.address_key)
+                .bind(&row.version_key)
+                .bind(&row.version)
+                .bind(&row.namespace_key)
+                .bind(&row.name_key)
+                .bind(&row.system)
+                .bind(&row.owner)
+                .bind(row.state)
+                .bind(false)
+                .bind(&row.sha256)
+                .bind(&row.h1)
+                .bind(row.size)
+                .bind(row.published_at)
+                .bind(&row.lifecycle)
+                .bind(&row.metadata)
+            }
+
             async fn fetch_live(
                 &self,
                 id: &registry_core::ModuleId,
@@ -269,28 +299,7 @@ macro_rules! sql_metadata_store {
                 let known = self.modules.read().unwrap_or_else(|p| p.into_inner()).get(&row.address_key).cloned();
                 // A known module and no dependency rows: one statement, no transaction.
                 if let (Some((module_id, name, namespace)), true) = (&known, deps.is_empty()) {
-                    let inserted = sqlx::query(
-                        "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
-                         name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16) \
-                         ON CONFLICT (address_key, version_key) DO NOTHING RETURNING id",
-                    )
-                    .bind(*module_id)
-                    .bind(&row.address_key)
-                    .bind(&row.version_key)
-                    .bind(&row.version)
-                    .bind(&row.namespace_key)
-                    .bind(&row.name_key)
-                    .bind(&row.system)
-                    .bind(&row.owner)
-                    .bind(row.state)
-                    .bind(false)
-                    .bind(&row.sha256)
-                    .bind(&row.h1)
-                    .bind(row.size)
-                    .bind(row.published_at)
-                    .bind(&row.lifecycle)
-                    .bind(&row.metadata)
+                    let inserted = Self::insert_version_row(*module_id, &row)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(|e| Self::err("insert version", e))?;
@@ -343,28 +352,7 @@ macro_rules! sql_metadata_store {
                     .unwrap_or_else(|p| p.into_inner())
                     .insert(row.address_key.clone(), (module_id, name.clone(), namespace.clone()));
 
-                let inserted = sqlx::query(
-                    "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
-                     name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16) \
-                     ON CONFLICT (address_key, version_key) DO NOTHING RETURNING id",
-                )
-                .bind(module_id)
-                .bind(&row.address_key)
-                .bind(&row.version_key)
-                .bind(&row.version)
-                .bind(&row.namespace_key)
-                .bind(&row.name_key)
-                .bind(&row.system)
-                .bind(&row.owner)
-                .bind(row.state)
-                .bind(false)
-                .bind(&row.sha256)
-                .bind(&row.h1)
-                .bind(row.size)
-                .bind(row.published_at)
-                .bind(&row.lifecycle)
-                .bind(&row.metadata)
+                let inserted = Self::insert_version_row(module_id, &row)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(|e| Self::err("insert version", e))?;
