@@ -12,47 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use object_store::ObjectStoreExt;
-use registry_core::{ArchiveBody, ModuleStorage, PublishRequest, RequestContext};
+use registry_benches::storage::{self, RAW_INSERT, RAW_SELECT, RAW_TABLE, archive_50k, raw_path};
+use registry_core::{ModuleStorage, PublishRequest, RequestContext};
 use registry_storage::{OpenedStorage, StorageConfig, open_storage};
 
-fn archive_50k(seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let noise: Vec<u8> = (0..50_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    registry_core::testing::TarBuilder::new()
-        .file("main.tf", "variable \"a\" {}\n")
-        .file("payload.bin", noise)
-        .finish()
-}
-
 fn module(n: u64) -> registry_core::Module {
-    let bytes = archive_50k(n);
-    registry_core::Module {
-        address: "bench/storage/null".parse().unwrap(),
-        version: format!("1.0.{n}").parse().unwrap(),
-        metadata: registry_core::ModuleMetadata {
-            description: None,
-            owner: None,
-            source_url: None,
-            published_at: chrono::Utc::now(),
-            size: bytes.len() as u64,
-            sha256: registry_core::Sha256Digest::of(&bytes),
-            h1: "h1:bench".into(),
-            format: registry_core::ArchiveFormat::TarGz,
-            root_dir: None,
-            signature: None,
-            summary: Default::default(),
-            lifecycle: Default::default(),
-            downloads: 0,
-        },
-        archive: ArchiveBody::from(bytes),
-    }
+    storage::module(n, archive_50k(n))
 }
 
 /// The raw baseline's database: a plain pool on the same database.
@@ -61,10 +26,6 @@ enum RawPool {
     Sqlite(sqlx::SqlitePool),
     Postgres(sqlx::PgPool),
 }
-
-const RAW_TABLE: &str = "CREATE TABLE IF NOT EXISTS raw_bench (k TEXT PRIMARY KEY, sha TEXT NOT NULL, size BIGINT NOT NULL, meta TEXT NOT NULL)";
-const RAW_INSERT: &str = "INSERT INTO raw_bench (k, sha, size, meta) VALUES ($1, $2, $3, $4)";
-const RAW_SELECT: &str = "SELECT meta FROM raw_bench WHERE k = $1";
 
 impl RawPool {
     async fn of(opened: &OpenedStorage) -> RawPool {
@@ -151,18 +112,7 @@ fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
             async move {
                 let bytes = archive_50k(n);
                 let sha = registry_core::Sha256Digest::of(&bytes);
-                store
-                    .put(
-                        &object_store::path::Path::from({
-                            // The same sharded layout as ours (`sha256/<2 hex>/<hex>`), so
-                            // both sides create the same directories.
-                            let hex = sha.hex();
-                            format!("raw/sha256/{}/{hex}", &hex[..2])
-                        }),
-                        bytes.into(),
-                    )
-                    .await
-                    .unwrap();
+                store.put(&raw_path(&sha), bytes.into()).await.unwrap();
                 pool.insert(format!("k{n}"), sha.hex()).await;
             }
         })

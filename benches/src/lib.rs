@@ -2,6 +2,8 @@
 //! `search-latency` binaries) for the module registry. Numbers are recorded
 //! in `benches/README.md`.
 
+pub mod storage;
+
 use rand::{Rng, SeedableRng};
 use registry_core::Version;
 use registry_core::testing::TarBuilder;

@@ -9,51 +9,9 @@
 use std::time::{Duration, Instant};
 
 use object_store::ObjectStoreExt;
-use registry_core::{ArchiveBody, ModuleStorage};
+use registry_benches::storage::{RAW_INSERT, RAW_SELECT, RAW_TABLE, archive_50k, module, raw_path};
+use registry_core::ModuleStorage;
 use registry_storage::{MetadataBackend, OpenedStorage, StorageConfig, open_storage};
-
-fn archive_50k(seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let noise: Vec<u8> = (0..50_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    registry_core::testing::TarBuilder::new()
-        .file("main.tf", "variable \"a\" {}\n")
-        .file("payload.bin", noise)
-        .finish()
-}
-
-fn module(n: u64, bytes: Vec<u8>) -> registry_core::Module {
-    registry_core::Module {
-        address: "bench/storage/null".parse().unwrap(),
-        version: format!("1.0.{n}").parse().unwrap(),
-        metadata: registry_core::ModuleMetadata {
-            description: None,
-            owner: None,
-            source_url: None,
-            published_at: chrono::Utc::now(),
-            size: bytes.len() as u64,
-            sha256: registry_core::Sha256Digest::of(&bytes),
-            h1: "h1:bench".into(),
-            format: registry_core::ArchiveFormat::TarGz,
-            root_dir: None,
-            signature: None,
-            summary: Default::default(),
-            lifecycle: Default::default(),
-            downloads: 0,
-        },
-        archive: ArchiveBody::from(bytes),
-    }
-}
-
-const RAW_TABLE: &str = "CREATE TABLE IF NOT EXISTS raw_bench (k TEXT PRIMARY KEY, sha TEXT NOT NULL, size BIGINT NOT NULL, meta TEXT NOT NULL)";
-const RAW_INSERT: &str = "INSERT INTO raw_bench (k, sha, size, meta) VALUES ($1, $2, $3, $4)";
-const RAW_SELECT: &str = "SELECT meta FROM raw_bench WHERE k = $1";
 
 /// Insert the raw row: key, digest, size and the same metadata JSON we store.
 async fn raw_sql(m: &MetadataBackend, sql: &'static str, k: &str, sha: &str, meta: &str) {
@@ -119,12 +77,7 @@ async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
         let bytes = archive_50k(n + 1_000_000);
         let sha = registry_core::Sha256Digest::of(&bytes);
         let row_json = serde_json::to_string(&m.metadata).unwrap();
-        let raw_path = object_store::path::Path::from({
-            // The same sharded layout as ours (`sha256/<2 hex>/<hex>`), so
-            // both sides create the same directories.
-            let hex = sha.hex();
-            format!("raw/sha256/{}/{hex}", &hex[..2])
-        });
+        let raw_path = raw_path(&sha);
         let ours = async {
             let t = Instant::now();
             opened.stack.store(&m).await.unwrap();
