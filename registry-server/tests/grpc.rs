@@ -2,53 +2,21 @@
 //! generated client, and the same tokens, roles and rate limits as HTTP.
 #![cfg(feature = "grpc")]
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use registry_core::testing::simple_module;
-use registry_core::{Role, Sha256Digest, TokenRequest};
+use registry_core::{Role, Sha256Digest};
+use registry_server::RateLimit;
 use registry_server::grpc::pb::registry_client::RegistryClient;
 use registry_server::grpc::pb::{self, lifecycle_request::Change, publish_message::Part};
-use registry_server::{RateLimit, RunningServer, ServeConfig, start};
 use tonic::transport::Channel;
 use tonic::{Code, Request};
 
-struct Live {
-    server: RunningServer,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-async fn live(tweak: impl FnOnce(&mut ServeConfig)) -> Live {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::default();
-    config.registry.storage.data_dir = dir.path().to_path_buf();
-    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    tweak(&mut config);
-    Live {
-        server: start(config).await.unwrap(),
-        _dir: dir,
-    }
-}
+use common::{Live, live};
 
 impl Live {
-    async fn token(&self, ns: &str, role: Role) -> String {
-        let req = TokenRequest {
-            namespace: ns.into(),
-            role,
-            description: None,
-            expires_at: None,
-        };
-        self.server
-            .opened
-            .storage
-            .metadata
-            .as_token_store()
-            .create(&req, chrono::Utc::now())
-            .await
-            .unwrap()
-            .secret
-    }
-
     async fn client(&self) -> RegistryClient<Channel> {
         RegistryClient::connect(format!("http://{}", self.server.addr))
             .await

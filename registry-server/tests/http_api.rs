@@ -1,52 +1,22 @@
 //! The HTTP API against a live server on the embedded default.
 
-use std::net::SocketAddr;
-
 use registry_core::testing::{TarBuilder, simple_module};
-use registry_core::{Role, Sha256Digest, TokenRequest};
-use registry_server::{RunningServer, ServeConfig, start};
+use registry_core::{Role, Sha256Digest};
+use registry_server::ServeConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-struct Live {
-    server: RunningServer,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+mod common;
+
+use common::Live;
 
 impl Live {
     async fn start(require_auth: bool, tweak: impl FnOnce(&mut ServeConfig)) -> Live {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = ServeConfig::default();
-        config.registry.storage.data_dir = dir.path().to_path_buf();
-        config.registry.require_auth = require_auth;
-        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-        tweak(&mut config);
-        let server = start(config).await.unwrap();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Live {
-            server,
-            http,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.url())
-    }
-
-    async fn token(&self, ns: &str, role: Role) -> String {
-        let store = self.server.opened.storage.metadata.as_token_store();
-        let req = TokenRequest {
-            namespace: ns.into(),
-            role,
-            description: None,
-            expires_at: None,
-        };
-        store.create(&req, chrono::Utc::now()).await.unwrap().secret
+        common::live(|c| {
+            c.registry.require_auth = require_auth;
+            tweak(c);
+        })
+        .await
     }
 
     async fn publish(&self, token: &str, path: &str, body: Vec<u8>) -> reqwest::Response {

@@ -1,58 +1,19 @@
 //! Operating a live server: rate limits hit and recovered (per process and
 //! shared through Redis), quotas refused, the audit chain over HTTP.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
+use registry_core::Role;
 use registry_core::testing::simple_module;
-use registry_core::{Role, TokenRequest};
-use registry_server::{RateLimit, RateLimits, RunningServer, ServeConfig, start};
+use registry_server::{RateLimit, RateLimits, ServeConfig};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-struct Live {
-    server: RunningServer,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
-}
+mod common;
 
-async fn live(tweak: impl FnOnce(&mut ServeConfig)) -> Live {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::default();
-    config.registry.storage.data_dir = dir.path().to_path_buf();
-    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-    tweak(&mut config);
-    let server = start(config).await.unwrap();
-    Live {
-        server,
-        http: reqwest::Client::new(),
-        _dir: dir,
-    }
-}
+use common::{Live, live};
 
 impl Live {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.server.url())
-    }
-
-    async fn token(&self, ns: &str, role: Role) -> String {
-        let req = TokenRequest {
-            namespace: ns.into(),
-            role,
-            description: None,
-            expires_at: None,
-        };
-        self.server
-            .opened
-            .storage
-            .metadata
-            .as_token_store()
-            .create(&req, chrono::Utc::now())
-            .await
-            .unwrap()
-            .secret
-    }
-
     async fn publish(&self, token: &str, module: &str, version: &str) -> reqwest::Response {
         self.http
             .put(self.url(&format!("/v1/modules/{module}/{version}")))
