@@ -90,33 +90,17 @@ fn is_grpc(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/grpc"))
 }
 
-/// A refusal as gRPC clients expect it: a trailers-only response carrying
-/// `grpc-status` and a percent-encoded `grpc-message`.
-fn grpc_refusal(code: u8, message: &str) -> Response {
-    let mut encoded = String::with_capacity(message.len());
-    for b in message.bytes() {
-        if (0x20..0x7f).contains(&b) && b != b'%' {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
+/// The guard's refusal in the caller's protocol: the JSON error for HTTP,
+/// or, for a gRPC call, the status tonic writes (a trailers-only response
+/// with `grpc-status` and the encoded `grpc-message`).
+fn refusal(e: registry_core::Error, grpc: bool) -> Response {
+    #[cfg(feature = "grpc")]
+    if grpc {
+        return crate::grpc::status_of(&e).into_http();
     }
-    let mut resp = Response::new(axum::body::Body::empty());
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/grpc"),
-    );
-    h.insert("grpc-status", HeaderValue::from(u16::from(code)));
-    if let Ok(v) = HeaderValue::from_str(&encoded) {
-        h.insert("grpc-message", v);
-    }
-    resp
+    let _ = grpc;
+    ApiError(e).into_response()
 }
-
-/// gRPC status codes used by the guard.
-const GRPC_RESOURCE_EXHAUSTED: u8 = 8;
-const GRPC_UNAUTHENTICATED: u8 = 16;
 
 fn too_many(state: &AppState, class: LimitClass, wait: RetryAfter, grpc: bool) -> Response {
     state.metrics().rate_limited(class.as_str());
@@ -127,15 +111,10 @@ fn too_many(state: &AppState, class: LimitClass, wait: RetryAfter, grpc: bool) -
     };
     let secs = wait.header_secs();
     let message = format!("rate limit exceeded for {what}; retry in {secs} s");
-    let mut resp = if grpc {
-        grpc_refusal(GRPC_RESOURCE_EXHAUSTED, &message)
-    } else {
-        ApiError(registry_core::Error::new(
-            registry_core::ErrorKind::RateLimited,
-            message,
-        ))
-        .into_response()
-    };
+    let mut resp = refusal(
+        registry_core::Error::new(registry_core::ErrorKind::RateLimited, message),
+        grpc,
+    );
     resp.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     resp
@@ -176,10 +155,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                     .registry()
                     .record_refusal(&ctx, "authenticate", &target, &e)
                     .await;
-                if grpc {
-                    return grpc_refusal(GRPC_UNAUTHENTICATED, e.message());
-                }
-                return ApiError(e).into_response();
+                return refusal(e, grpc);
             }
         }
     }
