@@ -328,8 +328,8 @@ impl TantivySearchIndex {
             );
     }
 
-    /// Replace the whole index with exactly these records, in one commit.
-    pub fn index_all(&self, records: &[ModuleRecord]) -> Result<()> {
+    /// Drop every document (at the next commit) and what is known of every module.
+    fn clear(&self) -> Result<()> {
         {
             let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
             w.delete_all_documents().map_err(tantivy_err)?;
@@ -343,6 +343,12 @@ impl TantivySearchIndex {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+        Ok(())
+    }
+
+    /// Replace the whole index with exactly these records, in one commit.
+    pub fn index_all(&self, records: &[ModuleRecord]) -> Result<()> {
+        self.clear()?;
         for r in records {
             self.remember(r);
         }
@@ -370,19 +376,7 @@ impl TantivySearchIndex {
     /// reading it a page at a time (memory stays bounded by a page and the
     /// writer's arena, whatever the registry's size).
     pub async fn rebuild(&self, storage: &dyn ModuleStorage) -> Result<usize> {
-        {
-            let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-            w.delete_all_documents().map_err(tantivy_err)?;
-            self.pending
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clear();
-            self.dirty.store(true, Ordering::Release);
-        }
-        self.modules
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        self.clear()?;
         let mut filter = Filter {
             include_yanked: true,
             ..Filter::all()
