@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use registry_core::{
     Error, FacetCount, Filter, ModuleId, ModuleRecord, ModuleStorage, Result, SearchHit,
-    SearchIndex, SearchQuery, SearchResults, Version,
+    SearchIndex, SearchQuery, SearchResults, Version, VersionEntry,
 };
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
@@ -83,7 +83,7 @@ const WRITER_BUDGET: usize = 15_000_000;
 const MAX_PENDING: usize = 1000;
 
 /// Per module: every indexed version (key → version, listed?), to know which is latest.
-type ModuleVersions = BTreeMap<String, (Version, bool)>;
+type ModuleVersions = BTreeMap<String, VersionEntry>;
 
 /// A tantivy index of module versions (in memory; rebuilt from the
 /// metadata store with [`TantivySearchIndex::rebuild`]).
@@ -119,14 +119,7 @@ fn doc_id(id: &ModuleId) -> String {
 /// The newest listed version key of a module: the newest release, or the
 /// newest prerelease when there is no release.
 fn latest_key(versions: &ModuleVersions) -> Option<String> {
-    let listed = versions.iter().filter(|(_, (_, l))| *l);
-    let best_release = listed
-        .clone()
-        .filter(|(_, (v, _))| !v.is_prerelease())
-        .max_by(|a, b| a.1.0.cmp(&b.1.0));
-    best_release
-        .or_else(|| listed.max_by(|a, b| a.1.0.cmp(&b.1.0)))
-        .map(|(k, _)| k.clone())
+    VersionEntry::latest(versions.values()).map(|e| e.version.key())
 }
 
 impl TantivySearchIndex {
@@ -322,10 +315,7 @@ impl TantivySearchIndex {
             .unwrap_or_else(|p| p.into_inner())
             .entry(module)
             .or_default()
-            .insert(
-                r.version.key(),
-                (r.version.clone(), r.metadata.lifecycle.is_listed()),
-            );
+            .insert(r.version.key(), VersionEntry::of(r));
     }
 
     /// Drop every document (at the next commit) and what is known of every module.

@@ -26,7 +26,7 @@ use crate::traits::inspect::ModuleInspector;
 use crate::traits::integrity::{SignatureVerifier, TreeHasher};
 use crate::traits::observer::RegistryObserver;
 use crate::traits::search::{SearchIndex, SearchQuery, SearchResults};
-use crate::traits::storage::ModuleStorage;
+use crate::traits::storage::{ModuleStorage, VersionEntry};
 use crate::traits::validation::ValidationRule;
 use crate::traits::version_manager::{LockEntry, VersionManager};
 
@@ -283,15 +283,10 @@ impl Registry {
         // Choose among the version numbers, then read only that record.
         self.authorize_read(ctx, address, "versions").await?;
         let numbers = self.inner.storage.version_numbers(address).await?;
-        let listed = || numbers.iter().filter(|e| e.listed);
-        let newest = listed()
-            .filter(|e| !e.version.is_prerelease())
-            .max_by(|a, b| a.version.cmp(&b.version))
-            .or_else(|| listed().max_by(|a, b| a.version.cmp(&b.version)))
-            .ok_or_else(|| {
-                Error::not_found(format!("module {address} has no versions"))
-                    .with_context("module", address)
-            })?;
+        let newest = VersionEntry::latest(numbers.iter()).ok_or_else(|| {
+            Error::not_found(format!("module {address} has no versions"))
+                .with_context("module", address)
+        })?;
         let id = ModuleId::new(address.clone(), newest.version.clone());
         Ok(self
             .inner

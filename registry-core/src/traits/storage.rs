@@ -29,6 +29,23 @@ pub struct VersionEntry {
 }
 
 impl VersionEntry {
+    /// The version a module is known by: the newest listed release, or the
+    /// newest listed prerelease when it has no release (`None` when nothing
+    /// is listed).
+    pub fn latest<'a>(
+        entries: impl IntoIterator<Item = &'a VersionEntry>,
+    ) -> Option<&'a VersionEntry> {
+        let listed: Vec<&VersionEntry> = entries.into_iter().filter(|e| e.listed).collect();
+        let newest = |pre: bool| {
+            listed
+                .iter()
+                .filter(|e| pre || !e.version.is_prerelease())
+                .max_by(|a, b| a.version.cmp(&b.version))
+                .copied()
+        };
+        newest(false).or_else(|| newest(true))
+    }
+
     /// The entry of a record.
     pub fn of(r: &ModuleRecord) -> Self {
         VersionEntry {
