@@ -12,81 +12,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use object_store::ObjectStoreExt;
-use registry_benches::storage::{self, RAW_INSERT, RAW_SELECT, RAW_TABLE, archive_50k, raw_path};
+use registry_benches::storage::{self, RawPool, archive_50k, raw_path};
 use registry_core::{ModuleStorage, PublishRequest, RequestContext};
-use registry_storage::{OpenedStorage, StorageConfig, open_storage};
+use registry_storage::{StorageConfig, open_storage};
 
 fn module(n: u64) -> registry_core::Module {
     storage::module(n, archive_50k(n))
 }
 
-/// The raw baseline's database: a plain pool on the same database.
-#[derive(Clone)]
-enum RawPool {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-}
-
-impl RawPool {
-    async fn of(opened: &OpenedStorage) -> RawPool {
-        let pool = match &opened.metadata {
-            registry_storage::MetadataBackend::Sqlite(s) => RawPool::Sqlite(s.pool().clone()),
-            registry_storage::MetadataBackend::Postgres(p) => RawPool::Postgres(p.pool().clone()),
-        };
-        match &pool {
-            RawPool::Sqlite(p) => sqlx::query(RAW_TABLE).execute(p).await.map(drop),
-            RawPool::Postgres(p) => sqlx::query(RAW_TABLE).execute(p).await.map(drop),
-        }
-        .unwrap();
-        pool
-    }
-
-    async fn insert(&self, k: String, sha: String) {
-        let meta = "{\"description\":null,\"summary\":{}}";
-        match self {
-            RawPool::Sqlite(p) => sqlx::query(RAW_INSERT)
-                .bind(k)
-                .bind(sha)
-                .bind(50_000i64)
-                .bind(meta)
-                .execute(p)
-                .await
-                .map(drop),
-            RawPool::Postgres(p) => sqlx::query(RAW_INSERT)
-                .bind(k)
-                .bind(sha)
-                .bind(50_000i64)
-                .bind(meta)
-                .execute(p)
-                .await
-                .map(drop),
-        }
-        .unwrap()
-    }
-
-    async fn select(&self, k: &str) -> Option<String> {
-        match self {
-            RawPool::Sqlite(p) => {
-                sqlx::query_scalar(RAW_SELECT)
-                    .bind(k)
-                    .fetch_optional(p)
-                    .await
-            }
-            RawPool::Postgres(p) => {
-                sqlx::query_scalar(RAW_SELECT)
-                    .bind(k)
-                    .fetch_optional(p)
-                    .await
-            }
-        }
-        .unwrap()
-    }
-}
-
 fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let opened = rt.block_on(open_storage(&config)).unwrap();
-    let pool = rt.block_on(RawPool::of(&opened));
+    let pool = rt.block_on(RawPool::of(&opened.metadata));
     let stack = Arc::new(opened.stack.clone());
     let counter = AtomicU64::new(0);
     let mut g = c.benchmark_group(format!("storage {label}"));
@@ -113,7 +50,12 @@ fn run_combination(c: &mut Criterion, label: &str, config: StorageConfig) {
                 let bytes = archive_50k(n);
                 let sha = registry_core::Sha256Digest::of(&bytes);
                 store.put(&raw_path(&sha), bytes.into()).await.unwrap();
-                pool.insert(format!("k{n}"), sha.hex()).await;
+                pool.insert(
+                    &format!("k{n}"),
+                    &sha.hex(),
+                    "{\"description\":null,\"summary\":{}}",
+                )
+                .await;
             }
         })
     });

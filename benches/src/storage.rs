@@ -41,6 +41,8 @@ pub fn module(n: u64, bytes: Vec<u8>) -> Module {
             summary: Default::default(),
             lifecycle: Default::default(),
             downloads: 0,
+            warnings: Vec::new(),
+            checks: None,
         },
         archive: ArchiveBody::from(bytes),
     }
@@ -59,4 +61,73 @@ pub const RAW_SELECT: &str = "SELECT meta FROM raw_bench WHERE k = $1";
 pub fn raw_path(sha: &Sha256Digest) -> object_store::path::Path {
     let hex = sha.hex();
     object_store::path::Path::from(format!("raw/sha256/{}/{hex}", &hex[..2]))
+}
+
+/// The raw baseline's database: a plain pool on the same database as the
+/// store under test, with the raw table created.
+#[derive(Clone)]
+pub enum RawPool {
+    /// SQLite.
+    Sqlite(sqlx::SqlitePool),
+    /// PostgreSQL.
+    Postgres(sqlx::PgPool),
+}
+
+impl RawPool {
+    /// The pool under `store`, with [`RAW_TABLE`] created.
+    pub async fn of(store: &registry_storage::SqlMetadataStore) -> RawPool {
+        let pool = match (store.sqlite_pool(), store.postgres_pool()) {
+            (Some(p), _) => RawPool::Sqlite(p.clone()),
+            (_, Some(p)) => RawPool::Postgres(p.clone()),
+            _ => unreachable!("the store is on SQLite or PostgreSQL"),
+        };
+        match &pool {
+            RawPool::Sqlite(p) => sqlx::query(RAW_TABLE).execute(p).await.map(drop),
+            RawPool::Postgres(p) => sqlx::query(RAW_TABLE).execute(p).await.map(drop),
+        }
+        .unwrap();
+        pool
+    }
+
+    /// [`RAW_INSERT`] of one row: key, digest, 50,000 bytes, `meta`.
+    pub async fn insert(&self, k: &str, sha: &str, meta: &str) {
+        match self {
+            RawPool::Sqlite(p) => sqlx::query(RAW_INSERT)
+                .bind(k)
+                .bind(sha)
+                .bind(50_000i64)
+                .bind(meta)
+                .execute(p)
+                .await
+                .map(drop),
+            RawPool::Postgres(p) => sqlx::query(RAW_INSERT)
+                .bind(k)
+                .bind(sha)
+                .bind(50_000i64)
+                .bind(meta)
+                .execute(p)
+                .await
+                .map(drop),
+        }
+        .unwrap()
+    }
+
+    /// [`RAW_SELECT`] of one row's `meta`.
+    pub async fn select(&self, k: &str) -> Option<String> {
+        match self {
+            RawPool::Sqlite(p) => {
+                sqlx::query_scalar(RAW_SELECT)
+                    .bind(k)
+                    .fetch_optional(p)
+                    .await
+            }
+            RawPool::Postgres(p) => {
+                sqlx::query_scalar(RAW_SELECT)
+                    .bind(k)
+                    .fetch_optional(p)
+                    .await
+            }
+        }
+        .unwrap()
+    }
 }

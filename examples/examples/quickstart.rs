@@ -5,7 +5,7 @@
 //! Run: `cargo run -p registry-examples --example quickstart [-- DATA_DIR]`
 //! (default: a fresh temporary directory, removed on exit).
 
-use registry_core::archive::pack_dir;
+use registry_core::pack_dir;
 use registry_core::{PublishRequest, RequestContext};
 use registry_server::{RegistryConfig, open_registry};
 

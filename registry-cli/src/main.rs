@@ -5,16 +5,22 @@
 //! reason on stderr), 2 for usage errors and invalid input such as a
 //! malformed constraint.
 
+mod client;
 mod commands;
-mod remote;
 mod target;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Subcommand};
 
 use commands::*;
 
+/// mimalloc gives memory back to the system soon after it is freed; glibc's
+/// allocator keeps what a publish's parse trees took (hundreds of MB for a
+/// large module) in its per-thread arenas for the life of the process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A Terraform/OpenTofu module registry.
-#[derive(Debug, Parser)]
+#[derive(Debug, clap::Parser)]
 #[command(name = "registry", version, about, propagate_version = true)]
 struct Cli {
     /// Log filter (`info`, `debug`, `registry=trace`); also RUST_LOG.
@@ -27,13 +33,15 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the registry over HTTP(S).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Publish a module version from a directory or an archive.
     Publish(publish::PublishArgs),
     /// List a module's versions.
     Versions(read::VersionsArgs),
     /// Pick the version Terraform would install for a constraint.
     Resolve(resolve::ResolveArgs),
+    /// Show a version's details: lifecycle, digests, provenance, warnings.
+    Show(read::ShowArgs),
     /// Download a version's archive (verified against its digest).
     Download(read::DownloadArgs),
     /// Deprecate a version (still listed and resolvable, flagged).
@@ -49,6 +57,9 @@ enum Command {
     /// terraform-docs compatible documentation of a module directory.
     #[command(subcommand)]
     Docs(docs::DocsCommand),
+    /// The API changes between two module versions (folders, archives or
+    /// NS/NAME/SYSTEM@VERSION); exits 3 when one breaks callers.
+    Diff(diff::DiffArgs),
     /// Resolve a root module's registry calls and write `.registry.lock.hcl`.
     Lock(lock::ResolveDirArgs),
     /// Check modules installed by `terraform init` against `.registry.lock.hcl`.
@@ -62,6 +73,9 @@ enum Command {
     /// Manage trusted signing keys and per-namespace signing policy.
     #[command(subcommand)]
     Keys(signing::KeysCommand),
+    /// Show or change a namespace's publishing policy.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Search modules.
     Search(search::SearchArgs),
     /// Rebuild the search index.
@@ -78,6 +92,10 @@ enum Command {
     Gc(admin::GcArgs),
     /// Pack a module directory into a deterministic .tar.gz.
     Pack(publish::PackArgs),
+    /// Run a module's .tftest.hcl tests in-process, with mock providers.
+    Test(test::TestArgs),
+    /// Check a module folder with every rule publishing runs.
+    Validate(validate::ValidateArgs),
 }
 
 fn init_logging(filter: Option<&str>) {
@@ -93,14 +111,18 @@ fn init_logging(filter: Option<&str>) {
 
 #[tokio::main]
 async fn main() {
-    let cli = Cli::parse();
+    let args = docs::terraform_docs_words(std::env::args_os().collect());
+    let matches = Cli::command().get_matches_from(args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    target::note_value_sources(&matches);
     init_logging(cli.log.as_deref());
     registry_server::install_crypto_provider();
     let result = match cli.command {
-        Command::Serve(a) => serve::run(a).await,
+        Command::Serve(a) => serve::run(*a).await,
         Command::Publish(a) => publish::run(a).await,
         Command::Versions(a) => read::versions(a).await,
         Command::Resolve(a) => resolve::run(a).await,
+        Command::Show(a) => read::show(a).await,
         Command::Download(a) => read::download(a).await,
         Command::Deprecate(a) => lifecycle::deprecate(a).await,
         Command::Undeprecate(a) => lifecycle::simple(a, lifecycle::Simple::Undeprecate).await,
@@ -108,12 +130,14 @@ async fn main() {
         Command::Unyank(a) => lifecycle::simple(a, lifecycle::Simple::Unyank).await,
         Command::Delete(a) => lifecycle::simple(a, lifecycle::Simple::Delete).await,
         Command::Docs(c) => docs::run(c).await,
+        Command::Diff(a) => diff::run(a).await,
         Command::Lock(a) => lock::lock(a).await,
         Command::Verify(a) => lock::verify(a).await,
         Command::Graph(a) => lock::graph(a).await,
         Command::Keygen(a) => signing::keygen(a).await,
         Command::Sign(a) => signing::sign(a).await,
         Command::Keys(c) => signing::keys(c).await,
+        Command::Policy(c) => policy::run(c).await,
         Command::Search(a) => search::search(a).await,
         Command::Reindex(a) => search::reindex(a).await,
         Command::Token(c) => token::run(c).await,
@@ -121,6 +145,8 @@ async fn main() {
         Command::Migrate(a) => admin::migrate(a).await,
         Command::Gc(a) => admin::gc(a).await,
         Command::Pack(a) => publish::pack(a).await,
+        Command::Test(a) => test::run(a).await,
+        Command::Validate(a) => validate::run(a).await,
     };
     match result {
         Ok(code) => std::process::exit(code),

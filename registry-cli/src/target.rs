@@ -3,13 +3,16 @@
 
 use std::path::PathBuf;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use clap::Args;
+use clap::parser::ValueSource;
 use registry_core::{Error, Result};
 use registry_server::{OpenedRegistry, RegistryConfig, open_registry};
 use registry_storage::StorageConfig;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::remote::RemoteClient;
+use crate::client::{LocalRegistry, RegistryClient, RemoteRegistry};
 
 /// The text of an optional secret, for the one place that needs it.
 pub fn exposed(s: &Option<SecretString>) -> Option<String> {
@@ -35,7 +38,7 @@ pub struct LocalArgs {
     #[arg(long, env = "REGISTRY_CACHE_URL", hide_env_values = true)]
     pub cache_url: Option<SecretString>,
     /// Do not apply pending migrations; refuse to run on an outdated schema.
-    #[arg(long, env = "REGISTRY_NO_MIGRATE")]
+    #[arg(long, env = "REGISTRY_NO_MIGRATE", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
     pub no_migrate: bool,
     /// File with the archive encryption keys (or set REGISTRY_ENCRYPTION_KEYS).
     #[arg(long, env = "REGISTRY_ENCRYPTION_KEY_FILE")]
@@ -60,8 +63,22 @@ impl LocalArgs {
         }
     }
 
-    /// Open the local registry.
+    /// Open the local registry, which must exist: a `--data-dir` holding no
+    /// registry is an error naming it (a typo must not make an empty one).
     pub async fn open(&self) -> Result<OpenedRegistry> {
+        if self.database_url.is_none() && !self.data_dir.join("registry.db").is_file() {
+            return Err(Error::invalid_input(format!(
+                "no registry in {} (it holds no registry.db): check --data-dir, or create one with `registry migrate --data-dir {}`",
+                self.data_dir.display(),
+                self.data_dir.display()
+            )));
+        }
+        self.open_or_create().await
+    }
+
+    /// Open the local registry, creating it in `--data-dir` when there is
+    /// none (`serve`, `migrate`, `publish`, `token create`, `keys add`).
+    pub async fn open_or_create(&self) -> Result<OpenedRegistry> {
         let config = RegistryConfig {
             storage: self.storage_config(),
             ..RegistryConfig::default()
@@ -79,33 +96,83 @@ pub struct TargetArgs {
     /// API token for the remote registry.
     #[arg(long, env = "REGISTRY_TOKEN", hide_env_values = true)]
     pub token: Option<SecretString>,
-    /// Extra CA certificate (PEM) to trust for the remote registry.
-    #[arg(long, env = "REGISTRY_CA_CERT")]
-    pub ca_cert: Option<PathBuf>,
+    /// Extra CA certificate (PEM) to trust for the remote registry, besides
+    /// the platform's roots (or SSL_CERT_FILE's); a self-signed certificate
+    /// given here is trusted as its own leaf. Repeatable.
+    #[arg(long, env = "REGISTRY_CA_CERT", value_delimiter = ',')]
+    pub ca_cert: Vec<PathBuf>,
     #[command(flatten)]
     pub local: LocalArgs,
 }
 
-/// A resolved target.
-pub enum Target {
-    /// Local storage, acting as the operator.
-    Local(Box<OpenedRegistry>),
-    /// A remote server.
-    Remote(RemoteClient),
+/// Set when local storage was named on the command line while the server
+/// came only from the environment: the explicit flag wins (a shell that
+/// exports REGISTRY_SERVER still runs `--data-dir ./data` locally).
+static LOCAL_NAMED_EXPLICITLY: AtomicBool = AtomicBool::new(false);
+
+/// The local-storage flags of [`LocalArgs`], by clap id.
+const LOCAL_FLAGS: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "database_schema",
+    "blob_url",
+    "cache_url",
+];
+
+/// Record where the invoked command's target flags came from.
+pub fn note_value_sources(matches: &clap::ArgMatches) {
+    let mut m = matches;
+    while let Some((_, sub)) = m.subcommand() {
+        m = sub;
+    }
+    let source = |id: &str| {
+        m.ids()
+            .any(|i| i.as_str() == id)
+            .then(|| m.value_source(id))
+            .flatten()
+    };
+    let server_from_env = source("server") == Some(ValueSource::EnvVariable);
+    let local_on_command_line = LOCAL_FLAGS
+        .iter()
+        .any(|id| source(id) == Some(ValueSource::CommandLine));
+    LOCAL_NAMED_EXPLICITLY.store(server_from_env && local_on_command_line, Ordering::Relaxed);
 }
 
 impl TargetArgs {
-    /// Connect to the remote server or open local storage.
-    pub async fn open(&self) -> Result<Target> {
-        match &self.server {
-            Some(server) => Ok(Target::Remote(
-                RemoteClient::connect(server, self.token.clone(), self.ca_cert.as_deref()).await?,
+    /// The server to act on, if any (`--server`, else REGISTRY_SERVER
+    /// unless local storage was named on the command line).
+    pub fn remote(&self) -> Option<&str> {
+        self.server
+            .as_deref()
+            .filter(|_| !LOCAL_NAMED_EXPLICITLY.load(Ordering::Relaxed))
+    }
+
+    /// The registry these options name: the remote server, or local
+    /// storage, which must exist.
+    pub async fn connect(&self) -> Result<Box<dyn RegistryClient>> {
+        self.connect_with(false).await
+    }
+
+    /// As [`TargetArgs::connect`], creating local storage when there is none.
+    pub async fn connect_creating(&self) -> Result<Box<dyn RegistryClient>> {
+        self.connect_with(true).await
+    }
+
+    async fn connect_with(&self, create: bool) -> Result<Box<dyn RegistryClient>> {
+        match self.remote() {
+            Some(server) => Ok(Box::new(
+                RemoteRegistry::connect(server, self.token.clone(), &self.ca_cert).await?,
             )),
             None => {
                 if self.token.is_some() && std::env::var("REGISTRY_TOKEN").is_err() {
                     return Err(Error::invalid_input("--token needs --server"));
                 }
-                Ok(Target::Local(Box::new(self.local.open().await?)))
+                let opened = if create {
+                    self.local.open_or_create().await?
+                } else {
+                    self.local.open().await?
+                };
+                Ok(Box::new(LocalRegistry::new(opened)))
             }
         }
     }

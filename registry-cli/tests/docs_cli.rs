@@ -78,10 +78,61 @@ fn markdown_and_json_print_what_terraform_docs_prints() {
     );
     let out = registry(&["docs", "markdown-document", dir]);
     let text = String::from_utf8(out.stdout).unwrap();
+    // terraform-docs' two-word names.
+    for words in [&["markdown", "table"][..], &["markdown", "document"][..]] {
+        let mut args = vec!["docs"];
+        args.extend_from_slice(words);
+        args.push(dir);
+        let out = registry(&args);
+        let expected = if words[1] == "table" {
+            registry(&["docs", "markdown", dir]).stdout
+        } else {
+            registry(&["docs", "markdown-document", dir]).stdout
+        };
+        assert_eq!(out.stdout, expected, "{words:?}");
+    }
     assert!(
         text.contains("## Required Inputs") && text.contains("The following outputs are exported:"),
         "{text}"
     );
+    // The data formatters, with terraform-docs' test settings as flags.
+    let golden_flags = [
+        "--no-sort",
+        "--escape",
+        "false",
+        "--lockfile",
+        "false",
+        "--anchor",
+        "false",
+        "--required",
+        "false",
+    ];
+    for (words, golden) in [
+        (&["yaml"][..], "yaml-Base.golden"),
+        (&["toml"][..], "toml-Base.golden"),
+        (&["xml"][..], "xml-Base.golden"),
+        (&["pretty", "--color", "false"][..], "pretty-Base.golden"),
+        (&["asciidoc"][..], "asciidoc-table-Base.golden"),
+        (&["asciidoc", "table"][..], "asciidoc-table-Base.golden"),
+        (
+            &["asciidoc", "document"][..],
+            "asciidoc-document-Base.golden",
+        ),
+        (&["tfvars", "hcl"][..], "tfvars-hcl-Base.golden"),
+        (&["tfvars", "json"][..], "tfvars-json-Base.golden"),
+    ] {
+        let mut args = vec!["docs"];
+        args.extend_from_slice(words);
+        args.push(dir);
+        args.extend_from_slice(&golden_flags);
+        let out = registry(&args);
+        assert_eq!(out.status.code(), Some(0), "{words:?}");
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("{}\n", expected(golden)),
+            "{words:?}"
+        );
+    }
 }
 
 #[test]
@@ -134,5 +185,30 @@ fn inject_creates_updates_and_checks() {
     assert!(
         t.starts_with("# Title\n\nProse.\n\n<!-- BEGIN_TF_DOCS -->\n"),
         "{t}"
+    );
+
+    // A block terraform-docs 0.16-0.20 wrote (`|------|` separators) is
+    // up to date without flags, and is kept in its style when updated.
+    let compact = registry(&["docs", "markdown", dir, "--compact"]).stdout;
+    let compact = String::from_utf8(compact).unwrap();
+    std::fs::write(
+        &readme,
+        format!("<!-- BEGIN_TF_DOCS -->\n{}<!-- END_TF_DOCS -->\n", compact),
+    )
+    .unwrap();
+    assert_eq!(
+        registry(&["docs", "inject", dir, "--check"]).status.code(),
+        Some(0),
+        "an up-to-date 0.16-0.20 block"
+    );
+    let stale = std::fs::read_to_string(&readme)
+        .unwrap()
+        .replace("## Inputs", "## Stale");
+    std::fs::write(&readme, &stale).unwrap();
+    registry(&["docs", "inject", dir]);
+    let updated = std::fs::read_to_string(&readme).unwrap();
+    assert!(
+        updated.contains("|------|") && !updated.contains("| ---- |"),
+        "{updated}"
     );
 }

@@ -245,7 +245,7 @@ fn no_secret_reaches_logs_errors_metrics_or_debug_output() {
     let audit = must(&out, "audit list");
     assert!(audit.contains("publish"), "{audit}");
     run.keep_stdout("audit list", &out);
-    let metrics = http_get(port, "/metrics", None);
+    let metrics = http_get(port, "/metrics", Some(&admin));
     assert!(metrics.contains("registry_"), "{metrics}");
     run.outputs.push(("metrics".into(), metrics));
     for path in [

@@ -72,10 +72,61 @@ pub fn validate_system(s: &str) -> Result<()> {
     Ok(())
 }
 
-/// A module address `namespace/name/system`, such as `hashicorp/consul/aws`.
+/// Check a registry host (`registry.terraform.io`, `127.0.0.1:8443`):
+/// lowercase letters, digits, `-`, `.` and an optional `:port`; it must
+/// hold a dot or a port, since a bare word is a namespace (as Terraform
+/// reads module sources).
+pub fn validate_host(s: &str) -> Result<()> {
+    let bad = |why: &str| Error::invalid_input(format!("invalid registry host {s:?}: {why}"));
+    if s.is_empty() || s.len() > 253 {
+        return Err(bad("must be 1 to 253 characters"));
+    }
+    let (name, port) = match s.rsplit_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (s, None),
+    };
+    if let Some(p) = port
+        && (p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad("the port must be 1 to 5 digits"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
+    {
+        return Err(bad(&format!(
+            "character {c:?} is not allowed (lowercase letters, digits, '-', '.' and a :port)"
+        )));
+    }
+    if name
+        .split('.')
+        .any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-'))
+    {
+        return Err(bad(
+            "each dot-separated label must be non-empty and not start or end with '-'",
+        ));
+    }
+    if !name.contains('.') && port.is_none() {
+        return Err(bad(
+            "a host holds a dot or a port (a bare word is a namespace)",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the first segment of a source address is a registry host.
+fn looks_like_host(s: &str) -> bool {
+    s.contains('.') || s.contains(':')
+}
+
+/// A module address `[host/]namespace/name/system`, such as
+/// `hashicorp/consul/aws`. Addresses of this registry have no host; a
+/// module mirrored from another registry keeps that registry's host
+/// (`registry.terraform.io/hashicorp/consul/aws`), so it can never collide
+/// with a local module of the same namespace and name.
 ///
 /// Namespace and name match case-insensitively ([`ModuleAddress::key`]) and
-/// keep the case they were written with.
+/// keep the case they were written with; hosts are lowercase.
 ///
 /// ```
 /// use registry_core::ModuleAddress;
@@ -84,10 +135,16 @@ pub fn validate_system(s: &str) -> Result<()> {
 /// assert_eq!(a, b);
 /// assert_eq!(a.to_string(), "Acme/VPC/aws");
 /// assert!("acme/vpc/AWS".parse::<ModuleAddress>().is_err());
+///
+/// let mirrored: ModuleAddress = "registry.terraform.io/Acme/vpc/aws".parse().unwrap();
+/// assert_eq!(mirrored.host(), Some("registry.terraform.io"));
+/// assert_ne!(mirrored, a);
+/// assert_eq!(mirrored.key(), "registry.terraform.io/acme/vpc/aws");
 /// ```
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ModuleAddress {
+    host: Option<String>,
     namespace: String,
     name: String,
     system: String,
@@ -105,10 +162,42 @@ impl ModuleAddress {
         validate_name(&name)?;
         validate_system(&system)?;
         Ok(ModuleAddress {
+            host: None,
             namespace,
             name,
             system,
         })
+    }
+
+    /// The same module as served by another registry (`host`, lowercased).
+    pub fn with_host(mut self, host: &str) -> Result<Self> {
+        let host = host.to_ascii_lowercase();
+        validate_host(&host)?;
+        self.host = Some(host);
+        Ok(self)
+    }
+
+    /// The same module with its namespace and name spelled as given (the
+    /// case of its first publish, which a store keeps); the host stays.
+    pub fn respelled(&self, namespace: &str, name: &str) -> Result<Self> {
+        if !namespace.eq_ignore_ascii_case(&self.namespace)
+            || !name.eq_ignore_ascii_case(&self.name)
+        {
+            return Err(Error::invalid_input(format!(
+                "{namespace}/{name} is not a respelling of {self}"
+            )));
+        }
+        Ok(ModuleAddress {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            ..self.clone()
+        })
+    }
+
+    /// The host of the registry this module is mirrored from; `None` for
+    /// this registry's own modules.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
     }
 
     /// The namespace as written.
@@ -126,25 +215,31 @@ impl ModuleAddress {
         &self.system
     }
 
-    /// The case-folded identity used for lookups and uniqueness.
+    /// The case-folded identity used for lookups and uniqueness
+    /// (`[host/]namespace/name/system`).
     pub fn key(&self) -> String {
         format!(
             "{}/{}/{}",
-            self.namespace.to_ascii_lowercase(),
+            self.namespace_key(),
             self.name.to_ascii_lowercase(),
             self.system
         )
     }
 
-    /// The case-folded namespace.
+    /// The case-folded namespace, under its host for a mirrored module
+    /// (`registry.terraform.io/hashicorp`).
     pub fn namespace_key(&self) -> String {
-        self.namespace.to_ascii_lowercase()
+        match &self.host {
+            Some(h) => format!("{h}/{}", self.namespace.to_ascii_lowercase()),
+            None => self.namespace.to_ascii_lowercase(),
+        }
     }
 }
 
 impl PartialEq for ModuleAddress {
     fn eq(&self, other: &Self) -> bool {
-        self.namespace.eq_ignore_ascii_case(&other.namespace)
+        self.host == other.host
+            && self.namespace.eq_ignore_ascii_case(&other.namespace)
             && self.name.eq_ignore_ascii_case(&other.name)
             && self.system == other.system
     }
@@ -155,6 +250,10 @@ impl Eq for ModuleAddress {}
 impl std::hash::Hash for ModuleAddress {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         // The same bytes as `key()`, without building it.
+        if let Some(h) = &self.host {
+            state.write(h.as_bytes());
+            state.write_u8(b'/');
+        }
         for b in self.namespace.bytes() {
             state.write_u8(b.to_ascii_lowercase());
         }
@@ -181,6 +280,9 @@ impl Ord for ModuleAddress {
 
 impl fmt::Display for ModuleAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(h) = &self.host {
+            write!(f, "{h}/")?;
+        }
         write!(f, "{}/{}/{}", self.namespace, self.name, self.system)
     }
 }
@@ -197,8 +299,11 @@ impl FromStr for ModuleAddress {
         let parts: Vec<&str> = s.split('/').collect();
         match parts.as_slice() {
             [ns, name, system] => ModuleAddress::new(*ns, *name, *system),
+            [host, ns, name, system] if looks_like_host(host) => {
+                ModuleAddress::new(*ns, *name, *system)?.with_host(host)
+            }
             _ => Err(Error::invalid_input(format!(
-                "invalid module address {s:?}: expected namespace/name/system"
+                "invalid module address {s:?}: expected namespace/name/system (or host/namespace/name/system)"
             ))),
         }
     }
@@ -301,6 +406,7 @@ mod tests {
             ("acme/vpc/a-ws", "system"),
             ("acme/vpc", "namespace/name/system"),
             ("acme/vpc/aws/x", "namespace/name/system"),
+            ("acme/vpc/aws/x/y", "namespace/name/system"),
             ("search/vpc/aws", "reserved"),
             ("/vpc/aws", "namespace"),
         ];
@@ -325,6 +431,36 @@ mod tests {
         let mut set = std::collections::HashSet::new();
         set.insert(a);
         assert!(set.contains(&b));
+    }
+
+    #[test]
+    fn hosted_addresses_are_distinct_from_local_ones() {
+        let local: ModuleAddress = "hashicorp/consul/aws".parse().unwrap();
+        let mirrored: ModuleAddress = "Registry.Terraform.io/hashicorp/consul/aws"
+            .parse()
+            .unwrap();
+        assert_eq!(mirrored.host(), Some("registry.terraform.io"));
+        assert_eq!(
+            mirrored.to_string(),
+            "registry.terraform.io/hashicorp/consul/aws"
+        );
+        assert_ne!(local, mirrored);
+        assert_ne!(local.key(), mirrored.key());
+        assert_eq!(mirrored.namespace_key(), "registry.terraform.io/hashicorp");
+        let id: ModuleId = "127.0.0.1:8443/acme/vpc/aws/1.0.0".parse().unwrap();
+        assert_eq!(id.address.host(), Some("127.0.0.1:8443"));
+        let back: ModuleAddress =
+            serde_json::from_value(serde_json::to_value(&mirrored).unwrap()).unwrap();
+        assert_eq!(back, mirrored);
+        for bad in [
+            "x/acme/vpc/aws",
+            "exa mple.com/a/b/c",
+            "a..b/a/b/c",
+            "host:99999x/a/b/c",
+            "-a.b/a/b/c",
+        ] {
+            assert!(bad.parse::<ModuleAddress>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub enum ErrorKind {
     Unsupported,
     /// A storage, cache or network backend failed.
     Backend,
+    /// A backend refused the registry's own credentials or permissions (a
+    /// bad access key, a bucket policy): an operator must fix the
+    /// configuration, so retrying will not help.
+    Misconfigured,
 }
 
 impl ErrorKind {
@@ -58,6 +62,7 @@ impl ErrorKind {
             ErrorKind::QuotaExceeded => "quota_exceeded",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Backend => "backend",
+            ErrorKind::Misconfigured => "misconfigured",
         }
     }
 }
@@ -68,11 +73,72 @@ impl fmt::Display for ErrorKind {
     }
 }
 
-/// One problem found while validating a module: which rule, where, and what.
+/// How serious a validation finding is. Ordered: `Info < Warning < Error`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never blocks.
+    Info,
+    /// Should be fixed; blocks only where a policy fails on warnings.
+    Warning,
+    /// Must be fixed: the module is wrong.
+    #[default]
+    Error,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "error" => Ok(Severity::Error),
+            "warning" | "warn" => Ok(Severity::Warning),
+            "info" => Ok(Severity::Info),
+            other => Err(Error::invalid_input(format!(
+                "unknown severity {other:?}; expected error, warning or info"
+            ))),
+        }
+    }
+}
+
+/// One problem found while validating a module: which rule, how serious,
+/// where, what, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
-    /// The rule or check that found the problem (for example `hcl-parse`).
-    pub rule: String,
+    /// The stable id of the rule or check that found it (`hcl-parse`).
+    #[serde(alias = "rule")]
+    pub id: String,
+    /// How serious it is.
+    #[serde(default)]
+    pub severity: Severity,
     /// The file the problem is in, relative to the module root, if any.
     pub file: Option<String>,
     /// 1-based line, if known.
@@ -81,18 +147,35 @@ pub struct Problem {
     pub column: Option<u32>,
     /// What is wrong, in words a module author can act on.
     pub message: String,
+    /// How to fix it, when the rule knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Problem {
-    /// A problem not tied to a file position.
-    pub fn new(rule: impl Into<String>, message: impl Into<String>) -> Self {
+    /// An error-severity problem not tied to a file position.
+    pub fn new(id: impl Into<String>, message: impl Into<String>) -> Self {
         Problem {
-            rule: rule.into(),
+            id: id.into(),
+            severity: Severity::Error,
             file: None,
             line: None,
             column: None,
             message: message.into(),
+            hint: None,
         }
+    }
+
+    /// With another severity.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// With a fix hint.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 
     /// Attach a file (and optionally a position).
@@ -116,7 +199,7 @@ impl fmt::Display for Problem {
             }
             write!(f, ": ")?;
         }
-        write!(f, "{} [{}]", self.message, self.rule)
+        write!(f, "{}: {} [{}]", self.severity, self.message, self.id)
     }
 }
 
@@ -212,6 +295,28 @@ impl Error {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The error every metadata store returns for a version that is
+    /// already published (part of the storage contract).
+    pub fn already_exists(id: &crate::ModuleId) -> Self {
+        Error::new(
+            ErrorKind::AlreadyExists,
+            format!("{id} is already published; published versions are immutable"),
+        )
+        .with_context("module", id)
+    }
+
+    /// The error every metadata store returns when a deleted version is
+    /// re-published with other bytes (part of the storage contract).
+    pub fn reserved(id: &crate::ModuleId) -> Self {
+        Error::new(
+            ErrorKind::AlreadyExists,
+            format!(
+                "{id} was deleted and its number stays reserved; only the identical archive can be published again"
+            ),
+        )
+        .with_context("module", id)
+    }
+
     /// Validation problems (non-empty for [`ErrorKind::ValidationFailed`]).
     pub fn problems(&self) -> &[Problem] {
         &self.problems
@@ -295,7 +400,7 @@ mod tests {
         assert!(s.contains("1 problem"), "{s}");
         assert!(s.contains("module: acme/vpc/aws"), "{s}");
         assert!(
-            s.contains("main.tf:3:7: unexpected token [hcl-parse]"),
+            s.contains("main.tf:3:7: error: unexpected token [hcl-parse]"),
             "{s}"
         );
         assert_eq!(e.kind(), ErrorKind::ValidationFailed);

@@ -129,7 +129,9 @@ impl Filter {
             want.as_deref().is_none_or(|w| w.eq_ignore_ascii_case(have))
         };
         let state = r.metadata.lifecycle.state();
-        eq(&self.namespace, r.address.namespace())
+        // A namespace is matched with its host: `hashicorp` is this
+        // registry's, `registry.terraform.io/hashicorp` a mirrored one.
+        eq(&self.namespace, &r.address.namespace_key())
             && eq(&self.name, r.address.name())
             && eq(&self.system, r.address.system())
             && self

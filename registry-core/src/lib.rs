@@ -16,6 +16,8 @@
 //!   [`ValidationRule`]).
 //! - [`Registry`]: the publish, download and resolve flows.
 //! - [`Error`] with a stable [`ErrorKind`].
+//! - [`hcl_brackets`]: the linear bracket pre-check every HCL parse site
+//!   runs first (the parser is exponential on unclosed brackets).
 //!
 //! ## Example: an in-memory registry
 //!
@@ -45,27 +47,37 @@
 //! ```
 #![warn(missing_docs)]
 
+// Private modules with one flat list of re-exports: every public item has
+// exactly one path, `registry_core::Item` (`memory` and `testing` are
+// modules of their own because their items are not part of the API proper).
 mod address;
-pub mod archive;
+mod archive;
 mod digest;
 mod download_batch;
 mod error;
 mod filter;
+pub mod hcl_brackets;
 pub mod memory;
 mod module;
 mod registry;
 mod storage_stack;
 pub mod testing;
-pub mod traits;
+mod traits;
 mod version;
 
 pub use address::{
-    ModuleAddress, ModuleId, RESERVED_NAMESPACES, validate_name, validate_namespace,
+    ModuleAddress, ModuleId, RESERVED_NAMESPACES, validate_host, validate_name, validate_namespace,
     validate_system,
 };
-pub use archive::{ArchiveBody, ArchiveFormat, ArchiveLimits, FileDigest, ModuleFiles};
+#[cfg(feature = "pack")]
+pub use archive::pack_dir;
+pub use archive::{
+    ArchiveBody, ArchiveFormat, ArchiveInspection, ArchiveLimits, FileDigest, ModuleFiles,
+    ReadSeek, STREAM_CHUNK, SpoolFile, SpooledArchive, inspect_archive, is_parsed_file,
+    is_source_file, parent_dir, spool_bytes, spool_stream, unpack_archive,
+};
 pub use digest::{Sha256Digest, Sha256Hasher, constant_time_eq};
-pub use error::{BoxError, Error, ErrorKind, Problem, Result};
+pub use error::{BoxError, Error, ErrorKind, Problem, Result, Severity};
 pub use filter::{Cursor, DEFAULT_PAGE_SIZE, Filter, Page};
 pub use module::{
     Deprecation, Input, Lifecycle, LifecycleChange, LifecycleState, Module, ModuleCall,
@@ -83,6 +95,7 @@ pub use traits::audit::{
 pub use traits::auth::{Action, Actor, Authorizer, Grant, Role, RoleAuthorizer};
 pub use traits::cache::{Cache, CacheTierStats};
 pub use traits::clock::{Clock, SystemClock};
+pub use traits::compat::CompatibilityCheck;
 pub use traits::docs::{ApiDoc, DocGenerator, Documentation, Example};
 pub use traits::inspect::{FileListInspector, ModuleInspection, ModuleInspector};
 pub use traits::integrity::{
@@ -90,23 +103,30 @@ pub use traits::integrity::{
     TreeHasher, TrustedKey,
 };
 pub use traits::observer::{NoopObserver, RegistryObserver};
+pub use traits::policy::{
+    NamespacePolicy, PolicyStore, SemverGuard, TestsPolicy, ValidationPolicy,
+};
 pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use traits::storage::{
     BlobInfo, BlobStore, GcReport, MetadataStore, ModuleStorage, NamespaceUsage, VersionEntry,
 };
 pub use traits::test_runner::{
-    ProviderMock, ReportFormat, TestCase, TestResult, TestRunner, TestStatus,
+    ProviderMock, ReportFormat, TestCase, TestDiagnostic, TestFileResult, TestOptions, TestOutcome,
+    TestReport, TestResult, TestRunner, TestStatus,
 };
 pub use traits::tokens::{
     NewToken, TOKEN_PREFIX, TokenInfo, TokenRequest, TokenStore, hash_secret, invalid_token,
     make_secret, token_id_of,
 };
-pub use traits::validation::{ValidationContext, ValidationRule, builtin_rules, is_identifier};
+pub use traits::validation::{
+    ConfigurationParses, RootHasConfiguration, ValidNames, ValidationContext, ValidationRule,
+    builtin_rules, is_identifier,
+};
 pub use traits::version_manager::{ExactVersionManager, LockEntry, VersionManager};
 pub use version::{VERSION_REGEXP_RAW, Version, is_strict_semver, pack_segments};
 
 /// Bytes for people: `512 B`, `1.5 KiB`, `30.0 MiB`, `1.20 GiB`.
-pub fn fmt_bytes(n: u64) -> String {
+pub(crate) fn fmt_bytes(n: u64) -> String {
     const K: f64 = 1024.0;
     let f = n as f64;
     if f < K {
@@ -153,5 +173,6 @@ mod send_sync {
         assert_send_sync::<dyn RegistryObserver>();
         assert_send_sync::<dyn TokenStore>();
         assert_send_sync::<dyn SigningKeyStore>();
+        assert_send_sync::<dyn PolicyStore>();
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::address::{ModuleAddress, ModuleId};
 use crate::archive::ArchiveBody;
 use crate::digest::Sha256Digest;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::filter::{Cursor, Filter, Page};
 use crate::module::{LifecycleChange, ModuleRecord};
 use crate::traits::storage::{BlobInfo, BlobStore, MetadataStore};
@@ -57,26 +57,6 @@ fn not_found(id: &ModuleId) -> Error {
     Error::not_found(format!("module version {id} not found")).with_context("module", id)
 }
 
-/// The error every metadata store returns when a version exists.
-pub fn already_exists(id: &ModuleId) -> Error {
-    Error::new(
-        ErrorKind::AlreadyExists,
-        format!("{id} is already published; published versions are immutable"),
-    )
-    .with_context("module", id)
-}
-
-/// The error every metadata store returns when a deleted version is re-published with other bytes.
-pub fn reserved(id: &ModuleId) -> Error {
-    Error::new(
-        ErrorKind::AlreadyExists,
-        format!(
-            "{id} was deleted and its number stays reserved; only the identical archive can be published again"
-        ),
-    )
-    .with_context("module", id)
-}
-
 #[async_trait]
 impl MetadataStore for MemoryMetadataStore {
     async fn insert_version(&self, record: &ModuleRecord) -> Result<ModuleRecord> {
@@ -85,10 +65,10 @@ impl MetadataStore for MemoryMetadataStore {
         let key = row_key(&id);
         if let Some(row) = s.rows.get(&key) {
             if !row.deleted {
-                return Err(already_exists(&id));
+                return Err(Error::already_exists(&id));
             }
             if row.record.metadata.sha256 != record.metadata.sha256 {
-                return Err(reserved(&id));
+                return Err(Error::reserved(&id));
             }
         }
         let ns_key = record.address.namespace_key();
@@ -104,7 +84,7 @@ impl MetadataStore for MemoryMetadataStore {
             .or_insert_with(|| record.address.name().to_string())
             .clone();
         let mut stored = record.clone();
-        stored.address = ModuleAddress::new(ns, name, record.address.system())?;
+        stored.address = record.address.respelled(&ns, &name)?;
         s.seq += 1;
         let seq = s.seq;
         s.rows.insert(

@@ -114,10 +114,15 @@ impl LifecycleChange {
                 if reason.trim().is_empty() {
                     return Err(crate::Error::invalid_input("a deprecation needs a reason"));
                 }
+                // Deprecating again updates the reason; a successor named
+                // before stays unless a new one is given, and so does the date.
+                let earlier = next.deprecated.take();
                 next.deprecated = Some(Deprecation {
                     reason: reason.clone(),
-                    successor: successor.clone(),
-                    at: now,
+                    successor: successor
+                        .clone()
+                        .or_else(|| earlier.as_ref().and_then(|d| d.successor.clone())),
+                    at: earlier.map(|d| d.at).unwrap_or(now),
                 });
             }
             LifecycleChange::Undeprecate => {
@@ -269,6 +274,14 @@ pub struct ModuleMetadata {
     pub lifecycle: Lifecycle,
     /// How many times it was downloaded.
     pub downloads: u64,
+    /// What publishing found but let through (validation findings under a
+    /// namespace policy of `validation = warn`, warning-severity findings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::error::Problem>,
+    /// What the checks on publish found: test results and every validation
+    /// finding (none when the namespace policy ran neither).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<crate::traits::test_runner::TestReport>,
 }
 
 /// A published version without its archive bytes: what listings return.
@@ -335,6 +348,20 @@ mod tests {
         .unwrap();
         assert_eq!(d.state(), LifecycleState::Deprecated);
         assert!(d.is_listed());
+        let again = LifecycleChange::Deprecate {
+            reason: "use 2.x, really".into(),
+            successor: None,
+        }
+        .apply(&d, now + chrono::Duration::days(1))
+        .unwrap();
+        let dep = again.deprecated.as_ref().unwrap();
+        assert_eq!(dep.reason, "use 2.x, really");
+        assert_eq!(
+            dep.successor.as_deref(),
+            Some("2.0.0"),
+            "a second deprecate keeps the successor"
+        );
+        assert_eq!(dep.at, now, "and the date it was first deprecated");
         let y = LifecycleChange::Yank { reason: None }
             .apply(&d, now)
             .unwrap();

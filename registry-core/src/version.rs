@@ -12,9 +12,12 @@
 //!   order: versions with a different number of segments *and* a prerelease
 //!   (go-version ignores the prerelease there, so `1.2.0.0-beta == 1.2.0`), and
 //!   numeric prerelease parts with leading zeros (`01` vs `1`, where go-version
-//!   says each is lower than the other). `Ord` compares the prerelease in the
-//!   first case and falls back to the text in the second. Equality, hashing and
-//!   [`Version::key`] follow `Ord`.
+//!   says each is lower than the other), and a prerelease that runs out before
+//!   another (go-version puts `alpha` above `alpha.beta` but below `alpha.0`,
+//!   while `alpha.0` is below `alpha.beta`: a cycle). `Ord` compares the
+//!   prerelease in the first case, falls back to the text in the second, and
+//!   in the third puts the shorter prerelease first, as SemVer does.
+//!   Equality, hashing and [`Version::key`] follow `Ord`.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -288,8 +291,15 @@ fn go_compare_prereleases(a: &str, b: &str) -> Ordering {
 }
 
 /// A total version of `go_compare_part`: numeric parts that are numerically
-/// equal but textually different (`01`, `1`) are ordered by their text.
+/// equal but textually different (`01`, `1`) are ordered by their text, and
+/// a missing part (the prerelease ran out) is below any other, as in SemVer
+/// (go-version's rule for it makes a cycle).
 fn total_compare_part(a: &str, b: &str) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, false) => return Ordering::Less,
+        (false, true) => return Ordering::Greater,
+        _ => {}
+    }
     match go_compare_part(a, b) {
         Ordering::Less if go_compare_part(b, a) == Ordering::Less => a.cmp(b),
         o => o,
@@ -499,12 +509,27 @@ mod tests {
         ];
         for (a, b, want) in cases {
             assert_eq!(v(a).go_cmp(&v(b)) as i32, want, "{a} vs {b}");
-            assert_eq!(v(a).cmp(&v(b)) as i32, want, "Ord {a} vs {b}");
+            // The one row where go-version's order is part of a cycle (below).
+            if (a, b) != ("5.4-alpha", "5.4-alpha.beta") {
+                assert_eq!(v(a).cmp(&v(b)) as i32, want, "Ord {a} vs {b}");
+            }
         }
     }
 
     #[test]
     fn ord_is_total_where_go_version_is_not() {
+        // A prerelease that runs out: go-version's `alpha.beta < alpha <
+        // alpha.0 < alpha.beta` is a cycle; Ord puts the shorter first.
+        assert_eq!(
+            v("5.4-alpha").go_cmp(&v("5.4-alpha.beta")),
+            Ordering::Greater
+        );
+        assert_eq!(v("5.4-alpha").go_cmp(&v("5.4-alpha.0")), Ordering::Less);
+        assert_eq!(
+            v("5.4-alpha.0").go_cmp(&v("5.4-alpha.beta")),
+            Ordering::Less
+        );
+        assert_eq!(v("5.4-alpha").cmp(&v("5.4-alpha.beta")), Ordering::Less);
         // go-version ignores the prerelease when segment counts differ.
         assert_eq!(v("1.2.0.0-beta").go_cmp(&v("1.2.0")), Ordering::Equal);
         assert_eq!(v("1.2.0.0-beta").cmp(&v("1.2.0")), Ordering::Less);

@@ -227,7 +227,7 @@ async fn strict_policy_lists_every_problem() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ValidationFailed);
-    let rules: Vec<&str> = e.problems().iter().map(|p| p.rule.as_str()).collect();
+    let rules: Vec<&str> = e.problems().iter().map(|p| p.id.as_str()).collect();
     assert_eq!(rules, ["version-policy", "root-configuration"], "{e}");
 }
 

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use hcl::edit::expr::{Expression, ObjectKey};
-use registry_core::archive::inspect_archive;
+use registry_core::inspect_archive;
 use registry_core::{
     ApiDoc, ArchiveLimits, DocGenerator, Documentation, Example, Module, ModuleFiles,
     ModuleInterface, Result,

@@ -1,6 +1,6 @@
 //! [`HclInspector`]: the core `ModuleInspector` backed by the HCL parser.
 
-use registry_core::archive::parent_dir;
+use registry_core::parent_dir;
 use registry_core::{ModuleFiles, ModuleInspection, ModuleInspector, ModuleSummary};
 
 use crate::model::ModuleModel;
@@ -18,7 +18,7 @@ pub fn module_dirs(files: &ModuleFiles) -> (Vec<String>, Vec<String>) {
     for dir in files.dirs() {
         let has_config = files
             .in_dir(&dir)
-            .any(|(p, _)| registry_core::archive::is_source_file(p));
+            .any(|(p, _)| registry_core::is_source_file(p));
         if !has_config {
             continue;
         }

@@ -69,6 +69,15 @@ fn read_config_file<'a>(
         return None;
     };
     if is_hcl {
+        if let Err(e) = registry_core::hcl_brackets::check_hcl_brackets(text) {
+            into.diagnostics
+                .push(Problem::new("hcl-parse", e.message()).at(
+                    path,
+                    Some(e.line() as u32),
+                    Some(e.column() as u32),
+                ));
+            return None;
+        }
         match hcl::edit::parser::parse_body(text) {
             Ok(body) => {
                 FileReader {
@@ -725,6 +734,24 @@ output "vpc_id" {
         assert!(d.column.is_some());
         assert_eq!(m.variables.len(), 1);
         assert_eq!(m.variables[0].name, "b");
+    }
+
+    #[test]
+    fn unclosed_brackets_are_refused_before_the_parser_with_their_position() {
+        // The shape of the fuzzer's input that held hcl-edit for over 10 s
+        // (fuzz/corpus/hcl_module/unclosed-object-chain.tf): a chain of
+        // unclosed `+{`, refused by the linear pre-check instead.
+        let text = format!("locv = x{}", "+{xx+xx=xH+{xX+x".repeat(40));
+        let m = parse_module_dir(
+            &files(&[("main.tf", &text), ("ok.tf", "variable \"b\" {}\n")]),
+            "",
+        );
+        assert_eq!(m.diagnostics.len(), 1, "{:?}", m.diagnostics);
+        let d = &m.diagnostics[0];
+        assert_eq!(d.id, "hcl-parse");
+        assert_eq!(d.message, "`{` is never closed");
+        assert_eq!((d.file.as_deref(), d.line), (Some("main.tf"), Some(1)));
+        assert_eq!(m.variables.len(), 1);
     }
 
     #[test]

@@ -102,6 +102,10 @@ pub struct TantivySearchIndex {
     pending: Mutex<HashMap<String, TantivyDocument>>,
     /// Whether anything was written since the last commit.
     dirty: AtomicBool,
+    /// Held exclusively by a rebuild and shared by incremental updates, so
+    /// an update never interleaves with a rebuild (which would leave a
+    /// version indexed twice, or two versions labelled latest).
+    rebuilding: tokio::sync::RwLock<()>,
 }
 
 impl std::fmt::Debug for TantivySearchIndex {
@@ -143,6 +147,7 @@ impl TantivySearchIndex {
             modules: Mutex::default(),
             pending: Mutex::default(),
             dirty: AtomicBool::new(false),
+            rebuilding: tokio::sync::RwLock::new(()),
         })
     }
 
@@ -362,10 +367,7 @@ impl TantivySearchIndex {
         self.flush()
     }
 
-    /// Replace the whole index with every live version in `storage`,
-    /// reading it a page at a time (memory stays bounded by a page and the
-    /// writer's arena, whatever the registry's size).
-    pub async fn rebuild(&self, storage: &dyn ModuleStorage) -> Result<usize> {
+    async fn rebuild_from(&self, storage: &dyn ModuleStorage) -> Result<usize> {
         self.clear()?;
         let mut filter = Filter {
             include_yanked: true,
@@ -439,6 +441,9 @@ impl TantivySearchIndex {
         qp.set_field_boost(f.description, 2.0);
         qp.set_field_boost(f.resources, 1.5);
         qp.set_field_boost(f.providers, 1.5);
+        // Search input is text, never query syntax: fields, ranges,
+        // wildcards, boosts and boolean operators are taken as words.
+        let text = &plain_text(text);
         let (parsed, _) = qp.parse_query_lenient(text);
         let mut should: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parsed)];
         if let Ok(mut analyzer) = self.index.tokenizer_for_field(f.name) {
@@ -470,6 +475,30 @@ impl TantivySearchIndex {
     }
 }
 
+/// `text` with everything tantivy's query grammar gives a meaning to made
+/// plain: punctuation becomes a word break (as the tokenizer would make it
+/// anyway) and `AND`/`OR`/`NOT`/`IN` become ordinary words.
+fn plain_text(text: &str) -> String {
+    let spaced: String = text
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    spaced
+        .split_whitespace()
+        .map(|w| match w {
+            "AND" | "OR" | "NOT" | "IN" => w.to_ascii_lowercase(),
+            _ => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
     let mut out = Vec::new();
     for group in ["namespace", "system", "provider"] {
@@ -492,6 +521,7 @@ fn facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
 #[async_trait]
 impl SearchIndex for TantivySearchIndex {
     async fn index(&self, record: &ModuleRecord) -> Result<()> {
+        let _no_rebuild = self.rebuilding.read().await;
         // Only the changed version and the versions whose "latest" label
         // moves are rewritten, so a publish costs the same however many
         // versions the module has.
@@ -509,6 +539,7 @@ impl SearchIndex for TantivySearchIndex {
     }
 
     async fn remove(&self, id: &ModuleId) -> Result<()> {
+        let _no_rebuild = self.rebuilding.read().await;
         let module = id.address.key();
         let before = self.latest_of(&module);
         if let Some(v) = self
@@ -523,6 +554,15 @@ impl SearchIndex for TantivySearchIndex {
         let docs =
             self.relabel_stored(&module, before.into_iter().chain(after), &id.version.key())?;
         self.write(docs, Some(&doc_id(id)))
+    }
+
+    /// Replace the whole index with every live version in `storage`,
+    /// reading it a page at a time (memory stays bounded by a page and the
+    /// writer's arena, whatever the registry's size). Updates arriving
+    /// meanwhile wait for it, then apply on top.
+    async fn rebuild(&self, storage: &dyn ModuleStorage) -> Result<usize> {
+        let _exclusive = self.rebuilding.write().await;
+        self.rebuild_from(storage).await
     }
 
     async fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
@@ -558,24 +598,33 @@ impl SearchIndex for TantivySearchIndex {
             ));
         }
         let query = BooleanQuery::new(clauses);
-        let limit = if q.limit == 0 { 10 } else { q.limit.min(1000) };
         let searcher = self.reader.searcher();
         let mut fc = FacetCollector::for_field("facets");
         fc.add_facet("/namespace");
         fc.add_facet("/system");
         fc.add_facet("/provider");
-        let (top, total, counts) = searcher
-            .search(
-                &query,
-                &(
-                    TopDocs::with_limit(limit)
-                        .and_offset(q.offset)
-                        .order_by_score(),
-                    Count,
-                    fc,
-                ),
-            )
-            .map_err(tantivy_err)?;
+        // tantivy allocates a heap of `offset + limit` entries up front, so
+        // the window is cut to the documents the index holds: a page past
+        // the end is empty instead of a huge allocation (or an overflow).
+        let window = HitWindow::new(q, searcher.num_docs());
+        let (top, total, counts) = match window {
+            Some(w) => searcher
+                .search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(w.limit)
+                            .and_offset(w.offset)
+                            .order_by_score(),
+                        Count,
+                        fc,
+                    ),
+                )
+                .map_err(tantivy_err)?,
+            None => {
+                let (total, counts) = searcher.search(&query, &(Count, fc)).map_err(tantivy_err)?;
+                (Vec::new(), total, counts)
+            }
+        };
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let addr: DocAddress = addr;
@@ -601,5 +650,76 @@ impl SearchIndex for TantivySearchIndex {
             total,
             facets: facet_counts(&counts),
         })
+    }
+}
+
+/// The hits a query may ask for (at most [`SearchQuery::MAX_LIMIT`] a
+/// page, 10 when it asks for none), cut to the documents in the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HitWindow {
+    offset: usize,
+    limit: usize,
+}
+
+impl HitWindow {
+    /// `None` when the page starts at or past the last document.
+    fn new(q: &SearchQuery, num_docs: u64) -> Option<Self> {
+        let docs = usize::try_from(num_docs).unwrap_or(usize::MAX);
+        let limit = if q.limit == 0 {
+            10
+        } else {
+            q.limit.min(SearchQuery::MAX_LIMIT)
+        };
+        let remaining = docs.checked_sub(q.offset).filter(|r| *r > 0)?;
+        Some(Self {
+            offset: q.offset,
+            limit: limit.min(remaining),
+        })
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    fn query(offset: usize, limit: usize) -> SearchQuery {
+        SearchQuery {
+            offset,
+            limit,
+            ..SearchQuery::default()
+        }
+    }
+
+    #[test]
+    fn pages_past_the_last_document_are_empty() {
+        assert_eq!(HitWindow::new(&query(10_000_000_000, 16), 5), None);
+        assert_eq!(HitWindow::new(&query(usize::MAX, usize::MAX), 5), None);
+        assert_eq!(HitWindow::new(&query(5, 10), 5), None);
+        assert_eq!(HitWindow::new(&query(0, 10), 0), None);
+    }
+
+    #[test]
+    fn windows_are_cut_to_the_index_and_the_page_limit() {
+        assert_eq!(
+            HitWindow::new(&query(3, 10), 5),
+            Some(HitWindow {
+                offset: 3,
+                limit: 2
+            })
+        );
+        assert_eq!(
+            HitWindow::new(&query(0, 0), 100),
+            Some(HitWindow {
+                offset: 0,
+                limit: 10
+            })
+        );
+        assert_eq!(
+            HitWindow::new(&query(0, 1_000_000), 1_000_000_000),
+            Some(HitWindow {
+                offset: 0,
+                limit: 1000
+            })
+        );
     }
 }

@@ -47,6 +47,8 @@ fn record(
             summary,
             lifecycle: Lifecycle::default(),
             downloads: 0,
+            warnings: Vec::new(),
+            checks: None,
         },
     }
 }
@@ -307,4 +309,87 @@ async fn incremental_updates_label_the_same_latest_as_a_full_rebuild() {
         latest_and_listed(&rebuilt, "inc").await,
         latest_and_listed(&idx, "inc").await
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rebuild_racing_publishes_leaves_no_duplicates_and_one_latest() {
+    // Publishes store then index (as the registry does); a rebuild reads
+    // the store meanwhile. Whatever the interleaving, the index must end
+    // as one built from the store afterwards: each version once, one
+    // latest per module.
+    use registry_core::MetadataStore as _;
+    for round in 0..5 {
+        let meta = std::sync::Arc::new(registry_core::memory::MemoryMetadataStore::new());
+        let stack = std::sync::Arc::new(registry_core::StorageStack::new(
+            meta.clone(),
+            std::sync::Arc::new(registry_core::memory::MemoryBlobStore::new()),
+        ));
+        let idx = std::sync::Arc::new(TantivySearchIndex::in_memory().unwrap());
+        for v in 0..20 {
+            let r = record("race/m/aws", &format!("1.{v}.0"), "Thing", "Readme.", "aws");
+            meta.insert_version(&r).await.unwrap();
+            idx.index(&r).await.unwrap();
+        }
+        let publisher = {
+            let (meta, idx) = (meta.clone(), idx.clone());
+            tokio::spawn(async move {
+                for v in 20..60 {
+                    let r = record("race/m/aws", &format!("1.{v}.0"), "Thing", "Readme.", "aws");
+                    meta.insert_version(&r).await.unwrap();
+                    idx.index(&r).await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
+        let rebuilder = {
+            let (stack, idx) = (stack.clone(), idx.clone());
+            tokio::spawn(async move {
+                for _ in 0..3 {
+                    idx.rebuild(stack.as_ref()).await.unwrap();
+                }
+            })
+        };
+        publisher.await.unwrap();
+        rebuilder.await.unwrap();
+        let (latest, all) = latest_and_listed(&idx, "race").await;
+        assert_eq!(latest, ["race/m/aws/1.59.0"], "round {round}");
+        assert_eq!(all.len(), 60, "round {round}: each version once");
+        let mut dedup = all.clone();
+        dedup.dedup();
+        assert_eq!(dedup, all, "round {round}: no duplicates");
+    }
+}
+
+#[tokio::test]
+async fn query_syntax_is_searched_as_text_never_an_error() {
+    let idx = index().await;
+    for q_text in [
+        "name:*",
+        "*",
+        "vpc AND",
+        "(",
+        ")",
+        "[a TO z]",
+        "{",
+        "\"unclosed",
+        "vpc^2",
+        "vpc~3",
+        "+-",
+        "namespace:acme",
+        "downloads:>5",
+        "a OR OR b",
+        "NOT",
+        "\\",
+        "/regex/",
+        "?",
+        "IN [a b]",
+        "vpc-peering",
+        "ünïcödé 東京",
+    ] {
+        let r = idx.search(&q(q_text)).await;
+        assert!(r.is_ok(), "{q_text:?}: {:?}", r.err());
+    }
+    // Words around the syntax still match.
+    let r = idx.search(&q("name:vpc")).await.unwrap();
+    assert!(r.total > 0, "the words of a field query are searched");
 }

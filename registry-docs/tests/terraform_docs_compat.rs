@@ -161,3 +161,118 @@ fn a_changed_input_is_noticed() {
     assert_ne!(out, expected("table-Base.golden"));
     assert!(out.contains("| zzz | n/a | `any` | n/a |"), "{out}");
 }
+
+/// terraform-docs' OnlyInputs test settings: the golden ones, inputs only.
+fn only_inputs() -> Settings {
+    Settings {
+        sections: registry_docs::tfdocs::settings::Sections {
+            inputs: true,
+            ..registry_docs::tfdocs::settings::Sections::NONE
+        },
+        ..golden_settings()
+    }
+}
+
+/// terraform-docs' Empty test settings: default sections, no footer, no sort.
+fn empty_module_settings() -> Settings {
+    let mut s = Settings {
+        sort: None,
+        ..Settings::default()
+    };
+    s.sections.footer = false;
+    s
+}
+
+/// A formatter's output on the example module against a golden.
+fn golden(format: Format, settings: &Settings, name: &str) {
+    let (out, problems) = render(&files(), "", settings, format, Flavor::Padded);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_same(&out, &expected(name));
+    assert_eq!(
+        out,
+        expected(name),
+        "{name}: the same lines, not the same bytes"
+    );
+}
+
+#[test]
+fn tfvars_hcl_and_json_match_terraform_docs_goldens() {
+    golden(
+        Format::TfvarsHcl,
+        &golden_settings(),
+        "tfvars-hcl-Base.golden",
+    );
+    golden(
+        Format::TfvarsJson,
+        &golden_settings(),
+        "tfvars-json-Base.golden",
+    );
+    // Sections and escaping do not apply to them.
+    let mut s = golden_settings();
+    s.escape = true;
+    s.sections.inputs = false;
+    golden(
+        Format::TfvarsJson,
+        &s,
+        "tfvars-json-EscapeCharacters.golden",
+    );
+    golden(Format::TfvarsHcl, &s, "tfvars-hcl-NoInputs-derived.golden");
+}
+
+#[test]
+fn yaml_matches_terraform_docs_goldens() {
+    golden(Format::Yaml, &golden_settings(), "yaml-Base.golden");
+    let s = only_inputs();
+    golden(Format::Yaml, &s, "yaml-OnlyInputs.golden");
+}
+
+#[test]
+fn toml_matches_terraform_docs_goldens() {
+    golden(Format::Toml, &golden_settings(), "toml-Base.golden");
+    let s = only_inputs();
+    golden(Format::Toml, &s, "toml-OnlyInputs.golden");
+}
+
+#[test]
+fn an_empty_module_matches_terraform_docs_empty_goldens() {
+    let s = empty_module_settings();
+    let (out, _) = render(&ModuleFiles::new(), "", &s, Format::Toml, Flavor::Padded);
+    assert_eq!(out, expected("toml-Empty.golden"));
+}
+
+#[test]
+fn xml_matches_terraform_docs_goldens() {
+    golden(Format::Xml, &golden_settings(), "xml-Base.golden");
+    let s = only_inputs();
+    golden(Format::Xml, &s, "xml-OnlyInputs.golden");
+    let s = empty_module_settings();
+    let (out, _) = render(&ModuleFiles::new(), "", &s, Format::Xml, Flavor::Padded);
+    assert_eq!(out, expected("xml-Empty.golden"));
+}
+
+#[test]
+fn pretty_matches_terraform_docs_goldens() {
+    let mut s = golden_settings();
+    s.color = false;
+    golden(Format::Pretty, &s, "pretty-Base.golden");
+    s.color = true;
+    golden(Format::Pretty, &s, "pretty-WithColor-derived.golden");
+}
+
+#[test]
+fn asciidoc_table_matches_terraform_docs_golden() {
+    golden(
+        Format::AsciidocTable,
+        &golden_settings(),
+        "asciidoc-table-Base.golden",
+    );
+}
+
+#[test]
+fn asciidoc_document_matches_terraform_docs_golden() {
+    golden(
+        Format::AsciidocDocument,
+        &golden_settings(),
+        "asciidoc-document-Base.golden",
+    );
+}

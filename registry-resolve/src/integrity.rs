@@ -81,8 +81,54 @@ struct ManifestEntry {
     key: String,
     #[serde(rename = "Version", default)]
     version: Option<String>,
+    #[serde(rename = "Source", default)]
+    source: String,
     #[serde(rename = "Dir")]
     dir: String,
+}
+
+/// A module `terraform init` installed from a registry that the lock file
+/// does not pin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlockedModule {
+    /// The call path (`vpc.subnets`).
+    pub path: String,
+    /// Its source address.
+    pub source: String,
+    /// The installed version.
+    pub version: String,
+}
+
+fn read_manifest(root: &Path) -> Result<Manifest> {
+    let manifest_path = root.join(".terraform/modules/modules.json");
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        Error::new(
+            ErrorKind::NotFound,
+            format!(
+                "{} not found ({e}); run `terraform init` first",
+                manifest_path.display()
+            ),
+        )
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::invalid_input(format!("{}: {e}", manifest_path.display())))
+}
+
+/// Modules installed from a registry (they carry a version) whose call
+/// path the lock does not pin: calls added after the last `registry lock`.
+pub fn unlocked_installed(root: &Path, lock: &LockFile) -> Result<Vec<UnlockedModule>> {
+    Ok(read_manifest(root)?
+        .modules
+        .into_iter()
+        .filter(|m| !m.key.is_empty() && !lock.modules.contains_key(&m.key))
+        .filter_map(|m| {
+            Some(UnlockedModule {
+                version: m.version.filter(|v| !v.is_empty())?,
+                path: m.key,
+                source: m.source,
+            })
+        })
+        .collect())
 }
 
 /// The package root of an installed module: Terraform's `Dir` minus the
@@ -107,18 +153,7 @@ fn package_root(root: &Path, dir: &str, source: &str) -> PathBuf {
 /// [`ErrorKind::Integrity`] error names the first module whose version or
 /// hash differs (with both hashes).
 pub fn verify_installed(root: &Path, lock: &LockFile) -> Result<Vec<VerifiedModule>> {
-    let manifest_path = root.join(".terraform/modules/modules.json");
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-        Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "{} not found ({e}); run `terraform init` first",
-                manifest_path.display()
-            ),
-        )
-    })?;
-    let manifest: Manifest = serde_json::from_str(&text)
-        .map_err(|e| Error::invalid_input(format!("{}: {e}", manifest_path.display())))?;
+    let manifest = read_manifest(root)?;
     let mut out = Vec::new();
     for (path, locked) in &lock.modules {
         let entry = manifest
@@ -215,6 +250,14 @@ mod tests {
         }
         let ok = verify_installed(root, &lock).unwrap();
         assert_eq!(ok.len(), 2);
+        assert!(unlocked_installed(root, &lock).unwrap().is_empty());
+        // A call added after the lock was written: installed, not pinned.
+        let mut fewer = lock.clone();
+        fewer.modules.remove("sub");
+        let unlocked = unlocked_installed(root, &fewer).unwrap();
+        assert_eq!(unlocked.len(), 1);
+        assert_eq!(unlocked[0].path, "sub");
+        assert_eq!(unlocked[0].version, "1.2.0");
         std::fs::write(pkg.join("main.tf"), "tampered").unwrap();
         let e = verify_installed(root, &lock).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Integrity);

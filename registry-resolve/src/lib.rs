@@ -26,7 +26,9 @@ pub use constraint::{Constraint, Constraints, Operator};
 pub use graph::{
     Catalog, ModuleGraph, ResolvedCall, RootCall, resolve_compatible, resolve_unified,
 };
-pub use integrity::{VerifiedModule, hash_dir, verify_installed};
+pub use integrity::{
+    UnlockedModule, VerifiedModule, hash_dir, unlocked_installed, verify_installed,
+};
 pub use lockfile::{LOCK_FILE, LockFile, LockedModule};
 pub use manager::TerraformVersionManager;
 pub use select::{

@@ -116,6 +116,14 @@ impl LockFile {
 
     /// Parse lock file text.
     pub fn parse(text: &str) -> Result<Self> {
+        registry_core::hcl_brackets::check_hcl_brackets(text).map_err(|e| {
+            Error::invalid_input(format!(
+                "{LOCK_FILE}:{}:{}: {}",
+                e.line(),
+                e.column(),
+                e.message()
+            ))
+        })?;
         let body = hcl::edit::parser::parse_body(text).map_err(|e| {
             let l = e.location();
             Error::invalid_input(format!(

@@ -1,7 +1,7 @@
 //! [`TerraformVersionManager`]: the core `VersionManager` with Terraform's rules.
 
 use async_trait::async_trait;
-use registry_core::archive::inspect_archive;
+use registry_core::inspect_archive;
 use registry_core::{
     ArchiveLimits, Error, ErrorKind, Hash1, LockEntry, Module, Result, TreeHasher, Version,
     VersionManager, constant_time_eq,

@@ -144,8 +144,9 @@ pub fn verify_manifest(public_key: &str, minisig: &str, manifest: &SignedManifes
     Ok(())
 }
 
-/// Verifies publishes against the trusted keys of their namespace, and
-/// refuses unsigned publishes where the namespace requires signatures.
+/// Verifies signed publishes against the trusted keys of their namespace
+/// (whether a namespace requires signatures is its policy, which the
+/// `Registry` checks before it asks).
 #[derive(Debug, Clone)]
 pub struct KeyringVerifier {
     store: Arc<dyn SigningKeyStore>,
@@ -167,15 +168,6 @@ impl SignatureVerifier for KeyringVerifier {
     ) -> Result<SignatureStatus> {
         let ns = manifest.address.namespace_key();
         let Some(sig) = signature else {
-            if self.store.is_required(&ns).await? {
-                return Err(Error::new(
-                    ErrorKind::Integrity,
-                    format!(
-                        "namespace {:?} requires signed modules; publish with a signature",
-                        manifest.address.namespace()
-                    ),
-                ));
-            }
             return Ok(SignatureStatus::Unsigned);
         };
         let key_id = signature_key_id(sig)?;

@@ -101,7 +101,7 @@ pub async fn catch_up(
 /// when dropped.
 pub struct ChangeFollower {
     task: tokio::task::JoinHandle<()>,
-    _listener: Option<Box<dyn std::any::Any + Send + Sync>>,
+    _listener: Option<registry_storage::AbortOnDrop>,
 }
 
 impl std::fmt::Debug for ChangeFollower {
@@ -153,7 +153,8 @@ impl OpenedRegistry {
 
     /// Rebuild the search index from the metadata store; returns the number of versions indexed.
     pub async fn reindex(&self) -> Result<usize> {
-        self.search.rebuild(self.registry.storage().as_ref()).await
+        registry_core::SearchIndex::rebuild(self.search.as_ref(), self.registry.storage().as_ref())
+            .await
     }
 }
 
@@ -196,13 +197,23 @@ pub async fn open_registry_with(
     if let Some(o) = observer {
         builder = builder.observer(o);
     }
+    #[cfg(feature = "tests")]
+    {
+        builder = builder
+            .validation_rules(registry_testkit::validate::all_rules())
+            .test_runner(Arc::new(
+                registry_testkit::tftest::test_runner::EngineRunner::new(),
+            ));
+    }
     let registry = builder
         .storage(Arc::new(storage.stack.clone()))
         .version_manager(Arc::new(TerraformVersionManager::new()))
         .inspector(Arc::new(HclInspector))
+        .compatibility_check(Arc::new(registry_diff::ApiCompatibility))
         .signature_verifier(Arc::new(KeyringVerifier::new(
             storage.metadata.as_signing_key_store(),
         )))
+        .policy_store(storage.metadata.as_policy_store())
         .authorizer(Arc::new(RoleAuthorizer {
             require_auth_for_reads: config.require_auth,
         }))

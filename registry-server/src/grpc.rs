@@ -2,10 +2,10 @@
 //! versions, resolve, search, lifecycle, delete and download (server-streamed),
 //! on the same port, `Registry`, tokens and rate limits as the HTTP API.
 //!
-//! Requests pass the HTTP guard first (token authentication, the
-//! auth-failure block and rate limits; reads and writes classed by method),
-//! whose refusals reach gRPC clients as `UNAUTHENTICATED` or
-//! `RESOURCE_EXHAUSTED`.
+//! Requests pass the same guard as HTTP first (token authentication, the
+//! auth-failure block and rate limits); [`GrpcFrontEnd`] tells it which
+//! requests are gRPC, which methods only read, and renders its refusals as
+//! gRPC statuses (`UNAUTHENTICATED`, `RESOURCE_EXHAUSTED`).
 
 use std::pin::Pin;
 
@@ -16,7 +16,8 @@ use registry_core::{
 };
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::http::AppState;
+use crate::guard::FrontEnd;
+use crate::state::AppState;
 
 /// Generated protobuf types and the service/client of `proto/registry.proto`.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]
@@ -36,6 +37,29 @@ pub fn is_read_method(path: &str) -> bool {
         path.strip_prefix(PATH_PREFIX),
         Some("Get" | "List" | "Versions" | "Resolve" | "Search" | "Download")
     )
+}
+
+/// The gRPC service as the guard sees it: requests with an
+/// `application/grpc` content type; `Get`, `List`, `Versions`, `Resolve`,
+/// `Search` and `Download` read; refusals are gRPC statuses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GrpcFrontEnd;
+
+impl FrontEnd for GrpcFrontEnd {
+    fn claims(&self, req: &axum::extract::Request) -> bool {
+        req.headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/grpc"))
+    }
+
+    fn is_read(&self, req: &axum::extract::Request) -> bool {
+        is_read_method(req.uri().path())
+    }
+
+    fn refuse(&self, error: Error) -> axum::response::Response {
+        status_of(&error).into_http()
+    }
 }
 
 /// Largest single gRPC message accepted (publish chunks should be smaller).
@@ -81,6 +105,10 @@ pub fn status_of(e: &Error) -> Status {
         ErrorKind::Unauthenticated => Status::unauthenticated(msg),
         ErrorKind::PermissionDenied => Status::permission_denied(msg),
         ErrorKind::Unsupported => Status::unimplemented(msg),
+        ErrorKind::Misconfigured => {
+            tracing::error!(error = %e, "gRPC request failed");
+            Status::internal("the registry's storage refused its credentials")
+        }
         _ => {
             tracing::error!(error = %e, "gRPC request failed");
             Status::unavailable("the registry's storage failed; try again later")
@@ -93,7 +121,7 @@ fn st(e: Error) -> Status {
 }
 
 fn ctx_of<T>(req: &Request<T>) -> RequestContext {
-    crate::http::context_from_extensions(req.extensions())
+    crate::guard::context_of(req.extensions())
 }
 
 fn module_address(m: Option<&pb::ModuleRef>) -> Result<ModuleAddress, Status> {

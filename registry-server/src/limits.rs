@@ -271,10 +271,20 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
 return 0
 "#;
 
+    use registry_storage::cache::{Breaker, Refusal};
+
+    /// How long one Redis round trip may take before this process decides
+    /// with its own limiters: a stalled Redis must not stall every request.
+    const ROUND_TRIP: Duration = Duration::from_millis(250);
+    /// After a failure, how long this process uses its own limiters before
+    /// trying Redis again (so an outage costs one slow call, not one a request).
+    const BACKOFF: Duration = Duration::from_secs(5);
+
     pub(super) struct Shared {
         pub(super) conn: redis::aio::ConnectionManager,
         pub(super) prefix: String,
         script: redis::Script,
+        breaker: Breaker,
     }
 
     impl Shared {
@@ -283,6 +293,27 @@ return 0
                 conn,
                 prefix,
                 script: redis::Script::new(GCRA),
+                breaker: Breaker::new(ROUND_TRIP, BACKOFF),
+            }
+        }
+
+        /// One Redis call within [`ROUND_TRIP`], or `None` (the caller uses
+        /// this process's limiters) when it fails, times out, or Redis failed
+        /// less than [`BACKOFF`] ago. Logged once per spell of failures.
+        pub(super) async fn call<T>(
+            &self,
+            work: impl std::future::Future<Output = redis::RedisResult<T>>,
+        ) -> Option<T> {
+            match self.breaker.call(work).await {
+                Ok(v) => Some(v),
+                Err(Refusal::Failed(error)) => {
+                    tracing::warn!(
+                        %error,
+                        "shared rate limits unavailable; enforcing this process's own for {BACKOFF:?}"
+                    );
+                    None
+                }
+                Err(Refusal::BackingOff) => None,
             }
         }
 
@@ -374,11 +405,21 @@ impl Limiter {
         let client = redis::Client::open(redis_url).map_err(|e| {
             registry_core::Error::invalid_input(format!("invalid Redis URL for rate limits: {e}"))
         })?;
-        let conn = redis::aio::ConnectionManager::new(client)
-            .await
-            .map_err(|e| {
-                registry_core::Error::backend("redis", "cannot connect to Redis for rate limits", e)
-            })?;
+        let conn = tokio::time::timeout(
+            Duration::from_secs(5),
+            redis::aio::ConnectionManager::new(client),
+        )
+        .await
+        .map_err(|_| {
+            registry_core::Error::backend(
+                "redis",
+                "cannot connect to Redis for rate limits",
+                "timeout",
+            )
+        })?
+        .map_err(|e| {
+            registry_core::Error::backend("redis", "cannot connect to Redis for rate limits", e)
+        })?;
         let inner = Arc::new(Inner {
             local: Local::new(&limits),
             limits,
@@ -417,13 +458,10 @@ impl Limiter {
             return Ok(());
         };
         #[cfg(feature = "redis")]
-        if let Some(shared) = &self.inner.shared {
-            match shared.check(class, key, limit).await {
-                Ok(outcome) => return outcome,
-                Err(e) => {
-                    tracing::warn!(error = %e, "shared rate limits unavailable; enforcing this process's own")
-                }
-            }
+        if let Some(shared) = &self.inner.shared
+            && let Some(outcome) = shared.call(shared.check(class, key, limit)).await
+        {
+            return outcome;
         }
         let _ = limit;
         self.inner.local.check(class, key)
@@ -433,13 +471,10 @@ impl Limiter {
     pub async fn auth_blocked(&self, addr: &str) -> Option<RetryAfter> {
         self.inner.limits.auth_failures?;
         #[cfg(feature = "redis")]
-        if let Some(shared) = &self.inner.shared {
-            match shared.blocked_for(addr).await {
-                Ok(d) => return d.map(RetryAfter),
-                Err(e) => {
-                    tracing::warn!(error = %e, "shared rate limits unavailable; enforcing this process's own")
-                }
-            }
+        if let Some(shared) = &self.inner.shared
+            && let Some(blocked) = shared.call(shared.blocked_for(addr)).await
+        {
+            return blocked.map(RetryAfter);
         }
         let until = self.inner.local.blocked.get(addr)?;
         let now = Instant::now();
@@ -452,7 +487,7 @@ impl Limiter {
         if let Err(RetryAfter(wait)) = self.check(LimitClass::AuthFailure, addr).await {
             #[cfg(feature = "redis")]
             if let Some(shared) = &self.inner.shared
-                && shared.block(addr, wait).await.is_ok()
+                && shared.call(shared.block(addr, wait)).await.is_some()
             {
                 return;
             }

@@ -9,10 +9,15 @@ use std::sync::Arc;
 use registry_core::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 
+use axum_server::accept::DefaultAcceptor;
+use axum_server::tls_rustls::RustlsAcceptor;
+
+use crate::app::router;
 use crate::assembly::{OpenedRegistry, RegistryConfig, open_registry_with};
+use crate::conn::LimitedAcceptor;
 use crate::grant::GrantKey;
-use crate::http::{AppState, router};
 use crate::metrics::Metrics;
+use crate::state::AppState;
 
 /// How to serve.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,6 +39,15 @@ pub struct ServeConfig {
     pub grant_key: Option<secrecy::SecretString>,
     /// Rate limits; shared through Redis when the storage has a cache URL.
     pub rate_limits: crate::limits::RateLimits,
+    /// File holding a scrape token for `/metrics` (Prometheus' bearer
+    /// token) when reads need auth; admin tokens read it too.
+    pub metrics_token_file: Option<PathBuf>,
+    /// Timeouts and the connection limit of the listener.
+    pub connections: crate::conn::ConnectionLimits,
+    /// How long an archive download grant stays valid (default 300 s).
+    pub grant_ttl: std::time::Duration,
+    /// Proxies whose forwarded headers name the client (`X-Forwarded-For`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ServeConfig {
@@ -46,8 +60,32 @@ impl Default for ServeConfig {
             grant_key_file: None,
             grant_key: None,
             rate_limits: crate::limits::RateLimits::default(),
+            metrics_token_file: None,
+            connections: crate::conn::ConnectionLimits::default(),
+            trusted_proxies: Vec::new(),
+            grant_ttl: crate::grant::DEFAULT_GRANT_TTL,
         }
     }
+}
+
+fn metrics_token(config: &ServeConfig) -> Result<Option<secrecy::SecretString>> {
+    let Some(path) = &config.metrics_token_file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        registry_core::Error::invalid_input(format!(
+            "cannot read metrics token file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let token = text.trim();
+    if token.len() < 16 {
+        return Err(registry_core::Error::invalid_input(format!(
+            "the metrics token in {} is shorter than 16 characters",
+            path.display()
+        )));
+    }
+    Ok(Some(secrecy::SecretString::from(token.to_string())))
 }
 
 /// A server running in the background.
@@ -107,6 +145,17 @@ impl RunningServer {
 }
 
 fn grant_key(config: &ServeConfig) -> Result<GrantKey> {
+    let ttl = config.grant_ttl;
+    if ttl < std::time::Duration::from_secs(10) || ttl > std::time::Duration::from_secs(86_400) {
+        return Err(Error::invalid_input(format!(
+            "--grant-ttl must be between 10s and 24h (Terraform fetches the archive right after /download), not {} s",
+            ttl.as_secs_f64()
+        )));
+    }
+    Ok(unconfigured_grant_key(config)?.with_ttl(ttl))
+}
+
+fn unconfigured_grant_key(config: &ServeConfig) -> Result<GrantKey> {
     if let Some(k) = &config.grant_key {
         return GrantKey::from_text(secrecy::ExposeSecret::expose_secret(k));
     }
@@ -125,18 +174,15 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         metrics.set_cache_stats(Arc::new(move || cache.stats()));
     }
     let tokens = opened.storage.metadata.as_token_store();
-    let state = AppState::new(
-        opened.registry.clone(),
-        tokens,
-        grant_key(&config)?,
-        config.registry.require_auth,
-        metrics,
-    )
-    .with_search_index(opened.search.clone())
-    .with_audit_log(opened.audit.clone())
-    .with_limiter(limiter(&config).await?);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let handle = axum_server::Handle::new();
+    let state = AppState::builder(opened.registry.clone(), tokens)
+        .grant_key(grant_key(&config)?)
+        .require_auth(config.registry.require_auth)
+        .metrics_token(metrics_token(&config)?)
+        .trusted_proxies(config.trusted_proxies.clone())
+        .metrics(metrics)
+        .audit_log(opened.audit.clone())
+        .limiter(limiter(&config).await?)
+        .build()?;
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some(
             axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
@@ -152,17 +198,39 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
             ));
         }
     };
+    let limits = config.connections;
+    limits.validate()?;
+    let app = router(state).layer(axum::middleware::from_fn(move |req, next| {
+        crate::conn::body_deadline(limits.body_timeout, req, next)
+    }));
+    let app = if tls.is_some() {
+        app.layer(axum::middleware::from_fn(crate::hygiene::hsts))
+    } else {
+        app
+    }
+    .into_make_service_with_connect_info::<SocketAddr>();
+    let handle = axum_server::Handle::new();
     let is_tls = tls.is_some();
     let listen = config.listen;
     let h = handle.clone();
+    let admit = LimitedAcceptor::new(
+        DefaultAcceptor,
+        limits.max_connections,
+        limits.idle_timeout + limits.header_timeout,
+    );
     let task = match tls {
-        Some(tls) => tokio::spawn(async move {
-            axum_server::bind_rustls(listen, tls)
-                .handle(h)
-                .serve(app)
-                .await
-        }),
-        None => tokio::spawn(async move { axum_server::bind(listen).handle(h).serve(app).await }),
+        Some(tls) => {
+            let server =
+                axum_server::bind(listen).acceptor(RustlsAcceptor::new(tls).acceptor(admit));
+            let server = limits.configure(server).handle(h);
+            tokio::spawn(async move { server.serve(app).await })
+        }
+        None => {
+            let server = limits
+                .configure(axum_server::bind(listen).acceptor(admit))
+                .handle(h);
+            tokio::spawn(async move { server.serve(app).await })
+        }
     };
     let addr = match handle.listening().await {
         Some(a) => a,

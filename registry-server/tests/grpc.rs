@@ -332,7 +332,7 @@ async fn bad_requests_and_credentials_get_grpc_codes() {
         assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
     }
     let e = c
-        .versions(authed(module("acme", "m"), &publisher))
+        .versions(authed(module("acme", "m"), "rgt_nope_again"))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
@@ -341,6 +341,10 @@ async fn bad_requests_and_credentials_get_grpc_codes() {
         "{}",
         e.message()
     );
+    // A valid token from the blocked address still works.
+    c.versions(authed(module("acme", "m"), &publisher))
+        .await
+        .expect("a valid token is not locked out by bad ones");
 }
 
 #[tokio::test]

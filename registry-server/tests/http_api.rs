@@ -18,16 +18,6 @@ impl Live {
         })
         .await
     }
-
-    async fn publish(&self, token: &str, path: &str, body: Vec<u8>) -> reqwest::Response {
-        self.http
-            .put(self.url(path))
-            .bearer_auth(token)
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-    }
 }
 
 async fn json(r: reqwest::Response) -> Value {
@@ -64,14 +54,14 @@ async fn publish_then_terraform_protocol_round_trip() {
     let token = live.token("acme", Role::Publisher).await;
     let archive = simple_module(&[("modules/sub/main.tf", "variable \"x\" {}\n")]);
     let r = live
-        .publish(&token, "/v1/modules/acme/hello/null/1.0.0", archive.clone())
+        .put_archive(&token, "/v1/modules/acme/hello/null/1.0.0", archive.clone())
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let doc = json(r).await;
     assert_eq!(doc["id"], "acme/hello/null/1.0.0");
     assert_eq!(doc["root"]["inputs"][0]["name"], "name");
     assert_eq!(doc["submodules"][0]["path"], "modules/sub");
-    live.publish(
+    live.put_archive(
         &token,
         "/v1/modules/acme/hello/null/1.1.0",
         simple_module(&[("x.tf", "locals {}")]),
@@ -162,20 +152,20 @@ async fn publish_failures_have_distinct_statuses_and_store_nothing() {
     assert_eq!(anon.status(), StatusCode::UNAUTHORIZED);
     let other = live.token("other", Role::Publisher).await;
     assert_eq!(
-        live.publish(&other, path, simple_module(&[]))
+        live.put_archive(&other, path, simple_module(&[]))
             .await
             .status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        live.publish("rgt_forged_token", path, simple_module(&[]))
+        live.put_archive("rgt_forged_token", path, simple_module(&[]))
             .await
             .status(),
         StatusCode::UNAUTHORIZED
     );
 
     assert_eq!(
-        live.publish(&token, path, b"garbage".to_vec())
+        live.put_archive(&token, path, b"garbage".to_vec())
             .await
             .status(),
         StatusCode::BAD_REQUEST
@@ -186,7 +176,7 @@ async fn publish_failures_have_distinct_statuses_and_store_nothing() {
         .file("README.md", "x")
         .finish();
     let r = live
-        .publish(&token, "/v1/modules/acme/bad/null/v1.0", broken)
+        .put_archive(&token, "/v1/modules/acme/bad/null/v1.0", broken)
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let errors = json(r).await["errors"].as_array().unwrap().clone();
@@ -205,7 +195,7 @@ async fn publish_failures_have_distinct_statuses_and_store_nothing() {
         .file("blob.bin", noise)
         .finish();
     assert_eq!(
-        live.publish(&token, path, big).await.status(),
+        live.put_archive(&token, path, big).await.status(),
         StatusCode::PAYLOAD_TOO_LARGE
     );
 
@@ -221,13 +211,13 @@ async fn publish_failures_have_distinct_statuses_and_store_nothing() {
         "no failed publish left a version"
     );
     assert_eq!(
-        live.publish(&token, path, simple_module(&[]))
+        live.put_archive(&token, path, simple_module(&[]))
             .await
             .status(),
         StatusCode::CREATED
     );
     assert_eq!(
-        live.publish(&token, path, simple_module(&[]))
+        live.put_archive(&token, path, simple_module(&[]))
             .await
             .status(),
         StatusCode::CONFLICT
@@ -239,13 +229,13 @@ async fn lifecycle_over_http() {
     let live = Live::start(false, |_| {}).await;
     let token = live.token("acme", Role::Publisher).await;
     let admin = live.token("*", Role::Admin).await;
-    live.publish(
+    live.put_archive(
         &token,
         "/v1/modules/acme/life/null/1.0.0",
         simple_module(&[]),
     )
     .await;
-    live.publish(
+    live.put_archive(
         &token,
         "/v1/modules/acme/life/null/1.1.0",
         simple_module(&[("x.tf", "locals {}")]),
@@ -348,7 +338,7 @@ async fn reads_need_a_token_when_required_and_archives_take_a_grant() {
     let live = Live::start(true, |_| {}).await;
     let publisher = live.token("acme", Role::Publisher).await;
     let reader = live.token("acme", Role::Reader).await;
-    live.publish(
+    live.put_archive(
         &publisher,
         "/v1/modules/acme/private/null/1.0.0",
         simple_module(&[]),
@@ -429,7 +419,7 @@ async fn read_api_lists_with_public_registry_paging() {
         for sys in ["aws", "null"] {
             let path = format!("/v1/modules/{ns}/net/{sys}/1.{i}.0");
             assert_eq!(
-                live.publish(&token, &path, simple_module(&[]))
+                live.put_archive(&token, &path, simple_module(&[]))
                     .await
                     .status(),
                 StatusCode::CREATED
@@ -524,7 +514,7 @@ async fn read_api_lists_with_public_registry_paging() {
 async fn metrics_count_requests_downloads_and_uploads() {
     let live = Live::start(false, |_| {}).await;
     let token = live.token("acme", Role::Publisher).await;
-    live.publish(&token, "/v1/modules/acme/m/null/1.0.0", simple_module(&[]))
+    live.put_archive(&token, "/v1/modules/acme/m/null/1.0.0", simple_module(&[]))
         .await;
     for _ in 0..2 {
         live.http
@@ -568,13 +558,13 @@ async fn search_docs_schema_and_examples_over_http() {
         .file("README.md", "# Network\n\nBuilds a network.\n")
         .finish();
     assert_eq!(
-        live.publish(&token, "/v1/modules/acme/network/aws/1.0.0", net)
+        live.put_archive(&token, "/v1/modules/acme/network/aws/1.0.0", net)
             .await
             .status(),
         StatusCode::CREATED
     );
     assert_eq!(
-        live.publish(
+        live.put_archive(
             &token,
             "/v1/modules/acme/storage/aws/1.0.0",
             simple_module(&[])
@@ -647,11 +637,13 @@ async fn search_docs_schema_and_examples_over_http() {
     )
     .await;
     assert_eq!(ex["examples"][0]["name"], "generated");
+    let code = ex["examples"][0]["code"].as_str().unwrap();
+    assert!(code.contains("cidr = \"\" # string"), "{code}");
+    // The call names this registry (as the client reached it), not the public one.
+    let host = live.server.url().trim_start_matches("http://").to_string();
     assert!(
-        ex["examples"][0]["code"]
-            .as_str()
-            .unwrap()
-            .contains("cidr = \"\" # string")
+        code.contains(&format!("source  = \"{host}/")),
+        "{host} in {code}"
     );
 
     let denied = live
@@ -671,4 +663,432 @@ async fn search_docs_schema_and_examples_over_http() {
     )
     .await;
     assert_eq!(r["indexed"], 2);
+}
+
+/// Hardening finding 1: an offset far past the end reached tantivy, which
+/// sized its heap by it and aborted the process.
+#[tokio::test]
+async fn search_pages_far_past_the_end_are_empty_and_the_server_lives() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    let net = TarBuilder::new()
+        .file("main.tf", "variable \"vpc_id\" {\n  type = string\n}\n")
+        .finish();
+    assert_eq!(
+        live.put_archive(&token, "/v1/modules/acme/vpc/aws/1.0.0", net)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    for query in [
+        "q=vpc&offset=10000000000",
+        "q=nothingmatchesthis&offset=10000000000",
+        "q=vpc&offset=18446744073709551615&limit=100",
+        "q=vpc&offset=1",
+    ] {
+        let r = live
+            .http
+            .get(live.url(&format!("/v1/modules/search?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{query}");
+        let body = json(r).await;
+        assert_eq!(body["modules"], serde_json::json!([]), "{query}: {body}");
+        assert!(body["meta"].get("next_offset").is_none(), "{query}: {body}");
+    }
+    for path in [
+        "/v1/modules?offset=10000000000",
+        "/v1/modules/acme?offset=18446744073709551615",
+    ] {
+        let r = live.http.get(live.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(json(r).await["modules"], serde_json::json!([]), "{path}");
+    }
+    // Still serving, and the first page still finds the module.
+    let r = json(
+        live.http
+            .get(live.url("/v1/modules/search?q=vpc"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["modules"][0]["id"], "acme/vpc/aws/1.0.0", "{r}");
+}
+
+/// The next page of a search keeps its text intact, whatever characters
+/// it holds (`&`, `#`, `+`, spaces).
+#[tokio::test]
+async fn search_next_page_urls_keep_the_query_text() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    for name in ["alpha", "beta", "gamma"] {
+        let tf = "variable \"c_sharp_and_b\" {\n  description = \"c# a&b\"\n}\n";
+        let archive = TarBuilder::new().file("main.tf", tf).finish();
+        let path = format!("/v1/modules/acme/{name}/aws/1.0.0");
+        assert_eq!(
+            live.put_archive(&token, &path, archive).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    for text in ["a&b", "c#", "c# a&b+x"] {
+        let mut url = url::Url::parse(&live.url("/v1/modules/search")).unwrap();
+        url.query_pairs_mut()
+            .extend_pairs([("q", text), ("limit", "1"), ("provider", "aws")]);
+        let first = live.http.get(url).send().await.unwrap();
+        let first = json(first).await;
+        let next = first["meta"]["next_url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{text}: no next page in {first}"));
+        let parsed = url::Url::parse(&live.url(next)).unwrap();
+        let pairs: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+        assert!(pairs.contains(&("q".into(), text.into())), "{text}: {next}");
+        assert!(pairs.contains(&("provider".into(), "aws".into())), "{next}");
+        assert!(pairs.contains(&("offset".into(), "1".into())), "{next}");
+        let second = json(live.http.get(live.url(next)).send().await.unwrap()).await;
+        assert_eq!(second["meta"]["current_offset"], 1, "{text}: {second}");
+        assert_eq!(
+            second["modules"].as_array().map(Vec::len),
+            Some(1),
+            "{second}"
+        );
+        assert_ne!(second["modules"][0]["id"], first["modules"][0]["id"]);
+    }
+}
+
+async fn put_policy(
+    live: &Live,
+    token: &str,
+    ns: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    live.http
+        .put(live.url(&format!("/v1/namespaces/{ns}/policy")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn namespace_policies_are_for_admins_and_govern_publishes() {
+    let live = Live::start(false, |_| {}).await;
+    let admin = live.token("acme", Role::Admin).await;
+    let publisher = live.token("acme", Role::Publisher).await;
+    let other_admin = live.token("other", Role::Admin).await;
+
+    // Only admins of the namespace read or change its policy.
+    for (token, status) in [
+        (&publisher, StatusCode::FORBIDDEN),
+        (&other_admin, StatusCode::FORBIDDEN),
+        (&admin, StatusCode::OK),
+    ] {
+        let r = live
+            .http
+            .get(live.url("/v1/namespaces/acme/policy"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status);
+    }
+    let anonymous = live
+        .http
+        .get(live.url("/v1/namespaces/acme/policy"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let r = put_policy(
+        &live,
+        &publisher,
+        "acme",
+        serde_json::json!({"validation": "off"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let default = json(
+        live.http
+            .get(live.url("/v1/namespaces/acme/policy"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        default,
+        serde_json::json!({"namespace": "acme", "require-signatures": false, "validation": "error", "tests": "off", "semver-guard": "off"})
+    );
+
+    // A module that fails validation is refused under the default policy...
+    let broken = TarBuilder::new()
+        .file("main.tf", "variable \"ok\" {}\n")
+        .file("broken.tf", "resource \"x\" {\n")
+        .finish();
+    let r = live
+        .put_archive(
+            &publisher,
+            "/v1/modules/acme/broken/null/1.0.0",
+            broken.clone(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // ...and published with its findings as warnings under validation=warn.
+    let r = put_policy(
+        &live,
+        &admin,
+        "acme",
+        serde_json::json!({"validation": "warn"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(json(r).await["validation"], "warn");
+    let r = live
+        .put_archive(&publisher, "/v1/modules/acme/broken/null/1.0.0", broken)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let doc = json(r).await;
+    let warnings = doc["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w["id"] == "hcl-parse" && w["file"] == "broken.tf"),
+        "{doc}"
+    );
+    // The warnings stay with the version.
+    let detail = json(
+        live.http
+            .get(live.url("/v1/modules/acme/broken/null/1.0.0"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(detail["warnings"], doc["warnings"]);
+
+    // Bad keys and values are named.
+    let r = put_policy(
+        &live,
+        &admin,
+        "acme",
+        serde_json::json!({"validation": "loud"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        json(r).await["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("\"loud\"")
+    );
+    let r = put_policy(
+        &live,
+        &admin,
+        "acme",
+        serde_json::json!({"semver": "refuse"}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        json(r).await["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("semver")
+    );
+
+    // Signatures required: an unsigned publish is refused, nothing stored.
+    let r = put_policy(
+        &live,
+        &admin,
+        "acme",
+        serde_json::json!({"require-signatures": true}),
+    )
+    .await;
+    assert_eq!(json(r).await["require-signatures"], true);
+    let r = live
+        .put_archive(
+            &publisher,
+            "/v1/modules/acme/unsigned/null/1.0.0",
+            simple_module(&[]),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        json(r)
+            .await
+            .to_string()
+            .contains("requires signed modules")
+    );
+    let r = live
+        .http
+        .get(live.url("/v1/modules/acme/unsigned/null/versions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Tests required: refused, saying why (this build runs no tests, or
+    // the module has none).
+    put_policy(
+        &live,
+        &admin,
+        "acme",
+        serde_json::json!({"require-signatures": false, "tests": "require"}),
+    )
+    .await;
+    let r = live
+        .put_archive(
+            &publisher,
+            "/v1/modules/acme/tested/null/1.0.0",
+            simple_module(&[]),
+        )
+        .await;
+    if cfg!(feature = "tests") {
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(json(r).await.to_string().contains("has no run blocks"));
+    } else {
+        assert_eq!(r.status(), StatusCode::NOT_IMPLEMENTED);
+        assert!(json(r).await.to_string().contains("requires passing tests"));
+    }
+    // Other namespaces keep the default.
+    let r = json(
+        live.http
+            .get(live.url("/v1/namespaces/other/policy"))
+            .bearer_auth(&other_admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r["tests"], "off");
+}
+
+#[tokio::test]
+async fn malformed_bodies_and_queries_are_json_errors() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    assert_eq!(
+        live.put_archive(&token, "/v1/modules/acme/m/null/1.0.0", simple_module(&[]))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let base = live.url("/v1/modules/acme/m/null/1.0.0");
+    for (what, req) in [
+        (
+            "deprecate with bad JSON",
+            live.http
+                .post(format!("{base}/deprecate"))
+                .body("{not json")
+                .header("content-type", "application/json"),
+        ),
+        (
+            "yank with bad JSON",
+            live.http
+                .post(format!("{base}/yank"))
+                .body("{\"reason\": 5}"),
+        ),
+        (
+            "bad offset",
+            live.http.get(live.url("/v1/modules?offset=-1")),
+        ),
+        (
+            "bad docs format",
+            live.http.get(format!("{base}/docs?format=yaml")),
+        ),
+    ] {
+        let r = req.bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{what}");
+        let body: Value = r
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{what}: not JSON: {e}"));
+        assert!(body["errors"][0].is_string(), "{what}: {body}");
+    }
+    // The version was not yanked by the malformed request.
+    let r = json(live.http.get(base.clone()).send().await.unwrap()).await;
+    assert_eq!(r["state"], "active");
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn head_refuses_a_corrupted_archive_as_get_does() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    let archive = simple_module(&[]);
+    let r = live
+        .put_archive(&token, "/v1/modules/acme/m/null/1.0.0", archive.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let url = live.url("/v1/modules/acme/m/null/1.0.0/archive.tar.gz");
+    // Flip one byte of the stored blob (the embedded default's blob folder).
+    let blob = files_under(&live.data_dir().join("blobs"))
+        .into_iter()
+        .find(|p| std::fs::read(p).map(|b| b == archive).unwrap_or(false))
+        .expect("the stored archive blob");
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&blob, bytes).unwrap();
+    let head = live.http.head(&url).send().await.unwrap().status();
+    let get = live.http.get(&url).send().await.unwrap().status();
+    assert!(get.is_server_error(), "GET of a corrupted blob: {get}");
+    assert_eq!(head, get, "HEAD answers as GET does");
+}
+
+#[tokio::test]
+async fn metrics_need_the_scrape_token_or_an_admin_when_reads_need_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let scrape = dir.path().join("metrics.token");
+    std::fs::write(&scrape, "prometheus-scrape-token-0123456789\n").unwrap();
+    let file = scrape.clone();
+    let live = Live::start(true, move |c| c.metrics_token_file = Some(file)).await;
+    let get = |token: Option<String>| {
+        let req = live.http.get(live.url("/metrics"));
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(get(None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(Some("rgt_bad_token".into())).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let reader = live.token("acme", Role::Reader).await;
+    assert_eq!(get(Some(reader)).await, StatusCode::FORBIDDEN);
+    let ns_admin = live.token("acme", Role::Admin).await;
+    assert_eq!(
+        get(Some(ns_admin)).await,
+        StatusCode::FORBIDDEN,
+        "one namespace's admin sees only its own"
+    );
+    let admin = live.token("*", Role::Admin).await;
+    assert_eq!(get(Some(admin)).await, StatusCode::OK);
+    assert_eq!(
+        get(Some("prometheus-scrape-token-0123456789".into())).await,
+        StatusCode::OK
+    );
+    // Without --require-auth metrics stay open, as every read is.
+    let open = Live::start(false, |_| {}).await;
+    let r = open.http.get(open.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }

@@ -5,6 +5,7 @@ use registry_core::{Error, ErrorKind};
 /// Convert an sqlx error. Unique violations (SQLSTATE 23505, SQLite
 /// constraint 2067/1555) become `AlreadyExists`; the database URL never
 /// appears in the message.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn from_sqlx(backend: &'static str, what: &str, e: sqlx::Error) -> Error {
     let kind = match &e {
         sqlx::Error::RowNotFound => ErrorKind::NotFound,
@@ -34,6 +35,10 @@ pub(crate) fn from_object_store(
         }
         object_store::Error::InvalidPath { .. } => ErrorKind::InvalidInput,
         object_store::Error::Precondition { .. } => ErrorKind::Conflict,
+        // The store refused our own credentials: not temporary, and not the
+        // caller's 401/403 either.
+        object_store::Error::Unauthenticated { .. }
+        | object_store::Error::PermissionDenied { .. } => ErrorKind::Misconfigured,
         _ => ErrorKind::Backend,
     };
     Error::new(kind, format!("{backend}: {what} failed"))
@@ -42,6 +47,7 @@ pub(crate) fn from_object_store(
 }
 
 /// Decoding a stored JSON column failed: the row is not what this version wrote.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn corrupt_row(backend: &'static str, e: serde_json::Error) -> Error {
     Error::new(
         ErrorKind::Integrity,
@@ -49,4 +55,40 @@ pub(crate) fn corrupt_row(backend: &'static str, e: serde_json::Error) -> Error 
     )
     .with_context("backend", backend)
     .with_source(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source() -> Box<dyn std::error::Error + Send + Sync> {
+        "denied".into()
+    }
+
+    #[test]
+    fn refused_credentials_are_not_temporary() {
+        for e in [
+            object_store::Error::Unauthenticated {
+                path: "x".into(),
+                source: source(),
+            },
+            object_store::Error::PermissionDenied {
+                path: "x".into(),
+                source: source(),
+            },
+        ] {
+            let e = from_object_store("s3", "put", e);
+            assert_eq!(e.kind(), ErrorKind::Misconfigured);
+            assert!(!e.is_temporary());
+        }
+        let e = from_object_store(
+            "s3",
+            "put",
+            object_store::Error::Generic {
+                store: "S3",
+                source: source(),
+            },
+        );
+        assert!(e.is_temporary(), "an unknown store failure may pass");
+    }
 }

@@ -21,25 +21,22 @@
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
-// Without an SQL engine the shared SQL helpers have no user.
-#![cfg_attr(
-    not(any(feature = "sqlite", feature = "postgres")),
-    allow(dead_code, unused_imports, unused_macros)
-)]
 
 pub mod blob;
 pub mod cache;
 mod config;
 mod error;
-pub mod sql;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod open;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "fs"))]
+mod private_dir;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 
 pub use blob::{BlobUrl, ObjectBlobStore, open_blob_url};
 pub use cache::MemoryCache;
-pub use config::{
-    MetadataBackend, OpenedStorage, StorageConfig, default_database_url, open_storage,
-};
-pub use sql::SchemaStatus;
-#[cfg(feature = "postgres")]
-pub use sql::postgres::PostgresMetadataStore;
-#[cfg(feature = "sqlite")]
-pub use sql::sqlite::SqliteMetadataStore;
+pub use config::StorageConfig;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use open::{OpenedStorage, default_database_url, open_storage};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::{AbortOnDrop, CHANGE_CHANNEL, SchemaStatus, SqlMetadataStore};

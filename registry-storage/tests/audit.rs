@@ -1,31 +1,32 @@
 //! The hash-chained audit log on every SQL engine runs the shared audit suite,
 //! including edits and removals made directly in the database.
 
-use registry_storage::{MetadataBackend, StorageConfig, open_storage};
+use registry_storage::{SqlMetadataStore, StorageConfig, open_storage};
 #[allow(unused_imports)]
 use registry_testkit::env::{service_url, unique_name};
 
-async fn run(metadata: MetadataBackend) {
+async fn run(metadata: SqlMetadataStore) {
     let raw = metadata.clone();
     let exec = move |sql: String| -> futures::future::BoxFuture<'static, ()> {
         let raw = raw.clone();
         Box::pin(async move {
-            match &raw {
-                #[cfg(feature = "sqlite")]
-                MetadataBackend::Sqlite(s) => {
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .execute(s.pool())
-                        .await
-                        .unwrap();
-                }
-                #[cfg(feature = "postgres")]
-                MetadataBackend::Postgres(p) => {
-                    sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .execute(p.pool())
-                        .await
-                        .unwrap();
-                }
+            #[cfg(feature = "sqlite")]
+            if let Some(pool) = raw.sqlite_pool() {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                return;
             }
+            #[cfg(feature = "postgres")]
+            if let Some(pool) = raw.postgres_pool() {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                return;
+            }
+            unreachable!("the store is on an engine this build has");
         })
     };
     registry_testkit::conformance::audit::run_all(metadata.as_audit_log(), &exec).await;

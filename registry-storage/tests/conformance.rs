@@ -380,10 +380,9 @@ async fn large_archives_upload_in_parts_to_cloud_stores() {
             .chunks(1 << 20)
             .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
             .collect();
-        let spooled =
-            registry_core::archive::spool_stream(futures::stream::iter(chunks), None, u64::MAX)
-                .await
-                .unwrap();
+        let spooled = registry_core::spool_stream(futures::stream::iter(chunks), None, u64::MAX)
+            .await
+            .unwrap();
         assert!(matches!(spooled.body, ArchiveBody::File(_)));
         store.put(&digest, &spooled.body).await.unwrap();
         let back = store.get(&digest).await.unwrap();

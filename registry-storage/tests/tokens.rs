@@ -54,16 +54,31 @@ async fn signing_store_conforms(store: std::sync::Arc<dyn registry_core::Signing
         store.add_key(&key("acme", "A1")).await.unwrap_err().kind(),
         registry_core::ErrorKind::AlreadyExists
     );
+    let later = now + chrono::Duration::days(30);
+    store
+        .set_key_expiry("ACME", "A2", Some(later))
+        .await
+        .unwrap();
+    let a2 = |keys: Vec<TrustedKey>| keys.into_iter().find(|k| k.key_id == "A2").unwrap();
+    let got = a2(store.keys_for("acme").await.unwrap())
+        .expires_at
+        .unwrap();
+    assert_eq!(got.timestamp(), later.timestamp());
+    store.set_key_expiry("acme", "A2", None).await.unwrap();
+    assert_eq!(a2(store.keys_for("acme").await.unwrap()).expires_at, None);
+    assert_eq!(
+        store
+            .set_key_expiry("acme", "nope", None)
+            .await
+            .unwrap_err()
+            .kind(),
+        registry_core::ErrorKind::NotFound
+    );
     store.remove_key("acme", "A1").await.unwrap();
     assert_eq!(
         store.remove_key("acme", "A1").await.unwrap_err().kind(),
         registry_core::ErrorKind::NotFound
     );
-    assert!(!store.is_required("acme").await.unwrap());
-    store.set_required("ACME", true).await.unwrap();
-    assert!(store.is_required("acme").await.unwrap());
-    store.set_required("acme", false).await.unwrap();
-    assert!(!store.is_required("acme").await.unwrap());
     assert_eq!(store.all_keys().await.unwrap().len(), 3);
 }
 
@@ -74,6 +89,8 @@ async fn sqlite_signing_key_store_conforms() {
         .await
         .unwrap();
     signing_store_conforms(opened.metadata.as_signing_key_store()).await;
+    registry_testkit::conformance::policy::run_all(opened.metadata.as_policy_store().as_ref())
+        .await;
 }
 
 #[cfg(feature = "postgres")]
@@ -88,4 +105,6 @@ async fn postgres_signing_key_store_conforms() {
     c.database_schema = Some(unique_name("sig"));
     let opened = open_storage(&c).await.unwrap();
     signing_store_conforms(opened.metadata.as_signing_key_store()).await;
+    registry_testkit::conformance::policy::run_all(opened.metadata.as_policy_store().as_ref())
+        .await;
 }

@@ -1,6 +1,6 @@
 //! Build modules for tests: archives, and [`Module`] values with correct digests.
 
-use registry_core::archive::inspect_archive;
+use registry_core::inspect_archive;
 use registry_core::testing::TarBuilder;
 use registry_core::{
     ArchiveBody, ArchiveLimits, Hash1, Lifecycle, Module, ModuleAddress, ModuleCall,
@@ -54,6 +54,8 @@ pub async fn module_from_archive(address: &str, version: &str, bytes: Vec<u8>) -
             summary,
             lifecycle: Lifecycle::default(),
             downloads: 0,
+            warnings: Vec::new(),
+            checks: None,
         },
         address,
         version,

@@ -3,7 +3,9 @@
 //! Conformance suites every backend of every core trait must pass (plain
 //! async functions over trait objects, as object_store's `integration.rs`
 //! does), fixtures to build modules, and helpers for backend tests that need
-//! a live service.
+//! a live service. With the `engine` feature: [`tftest`], the `.tftest.hcl`
+//! engine (core's `TestRunner`), and [`validate`], the validation rules
+//! that read configuration as the engine does.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -24,3 +26,7 @@ pub mod conformance;
 pub mod env;
 pub mod fixtures;
 pub mod mocks;
+#[cfg(feature = "engine")]
+pub mod tftest;
+#[cfg(feature = "engine")]
+pub mod validate;

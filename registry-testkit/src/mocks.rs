@@ -28,7 +28,7 @@ use chrono::{DateTime, Utc};
 use registry_core::{
     ApiDoc, DocGenerator, Documentation, Example, Filter, LifecycleChange, LockEntry, Module,
     ModuleAddress, ModuleId, ModuleRecord, ModuleStorage, Page, ProviderMock, ReportFormat, Result,
-    TestResult, TestRunner, Version, VersionManager,
+    TestOptions, TestResult, TestRunner, Version, VersionManager,
 };
 
 mockall::mock! {
@@ -73,7 +73,7 @@ mockall::mock! {
 
     #[async_trait::async_trait]
     impl TestRunner for Tests {
-        async fn run(&self, module: &Module) -> Result<TestResult>;
+        async fn run(&self, module: &Module, options: &TestOptions) -> Result<TestResult>;
         fn mock(&self, provider: &str) -> Result<Arc<dyn ProviderMock>>;
         fn report(&self, result: &TestResult, format: ReportFormat) -> Result<String>;
     }

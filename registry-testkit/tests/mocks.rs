@@ -28,6 +28,8 @@ fn record(version: &str) -> ModuleRecord {
             summary: Default::default(),
             lifecycle: Lifecycle::default(),
             downloads: 0,
+            warnings: Vec::new(),
+            checks: None,
         },
     }
 }

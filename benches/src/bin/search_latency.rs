@@ -76,6 +76,8 @@ fn record(m: usize, v: usize) -> ModuleRecord {
             summary,
             lifecycle: Default::default(),
             downloads: 0,
+            warnings: Vec::new(),
+            checks: None,
         },
     }
 }

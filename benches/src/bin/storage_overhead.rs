@@ -9,50 +9,9 @@
 use std::time::{Duration, Instant};
 
 use object_store::ObjectStoreExt;
-use registry_benches::storage::{RAW_INSERT, RAW_SELECT, RAW_TABLE, archive_50k, module, raw_path};
+use registry_benches::storage::{RawPool, archive_50k, module, raw_path};
 use registry_core::ModuleStorage;
-use registry_storage::{MetadataBackend, OpenedStorage, StorageConfig, open_storage};
-
-/// Insert the raw row: key, digest, size and the same metadata JSON we store.
-async fn raw_sql(m: &MetadataBackend, sql: &'static str, k: &str, sha: &str, meta: &str) {
-    match m {
-        MetadataBackend::Sqlite(s) => sqlx::query(sql)
-            .bind(k)
-            .bind(sha)
-            .bind(50_000i64)
-            .bind(meta)
-            .execute(s.pool())
-            .await
-            .map(drop),
-        MetadataBackend::Postgres(p) => sqlx::query(sql)
-            .bind(k)
-            .bind(sha)
-            .bind(50_000i64)
-            .bind(meta)
-            .execute(p.pool())
-            .await
-            .map(drop),
-    }
-    .unwrap()
-}
-
-async fn raw_select(m: &MetadataBackend, k: &str) {
-    let _: Option<String> = match m {
-        MetadataBackend::Sqlite(s) => {
-            sqlx::query_scalar(RAW_SELECT)
-                .bind(k)
-                .fetch_optional(s.pool())
-                .await
-        }
-        MetadataBackend::Postgres(p) => {
-            sqlx::query_scalar(RAW_SELECT)
-                .bind(k)
-                .fetch_optional(p.pool())
-                .await
-        }
-    }
-    .unwrap();
-}
+use registry_storage::{OpenedStorage, StorageConfig, open_storage};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -60,11 +19,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
-    match &opened.metadata {
-        MetadataBackend::Sqlite(s) => sqlx::query(RAW_TABLE).execute(s.pool()).await.map(drop),
-        MetadataBackend::Postgres(p) => sqlx::query(RAW_TABLE).execute(p.pool()).await.map(drop),
-    }
-    .unwrap();
+    let pool = RawPool::of(&opened.metadata).await;
     let raw = opened.blobs.object_store().clone();
     let no_cache =
         registry_core::StorageStack::new(opened.metadata.as_store(), opened.blob_store.clone());
@@ -86,14 +41,7 @@ async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
         let theirs = async {
             let t = Instant::now();
             raw.put(&raw_path, bytes.into()).await.unwrap();
-            raw_sql(
-                &opened.metadata,
-                RAW_INSERT,
-                &format!("k{n}"),
-                &sha.hex(),
-                &row_json,
-            )
-            .await;
+            pool.insert(&format!("k{n}"), &sha.hex(), &row_json).await;
             t.elapsed()
         };
         if n % 2 == 0 {
@@ -115,7 +63,7 @@ async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
         let theirs = async {
             let t = Instant::now();
             raw.get(path).await.unwrap().bytes().await.unwrap();
-            raw_select(&opened.metadata, &format!("k{n}")).await;
+            pool.select(&format!("k{n}")).await;
             t.elapsed()
         };
         if n % 2 == 0 {
@@ -146,7 +94,7 @@ async fn run(label: &str, opened: OpenedStorage, rounds: u64) {
         record.metadata.sha256.verify(&bytes).unwrap();
         t_sha.push(t.elapsed());
         let t = Instant::now();
-        raw_select(&opened.metadata, &format!("k{n}")).await;
+        pool.select(&format!("k{n}")).await;
         t_raw_sel.push(t.elapsed());
     }
     eprintln!(

@@ -1,7 +1,8 @@
 //! `registry migrate` and `registry gc`.
 
 use clap::Args;
-use registry_storage::MetadataBackend;
+use registry_core::Error;
+use registry_storage::SqlMetadataStore;
 
 use super::CmdResult;
 use crate::target::LocalArgs;
@@ -15,6 +16,11 @@ pub struct MigrateArgs {
 
 /// Apply pending migrations and report the schema state.
 pub async fn migrate(a: MigrateArgs) -> CmdResult {
+    if a.local.no_migrate {
+        return Err(Error::invalid_input(
+            "--no-migrate contradicts `registry migrate`; leave it out",
+        ));
+    }
     let cfg = a.local.storage_config();
     let url = match &cfg.database_url {
         Some(u) => u.clone(),
@@ -23,15 +29,18 @@ pub async fn migrate(a: MigrateArgs) -> CmdResult {
             registry_storage::default_database_url(&cfg.data_dir)?
         }
     };
-    let db = MetadataBackend::connect(&url, cfg.database_schema.as_deref()).await?;
+    let db = SqlMetadataStore::connect(&url, cfg.database_schema.as_deref()).await?;
     let before = db.schema_status().await?;
     db.migrate().await?;
     let after = db.schema_status().await?;
+    let at = match after.applied.last() {
+        Some(v) => format!("schema at migration {v}"),
+        None => "no migrations applied".into(),
+    };
     println!(
-        "{}: applied {} migration(s); schema at {:?}",
+        "{}: applied {} migration(s); {at}",
         db.engine(),
         before.pending.len(),
-        after.applied.last()
     );
     Ok(0)
 }

@@ -1,10 +1,10 @@
 //! `registry audit list` and `registry audit verify`.
 
 use clap::{Args, Subcommand};
-use registry_core::{AuditQuery, AuditVerification, ChainedAuditEvent};
+use registry_core::{AuditQuery, AuditVerification};
 
 use super::CmdResult;
-use crate::target::{Target, TargetArgs};
+use crate::target::TargetArgs;
 
 /// Audit subcommands.
 #[derive(Debug, Subcommand)]
@@ -59,11 +59,7 @@ async fn list(a: ListArgs) -> CmdResult {
         after: a.after,
         limit: a.limit.clamp(1, 10_000),
     };
-    let records: Vec<ChainedAuditEvent> = match a.target.open().await? {
-        Target::Remote(c) => c.audit_list(&q).await?,
-        // Local access is database access; reading the log there is not itself audited.
-        Target::Local(o) => o.audit.list(&q).await?,
-    };
+    let records = a.target.connect().await?.audit_list(&q).await?;
     for r in &records {
         if a.json {
             println!("{}", serde_json::to_string(r).unwrap_or_default());
@@ -73,7 +69,7 @@ async fn list(a: ListArgs) -> CmdResult {
                 "{:>6}  {}  {:<8} {:<12} {:<40} {}{}",
                 r.seq,
                 e.at.format("%Y-%m-%dT%H:%M:%SZ"),
-                format!("{:?}", e.outcome).to_lowercase(),
+                e.outcome,
                 e.action,
                 e.target,
                 e.actor,
@@ -88,10 +84,7 @@ async fn list(a: ListArgs) -> CmdResult {
 }
 
 async fn verify(a: VerifyArgs) -> CmdResult {
-    let outcome = match a.target.open().await? {
-        Target::Remote(c) => c.audit_verify().await?,
-        Target::Local(o) => o.audit.verify().await?,
-    };
+    let outcome = a.target.connect().await?.audit_verify().await?;
     match outcome {
         AuditVerification::Intact { records } => {
             println!("audit log intact: {records} records, every link holds");

@@ -1,5 +1,5 @@
-//! `registry docs markdown|markdown-document|json|inject <DIR>`: terraform-docs
-//! compatible output. Exit 0 when every file parsed; 1 when some did not (with
+//! `registry docs markdown [table|document]|markdown-document|asciidoc
+//! [table]|json|yaml|toml|xml|pretty|tfvars hcl|tfvars json|inject <DIR>`: terraform-docs compatible output. Exit 0 when every file parsed; 1 when some did not (with
 //! `file:line:column` diagnostics on stderr, while stdout still carries the
 //! documentation of everything else).
 
@@ -20,8 +20,69 @@ pub enum DocsCommand {
     MarkdownDocument(DocsArgs),
     /// terraform-docs' `json`.
     Json(DocsArgs),
+    /// terraform-docs' `yaml`.
+    Yaml(DocsArgs),
+    /// terraform-docs' `toml`.
+    Toml(DocsArgs),
+    /// terraform-docs' `xml`.
+    Xml(DocsArgs),
+    /// terraform-docs' `pretty` (coloured unless `--color false`).
+    Pretty(DocsArgs),
+    /// terraform-docs' `asciidoc table` and `asciidoc document` (`asciidoc` alone is the table).
+    #[command(subcommand)]
+    Asciidoc(AsciidocCommand),
+    /// terraform-docs' `tfvars hcl` and `tfvars json`: every input with its default.
+    #[command(subcommand)]
+    Tfvars(TfvarsCommand),
     /// Rewrite the block between `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->` in a file.
     Inject(InjectArgs),
+}
+
+/// `registry docs asciidoc` formats.
+#[derive(Debug, Subcommand)]
+pub enum AsciidocCommand {
+    /// Tables (terraform-docs' `asciidoc table`).
+    Table(DocsArgs),
+    /// One block per item (terraform-docs' `asciidoc document`).
+    Document(DocsArgs),
+}
+
+/// terraform-docs' two-word formatter names, as `registry docs` takes them:
+/// `markdown table` and `markdown document` become `markdown` and
+/// `markdown-document`, and a bare `asciidoc` is `asciidoc table`.
+pub fn terraform_docs_words(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let word = |args: &[std::ffi::OsString], i: usize| {
+        args.get(i)
+            .and_then(|a| a.to_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    if word(&args, 1) != "docs" {
+        return args;
+    }
+    match (word(&args, 2).as_str(), word(&args, 3).as_str()) {
+        ("markdown", "table") => {
+            args.remove(3);
+        }
+        ("markdown", "document") => {
+            args.remove(3);
+            args[2] = "markdown-document".into();
+        }
+        ("asciidoc", next) if !matches!(next, "table" | "document" | "help" | "-h" | "--help") => {
+            args.insert(3, "table".into());
+        }
+        _ => {}
+    }
+    args
+}
+
+/// `registry docs tfvars` formats.
+#[derive(Debug, Subcommand)]
+pub enum TfvarsCommand {
+    /// `name = value` lines (terraform-docs' `tfvars hcl`).
+    Hcl(DocsArgs),
+    /// One JSON object (terraform-docs' `tfvars json`).
+    Json(DocsArgs),
 }
 
 /// Options shared by the formats; flags win over `.terraform-docs.yml`.
@@ -74,6 +135,12 @@ pub struct DocsArgs {
     /// Read provider versions from .terraform.lock.hcl.
     #[arg(long)]
     lockfile: Option<bool>,
+    /// Colour in `pretty`.
+    #[arg(long)]
+    color: Option<bool>,
+    /// Descriptions as comments in `tfvars hcl`.
+    #[arg(long)]
+    description: Option<bool>,
     /// Write the table separators of terraform-docs 0.16–0.20 (`|------|`).
     #[arg(long)]
     compact: bool,
@@ -158,7 +225,9 @@ impl DocsArgs {
             required,
             type_column,
             hide_empty,
-            lockfile
+            lockfile,
+            color,
+            description
         );
         if let Some(i) = self.indent {
             s.indent = if (1..=5).contains(&i) { i } else { 2 };
@@ -167,12 +236,22 @@ impl DocsArgs {
     }
 
     fn render(&self, format: Format) -> Result<(String, Vec<Problem>)> {
+        self.render_as(format, None)
+    }
+
+    /// Render with the table separators `existing` uses (an injected
+    /// block's), unless `--compact` says otherwise.
+    fn render_as(
+        &self,
+        format: Format,
+        existing: Option<Flavor>,
+    ) -> Result<(String, Vec<Problem>)> {
         let files = read_dir_files(&self.dir)?;
         let settings = self.settings(&files)?;
         let flavor = if self.compact {
             Flavor::Compact
         } else {
-            Flavor::Padded
+            existing.unwrap_or(Flavor::Padded)
         };
         Ok(render(&files, "", &settings, format, flavor))
     }
@@ -183,6 +262,42 @@ fn report(problems: &[Problem]) -> i32 {
         eprintln!("{p}");
     }
     i32::from(!problems.is_empty())
+}
+
+/// The table separator style of the docs block in `text`, if it has one
+/// with a table: `|------|` (terraform-docs 0.16–0.20) or `| ---- |`
+/// (0.21+), so that a README terraform-docs left up to date stays so.
+pub fn block_flavor(text: &str) -> Option<Flavor> {
+    let (b, e) = (text.find(BEGIN)?, text.find(END)?);
+    let block = text.get(b..e)?;
+    // The separator under one of its own tables' `| Name |` rows, in its
+    // sections (a table in the header may use either style).
+    let lines: Vec<&str> = block.lines().map(str::trim_end).collect();
+    let section = |l: &str| {
+        let title = l.trim_start_matches('#');
+        title.len() < l.len()
+            && matches!(
+                title,
+                " Requirements" | " Providers" | " Modules" | " Resources" | " Inputs" | " Outputs"
+            )
+    };
+    let first_section = lines.iter().position(|l| section(l))?;
+    lines[first_section..]
+        .windows(2)
+        .find(|w| {
+            w[0].starts_with("| Name |")
+                && w[1].starts_with('|')
+                && w[1].contains('-')
+                && w[1].chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
+        })
+        .map(|w| w[1])
+        .map(|sep| {
+            if sep.contains(' ') {
+                Flavor::Padded
+            } else {
+                Flavor::Compact
+            }
+        })
 }
 
 /// The file text with the docs block replaced (or appended).
@@ -214,14 +329,25 @@ pub async fn run(c: DocsCommand) -> CmdResult {
         DocsCommand::Markdown(a) => print_format(&a, Format::MarkdownTable),
         DocsCommand::MarkdownDocument(a) => print_format(&a, Format::MarkdownDocument),
         DocsCommand::Json(a) => print_format(&a, Format::Json),
+        DocsCommand::Yaml(a) => print_format(&a, Format::Yaml),
+        DocsCommand::Toml(a) => print_format(&a, Format::Toml),
+        DocsCommand::Xml(a) => print_format(&a, Format::Xml),
+        DocsCommand::Pretty(a) => print_format(&a, Format::Pretty),
+        DocsCommand::Asciidoc(AsciidocCommand::Table(a)) => print_format(&a, Format::AsciidocTable),
+        DocsCommand::Asciidoc(AsciidocCommand::Document(a)) => {
+            print_format(&a, Format::AsciidocDocument)
+        }
+        DocsCommand::Tfvars(TfvarsCommand::Hcl(a)) => print_format(&a, Format::TfvarsHcl),
+        DocsCommand::Tfvars(TfvarsCommand::Json(a)) => print_format(&a, Format::TfvarsJson),
         DocsCommand::Inject(a) => {
-            let (content, problems) = a.docs.render(Format::MarkdownTable)?;
             let path = a.docs.dir.join(&a.file);
             let existing = match std::fs::read_to_string(&path) {
                 Ok(t) => Some(t),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(e.into()),
             };
+            let style = existing.as_deref().and_then(block_flavor);
+            let (content, problems) = a.docs.render_as(Format::MarkdownTable, style)?;
             let next = injected(existing.as_deref(), &content);
             let code = report(&problems);
             if existing.as_deref() == Some(next.as_str()) {
@@ -250,7 +376,33 @@ fn print_format(a: &DocsArgs, format: Format) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use super::injected;
+    use super::{block_flavor, injected};
+    use registry_docs::tfdocs::Flavor;
+
+    #[test]
+    fn an_injected_block_keeps_its_separator_style() {
+        let block = |table: &str| {
+            format!(
+                "# M\n\n<!-- BEGIN_TF_DOCS -->\n## Requirements\n\n{table}\n<!-- END_TF_DOCS -->\n"
+            )
+        };
+        assert_eq!(
+            block_flavor(&block("| Name | Version |\n|------|---------|\n| a | 1 |")),
+            Some(Flavor::Compact)
+        );
+        assert_eq!(
+            block_flavor(&block("| Name | Version |\n| ---- | ------- |\n| a | 1 |")),
+            Some(Flavor::Padded)
+        );
+        assert_eq!(block_flavor(&block("No requirements.")), None);
+        assert_eq!(block_flavor("|------|\n"), None, "outside a block");
+        let header_table = "<!-- BEGIN_TF_DOCS -->\n| Name | D |\n|------|---|\n\n## Inputs\n\n| Name | Description |\n| ---- | ----------- |\n<!-- END_TF_DOCS -->";
+        assert_eq!(
+            block_flavor(header_table),
+            Some(Flavor::Padded),
+            "a header's own table does not decide"
+        );
+    }
 
     #[test]
     fn injection_replaces_appends_or_creates() {

@@ -1,11 +1,10 @@
 //! `registry deprecate|undeprecate|yank|unyank|delete`.
 
 use clap::Args;
-use registry_core::{LifecycleChange, ModuleId, RequestContext, Version};
-use serde_json::json;
+use registry_core::{LifecycleChange, ModuleId, Version};
 
 use super::{CmdResult, parse_address};
-use crate::target::{Target, TargetArgs};
+use crate::target::TargetArgs;
 
 /// A version to act on.
 #[derive(Debug, Args)]
@@ -54,34 +53,19 @@ pub enum Simple {
 }
 
 async fn change(v: VersionArgs, change: Option<LifecycleChange>) -> CmdResult {
-    let address = parse_address(&v.address)?;
+    let id = ModuleId::new(
+        parse_address(&v.address)?,
+        Version::parse(&v.module_version)?,
+    );
     let verb = change.as_ref().map_or("delete", |c| c.verb());
-    match v.target.open().await? {
-        Target::Remote(c) => match &change {
-            None => c.delete(&address, &v.module_version).await?,
-            Some(ch) => {
-                let body = match ch {
-                    LifecycleChange::Deprecate { reason, successor } => {
-                        Some(json!({"reason": reason, "successor": successor}))
-                    }
-                    LifecycleChange::Yank { reason } => Some(json!({"reason": reason})),
-                    _ => None,
-                };
-                c.lifecycle(&address, &v.module_version, verb, body).await?;
-            }
-        },
-        Target::Local(o) => {
-            let id = ModuleId::new(address.clone(), Version::parse(&v.module_version)?);
-            let ctx = RequestContext::system();
-            match change {
-                None => o.registry.delete(&ctx, &id).await?,
-                Some(ch) => {
-                    o.registry.change_lifecycle(&ctx, &id, ch).await?;
-                }
-            }
+    let client = v.target.connect().await?;
+    match change {
+        None => client.delete(&id).await?,
+        Some(ch) => {
+            client.change_lifecycle(&id, ch).await?;
         }
     }
-    println!("{verb}: {address}/{}", v.module_version);
+    println!("{verb}: {id}");
     Ok(0)
 }
 

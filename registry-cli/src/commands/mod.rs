@@ -2,16 +2,20 @@
 
 pub mod admin;
 pub mod audit;
+pub mod diff;
 pub mod docs;
 pub mod lifecycle;
 pub mod lock;
+pub mod policy;
 pub mod publish;
 pub mod read;
 pub mod resolve;
 pub mod search;
 pub mod serve;
 pub mod signing;
+pub mod test;
 pub mod token;
+pub mod validate;
 
 /// What a command returns: an exit code, or an error to print.
 pub type CmdResult = registry_core::Result<i32>;

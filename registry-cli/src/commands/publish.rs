@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use clap::Args;
-use registry_core::archive::pack_dir;
-use registry_core::{PublishRequest, RequestContext};
+use registry_core::pack_dir;
+use registry_core::{Error, PublishRequest};
 
 use super::{CmdResult, parse_address};
-use crate::target::{Target, TargetArgs};
+use crate::target::TargetArgs;
 
 /// `registry publish` options.
 #[derive(Debug, Args)]
@@ -23,6 +23,9 @@ pub struct PublishArgs {
     /// Short description (default: the README's first paragraph).
     #[arg(long)]
     description: Option<String>,
+    /// Source repository URL, shown with the module.
+    #[arg(long)]
+    source: Option<String>,
     /// A `.minisig` signature from `registry sign`.
     #[arg(long)]
     signature: Option<PathBuf>,
@@ -38,9 +41,18 @@ fn read_archive(path: &std::path::Path) -> registry_core::Result<Vec<u8>> {
         pack_dir(path)
     } else {
         std::fs::read(path).map_err(|e| {
-            registry_core::Error::invalid_input(format!("cannot read {}: {e}", path.display()))
+            Error::invalid_input(format!("cannot read archive {}: {e}", path.display()))
         })
     }
+}
+
+fn read_signature(path: &std::path::Path) -> registry_core::Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid_input(format!(
+            "cannot read signature file {}: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Publish a module version.
@@ -48,60 +60,43 @@ pub async fn run(a: PublishArgs) -> CmdResult {
     let address = parse_address(&a.address)?;
     let archive = read_archive(&a.path)?;
     let size = archive.len();
-    let signature = match &a.signature {
-        Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
-            registry_core::Error::invalid_input(format!("cannot read {}: {e}", p.display()))
-        })?),
-        None => None,
-    };
+    let mut request = PublishRequest::new(address.clone(), a.module_version.clone());
+    request.description = a.description.clone();
+    request.source_url = a.source.clone();
+    request.signature = a.signature.as_deref().map(read_signature).transpose()?;
+    let client = a.target.connect_creating().await?;
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message(format!(
         "publishing {address} {} ({size} bytes)",
         a.module_version
     ));
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = match a.target.open().await? {
-        Target::Remote(client) => {
-            let doc = client
-                .publish(
-                    &address,
-                    &a.module_version,
-                    Bytes::from(archive),
-                    a.description.as_deref(),
-                )
-                .await;
-            doc.map(|d| {
-                (
-                    d["id"].as_str().unwrap_or_default().to_string(),
-                    d["sha256"].as_str().unwrap_or_default().to_string(),
-                    d,
-                )
-            })
-        }
-        Target::Local(opened) => {
-            let mut req = PublishRequest::new(address.clone(), a.module_version.clone());
-            req.description = a.description.clone();
-            req.signature = signature.clone();
-            opened
-                .registry
-                .publish_bytes(&RequestContext::system(), req, archive)
-                .await
-                .map(|r| {
-                    let doc = serde_json::to_value(&r).unwrap_or_default();
-                    (
-                        format!("{}/{}", r.address, r.version),
-                        r.metadata.sha256.hex(),
-                        doc,
-                    )
-                })
-        }
-    };
+    let result = client.publish(request, Bytes::from(archive)).await;
     pb.finish_and_clear();
-    let (id, sha, doc) = result?;
+    let published = result?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&published).unwrap_or_default()
+        );
     } else {
-        println!("published {id} sha256:{sha}");
+        println!(
+            "published {} sha256:{}",
+            published.module.id, published.module.sha256
+        );
+        for w in &published.module.warnings {
+            let at = w.file.as_deref().map(|f| match w.line {
+                Some(l) => format!("{f}:{l}: "),
+                None => format!("{f}: "),
+            });
+            eprintln!(
+                "{}: {}{} [{}]",
+                w.severity,
+                at.unwrap_or_default(),
+                w.message,
+                w.id
+            );
+        }
     }
     Ok(0)
 }
@@ -119,7 +114,8 @@ pub struct PackArgs {
 /// Pack a directory deterministically.
 pub async fn pack(a: PackArgs) -> CmdResult {
     let bytes = pack_dir(&a.dir)?;
-    std::fs::write(&a.output, &bytes)?;
+    std::fs::write(&a.output, &bytes)
+        .map_err(|e| Error::invalid_input(format!("cannot write {}: {e}", a.output.display())))?;
     println!(
         "{} sha256:{} {} bytes",
         a.output.display(),

@@ -7,11 +7,11 @@
 //! warning on stderr. Without `--versions` it resolves against a registry.
 
 use clap::Args;
-use registry_core::RequestContext;
 use registry_resolve::{NoMatch, select};
 
 use super::{CmdResult, parse_address};
-use crate::target::{Target, TargetArgs};
+use crate::client::version_numbers;
+use crate::target::TargetArgs;
 
 /// `registry resolve` options.
 #[derive(Debug, Args)]
@@ -28,13 +28,23 @@ pub struct ResolveArgs {
     target: TargetArgs,
 }
 
-fn choose(constraint: Option<&str>, list: &[String]) -> CmdResult {
+/// Pick from `list`; `deprecation` gives a chosen version's deprecation
+/// notice, if any (warned on stderr, as Terraform warns at `init`).
+fn choose(
+    constraint: Option<&str>,
+    list: &[String],
+    deprecation: impl Fn(&str) -> Option<String>,
+) -> CmdResult {
     match select(constraint, list) {
         Ok(s) => {
             for w in &s.warnings {
                 eprintln!("warning: {w}");
             }
-            println!("{}", list[s.index]);
+            let chosen = &list[s.index];
+            if let Some(why) = deprecation(chosen) {
+                eprintln!("warning: {chosen} is deprecated: {why}");
+            }
+            println!("{chosen}");
             Ok(0)
         }
         Err(NoMatch::InvalidConstraint { reason }) => {
@@ -55,23 +65,24 @@ fn choose(constraint: Option<&str>, list: &[String]) -> CmdResult {
 /// Resolve a constraint.
 pub async fn run(a: ResolveArgs) -> CmdResult {
     if let Some(list) = &a.versions {
+        if a.address.is_some() || a.target.remote().is_some() {
+            eprintln!(
+                "error: --versions chooses from the list given; it takes no module address or --server (give one or the other)"
+            );
+            return Ok(2);
+        }
         let items: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
-        return choose(a.constraint.as_deref(), &items);
+        return choose(a.constraint.as_deref(), &items, |_| None);
     }
     let Some(address) = &a.address else {
         eprintln!("error: give a module address, or --versions with a list to choose from");
         return Ok(2);
     };
     let address = parse_address(address)?;
-    let listed: Vec<String> = match a.target.open().await? {
-        Target::Remote(client) => client.versions(&address).await?,
-        Target::Local(opened) => opened
-            .registry
-            .versions(&RequestContext::system(), &address)
-            .await?
-            .iter()
-            .map(|r| r.version.to_string())
-            .collect(),
-    };
-    choose(a.constraint.as_deref(), &listed)
+    let view = a.target.connect().await?.versions(&address).await?;
+    let listed = view.as_ref().map(version_numbers).unwrap_or_default();
+    choose(a.constraint.as_deref(), &listed, |v| {
+        view.as_ref()
+            .and_then(|view| crate::client::deprecation_of(view, v))
+    })
 }

@@ -1,10 +1,10 @@
 //! `registry search` and `registry reindex`.
 
 use clap::Args;
-use registry_core::{RequestContext, SearchQuery};
+use registry_core::SearchQuery;
 
 use super::CmdResult;
-use crate::target::{Target, TargetArgs};
+use crate::target::TargetArgs;
 
 /// `registry search` options.
 #[derive(Debug, Args)]
@@ -14,7 +14,9 @@ pub struct SearchArgs {
     /// Only this namespace.
     #[arg(long)]
     namespace: Option<String>,
-    /// Only modules using this provider (or, remotely, of this system).
+    /// Only modules for this provider (their target system, the last part
+    /// of the address: `aws` in `acme/vpc/aws`), as the public registry's
+    /// `provider` filter.
     #[arg(long)]
     provider: Option<String>,
     /// Most results.
@@ -29,42 +31,23 @@ pub struct SearchArgs {
 
 /// Search modules.
 pub async fn search(a: SearchArgs) -> CmdResult {
-    let rows: Vec<(String, String)> = match a.target.open().await? {
-        Target::Remote(c) => {
-            c.search(
-                &a.query,
-                a.namespace.as_deref(),
-                a.provider.as_deref(),
-                a.limit,
-            )
-            .await?
-        }
-        Target::Local(o) => {
-            let q = SearchQuery {
-                text: a.query.clone(),
-                namespace: a.namespace.clone(),
-                provider: a.provider.clone(),
-                limit: a.limit,
-                ..Default::default()
-            };
-            o.registry
-                .search(&RequestContext::system(), &q)
-                .await?
-                .hits
-                .into_iter()
-                .map(|h| (h.id.to_string(), h.description.unwrap_or_default()))
-                .collect()
-        }
+    let q = SearchQuery {
+        text: a.query.clone(),
+        namespace: a.namespace.clone(),
+        system: a.provider.clone(),
+        limit: a.limit,
+        ..Default::default()
     };
+    let hits = a.target.connect().await?.search(&q).await?;
     if a.json {
-        let v: Vec<serde_json::Value> = rows
+        let v: Vec<serde_json::Value> = hits
             .iter()
-            .map(|(id, d)| serde_json::json!({"id": id, "description": d}))
+            .map(|m| serde_json::json!({"id": m.id, "description": m.description}))
             .collect();
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        for (id, d) in rows {
-            println!("{id}\t{d}");
+        for m in hits {
+            println!("{}\t{}", m.id, m.description);
         }
     }
     Ok(0)
@@ -82,10 +65,7 @@ pub async fn reindex(a: ReindexArgs) -> CmdResult {
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message("rebuilding the search index");
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    let n = match a.target.open().await? {
-        Target::Remote(c) => c.reindex().await?,
-        Target::Local(o) => o.reindex().await?,
-    };
+    let n = a.target.connect().await?.reindex().await?;
     pb.finish_and_clear();
     println!("indexed {n} module versions");
     Ok(0)

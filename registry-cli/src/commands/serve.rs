@@ -42,18 +42,18 @@ pub struct ServeArgs {
     /// Shared cache URL (`redis://…`).
     #[arg(long, env = "REGISTRY_CACHE_URL", hide_env_values = true)]
     cache_url: Option<SecretString>,
-    /// Require a token for reads too.
-    #[arg(long, env = "REGISTRY_REQUIRE_AUTH")]
-    require_auth: bool,
-    /// Do not apply pending migrations on start.
-    #[arg(long, env = "REGISTRY_NO_MIGRATE")]
-    no_migrate: bool,
+    /// Require a token for reads too. (`--require-auth=false` or REGISTRY_REQUIRE_AUTH=0 turns it off)
+    #[arg(long, env = "REGISTRY_REQUIRE_AUTH", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    require_auth: Option<bool>,
+    /// Do not apply pending migrations on start. (`--no-migrate=false` or REGISTRY_NO_MIGRATE=0 turns it off)
+    #[arg(long, env = "REGISTRY_NO_MIGRATE", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    no_migrate: Option<bool>,
     /// File with the key that signs archive download grants.
     #[arg(long, env = "REGISTRY_GRANT_KEY_FILE")]
     grant_key_file: Option<PathBuf>,
-    /// Allow versions that are not strict SemVer 2.0.0.
-    #[arg(long, env = "REGISTRY_ALLOW_NON_SEMVER")]
-    allow_non_semver: bool,
+    /// Allow versions that are not strict SemVer 2.0.0. (`--allow-non-semver=false` or REGISTRY_ALLOW_NON_SEMVER=0 turns it off)
+    #[arg(long, env = "REGISTRY_ALLOW_NON_SEMVER", num_args = 0..=1, default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
+    allow_non_semver: Option<bool>,
     /// In-process cache budget in MiB (0 disables the cache; default 64).
     #[arg(long, env = "REGISTRY_MEMORY_CACHE_MB")]
     memory_cache_mb: Option<u64>,
@@ -72,12 +72,61 @@ pub struct ServeArgs {
     /// Largest accepted archive (`50MiB`, `1GiB`, bytes; default 100MiB).
     #[arg(long, env = "REGISTRY_MAX_ARCHIVE_SIZE")]
     max_archive_size: Option<String>,
+    /// Most bytes of configuration files parsed per publish (`8MiB` default).
+    #[arg(long, env = "REGISTRY_MAX_PARSE_SIZE")]
+    max_parse_size: Option<String>,
     /// Quota: most stored versions per module.
     #[arg(long, env = "REGISTRY_MAX_VERSIONS_PER_MODULE")]
     max_versions_per_module: Option<u64>,
     /// Quota: most archive bytes per namespace (`10GiB`, bytes).
     #[arg(long, env = "REGISTRY_MAX_NAMESPACE_SIZE")]
     max_namespace_size: Option<String>,
+    /// File with a scrape token for /metrics (with --require-auth, metrics
+    /// need it or an admin token of every namespace).
+    #[arg(long, env = "REGISTRY_METRICS_TOKEN_FILE")]
+    metrics_token_file: Option<PathBuf>,
+    /// Most time a request's head may take (`10s`; default 10s).
+    #[arg(long, env = "REGISTRY_HTTP_HEADER_TIMEOUT")]
+    http_header_timeout: Option<String>,
+    /// Most time a kept-alive connection waits for its next request (default 30s).
+    #[arg(long, env = "REGISTRY_HTTP_IDLE_TIMEOUT")]
+    http_idle_timeout: Option<String>,
+    /// Most time a request body may take to arrive (default 120s).
+    #[arg(long, env = "REGISTRY_HTTP_BODY_TIMEOUT")]
+    http_body_timeout: Option<String>,
+    /// Most connections open at once; more are closed on arrival (default 1024).
+    #[arg(long, env = "REGISTRY_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// A proxy (address or CIDR) whose X-Forwarded-For names the client;
+    /// repeatable (the environment variable takes a comma-separated list).
+    #[arg(
+        long = "trusted-proxy",
+        env = "REGISTRY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+    /// How long an archive URL's download grant stays valid (default 5m).
+    #[arg(long, env = "REGISTRY_GRANT_TTL")]
+    grant_ttl: Option<String>,
+}
+
+fn parse_duration(flag: &str, s: &str) -> Result<std::time::Duration> {
+    humantime::parse_duration(s.trim()).map_err(|e| {
+        Error::invalid_input(format!(
+            "--{flag}: {s:?} is not a duration such as 10s: {e}"
+        ))
+    })
+}
+
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            Error::invalid_input(format!(
+                "--trusted-proxy: {s:?} is not an address or CIDR range such as 10.0.0.0/8"
+            ))
+        })
 }
 
 /// Parse `512`, `64KiB`, `50MiB`, `10GiB` (also KB/MB/GB as powers of 1024).
@@ -131,8 +180,16 @@ struct FileConfig {
     rate_limit_writes: Option<String>,
     rate_limit_auth_failures: Option<String>,
     max_archive_size: Option<String>,
+    max_parse_size: Option<String>,
     max_versions_per_module: Option<u64>,
     max_namespace_size: Option<String>,
+    metrics_token_file: Option<PathBuf>,
+    http_header_timeout: Option<String>,
+    http_idle_timeout: Option<String>,
+    http_body_timeout: Option<String>,
+    max_connections: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
+    grant_ttl: Option<String>,
 }
 
 fn load_file(path: &PathBuf) -> Result<FileConfig> {
@@ -159,7 +216,7 @@ impl ServeArgs {
         s.database_schema = self.database_schema.or(file.database_schema);
         s.blob_url = crate::target::exposed(&self.blob_url.or(file.blob_url));
         s.cache_url = crate::target::exposed(&self.cache_url.or(file.cache_url));
-        s.migrate = !(self.no_migrate || file.no_migrate.unwrap_or(false));
+        s.migrate = !self.no_migrate.or(file.no_migrate).unwrap_or(false);
         s.encryption_keys = std::env::var("REGISTRY_ENCRYPTION_KEYS")
             .ok()
             .filter(|k| !k.is_empty());
@@ -167,11 +224,17 @@ impl ServeArgs {
         if let Some(mb) = self.memory_cache_mb.or(file.memory_cache_mb) {
             s.memory_cache_bytes = mb * 1024 * 1024;
         }
-        registry.require_auth = self.require_auth || file.require_auth.unwrap_or(false);
-        registry.policy.strict_semver =
-            !(self.allow_non_semver || file.allow_non_semver.unwrap_or(false));
+        // Flags and environment (clap) beat the file, both ways: `false` too.
+        registry.require_auth = self.require_auth.or(file.require_auth).unwrap_or(false);
+        registry.policy.strict_semver = !self
+            .allow_non_semver
+            .or(file.allow_non_semver)
+            .unwrap_or(false);
         if let Some(s) = self.max_archive_size.or(file.max_archive_size) {
             registry.limits.max_compressed_bytes = parse_size("max-archive-size", &s)?;
+        }
+        if let Some(s) = self.max_parse_size.or(file.max_parse_size) {
+            registry.limits.max_parsed_bytes = parse_size("max-parse-size", &s)?;
         }
         registry.policy.max_versions_per_module = self
             .max_versions_per_module
@@ -192,14 +255,46 @@ impl ServeArgs {
         {
             rate_limits.auth_failures = parse_rate("rate-limit-auth-failures", &s)?;
         }
+        let mut connections = registry_server::conn::ConnectionLimits::default();
+        if let Some(s) = self.http_header_timeout.or(file.http_header_timeout) {
+            connections.header_timeout = parse_duration("http-header-timeout", &s)?;
+        }
+        if let Some(s) = self.http_idle_timeout.or(file.http_idle_timeout) {
+            connections.idle_timeout = parse_duration("http-idle-timeout", &s)?;
+        }
+        if let Some(s) = self.http_body_timeout.or(file.http_body_timeout) {
+            connections.body_timeout = parse_duration("http-body-timeout", &s)?;
+        }
+        if let Some(n) = self.max_connections.or(file.max_connections) {
+            connections.max_connections = n;
+        }
+        connections.validate()?;
+        let proxies = if self.trusted_proxies.is_empty() {
+            file.trusted_proxies.unwrap_or_default()
+        } else {
+            self.trusted_proxies
+        };
+        let trusted_proxies = proxies
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| parse_proxy(p))
+            .collect::<Result<Vec<_>>>()?;
         let defaults = ServeConfig::default();
+        let grant_ttl = match self.grant_ttl.or(file.grant_ttl) {
+            Some(s) => parse_duration("grant-ttl", &s)?,
+            None => defaults.grant_ttl,
+        };
         Ok(ServeConfig {
+            grant_ttl,
+            connections,
+            trusted_proxies,
             rate_limits,
             registry,
             listen: self.listen.or(file.listen).unwrap_or(defaults.listen),
             tls_cert: self.tls_cert.or(file.tls_cert),
             tls_key: self.tls_key.or(file.tls_key),
             grant_key_file: self.grant_key_file.or(file.grant_key_file),
+            metrics_token_file: self.metrics_token_file.or(file.metrics_token_file),
             grant_key: std::env::var("REGISTRY_GRANT_KEY")
                 .ok()
                 .filter(|k| !k.is_empty())

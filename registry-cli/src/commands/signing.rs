@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use registry_core::archive::{inspect_archive, pack_dir};
 use registry_core::{
     ArchiveBody, ArchiveLimits, Hash1, Sha256Digest, SignedManifest, TreeHasher, TrustedKey,
     Version,
 };
+use registry_core::{inspect_archive, pack_dir};
 
 use super::{CmdResult, parse_address};
 use crate::target::LocalArgs;
@@ -40,7 +40,9 @@ pub async fn keygen(a: KeygenArgs) -> CmdResult {
         })?;
         std::io::Write::write_all(&mut f, k.secret_key_file.as_bytes())?;
     }
-    std::fs::write(&pub_path, &k.public_key_file)?;
+    std::fs::write(&pub_path, &k.public_key_file).map_err(|e| {
+        registry_core::Error::invalid_input(format!("cannot write {}: {e}", pub_path.display()))
+    })?;
     println!(
         "key {} written to {} (public key: {})",
         k.key_id,
@@ -76,7 +78,9 @@ pub async fn sign(a: SignArgs) -> CmdResult {
     let bytes = if a.path.is_dir() {
         pack_dir(&a.path)?
     } else {
-        std::fs::read(&a.path)?
+        std::fs::read(&a.path).map_err(|e| {
+            registry_core::Error::invalid_input(format!("cannot read {}: {e}", a.path.display()))
+        })?
     };
     let sha256 = Sha256Digest::of(&bytes);
     let inspection = inspect_archive(&ArchiveBody::from(bytes), &ArchiveLimits::default()).await?;
@@ -91,7 +95,9 @@ pub async fn sign(a: SignArgs) -> CmdResult {
     })?;
     let sig = registry_resolve::sign_manifest(&secret, &manifest)?;
     match a.output {
-        Some(p) => std::fs::write(p, sig)?,
+        Some(p) => std::fs::write(&p, sig).map_err(|e| {
+            registry_core::Error::invalid_input(format!("cannot write {}: {e}", p.display()))
+        })?,
         None => print!("{sig}"),
     }
     Ok(0)
@@ -106,6 +112,8 @@ pub enum KeysCommand {
     List(KeyListArgs),
     /// Stop trusting a key.
     Remove(KeyRemoveArgs),
+    /// Change when a trusted key expires.
+    Expire(KeyExpireArgs),
     /// Require (or with --off, stop requiring) signed publishes in a namespace.
     Require(KeyRequireArgs),
 }
@@ -145,6 +153,29 @@ pub struct KeyRemoveArgs {
     local: LocalArgs,
 }
 
+/// `registry keys expire` options.
+#[derive(Debug, Args)]
+pub struct KeyExpireArgs {
+    /// Namespace the key is trusted for.
+    #[arg(long)]
+    namespace: String,
+    /// Key id.
+    key_id: String,
+    /// Stop trusting it this long from now (`90d`).
+    #[arg(
+        long = "in",
+        value_name = "DURATION",
+        conflicts_with = "never",
+        required_unless_present = "never"
+    )]
+    expires_in: Option<humantime::Duration>,
+    /// Trust it without an expiry.
+    #[arg(long)]
+    never: bool,
+    #[command(flatten)]
+    local: LocalArgs,
+}
+
 /// `registry keys require` options.
 #[derive(Debug, Args)]
 pub struct KeyRequireArgs {
@@ -155,12 +186,14 @@ pub struct KeyRequireArgs {
     #[arg(long)]
     off: bool,
     #[command(flatten)]
-    local: LocalArgs,
+    target: crate::target::TargetArgs,
 }
 
 fn public_key_line(arg: &str) -> registry_core::Result<String> {
     let text = if std::path::Path::new(arg).is_file() {
-        std::fs::read_to_string(arg)?
+        std::fs::read_to_string(arg).map_err(|e| {
+            registry_core::Error::invalid_input(format!("cannot read public key file {arg}: {e}"))
+        })?
     } else {
         arg.to_string()
     };
@@ -195,7 +228,7 @@ fn key_id_of_public(line: &str) -> registry_core::Result<String> {
 pub async fn keys(c: KeysCommand) -> CmdResult {
     match c {
         KeysCommand::Add(a) => {
-            let opened = a.local.open().await?;
+            let opened = a.local.open_or_create().await?;
             let store = opened.storage.metadata.as_signing_key_store();
             let public_key = public_key_line(&a.public_key)?;
             let now = chrono::Utc::now();
@@ -249,18 +282,37 @@ pub async fn keys(c: KeysCommand) -> CmdResult {
             .await?;
             println!("removed key {} from {}", a.key_id, a.namespace);
         }
-        KeysCommand::Require(a) => {
+        KeysCommand::Expire(a) => {
             let opened = a.local.open().await?;
             let store = opened.storage.metadata.as_signing_key_store();
-            store.set_required(&a.namespace, !a.off).await?;
-            let action = if a.off { "key.optional" } else { "key.require" };
+            let expires_at = match a.expires_in {
+                Some(d) => Some(
+                    chrono::Utc::now()
+                        + chrono::Duration::from_std(*d)
+                            .map_err(|_| registry_core::Error::invalid_input("expiry too long"))?,
+                ),
+                None => None,
+            };
+            store
+                .set_key_expiry(&a.namespace, &a.key_id, expires_at)
+                .await?;
+            let when = expires_at
+                .map(|e| e.to_rfc3339())
+                .unwrap_or_else(|| "never".into());
             super::audit_local(
                 &opened,
-                action,
+                "key.expire",
                 &format!("{}/*", a.namespace.to_ascii_lowercase()),
-                None,
+                Some(format!("key {} expires {when}", a.key_id)),
             )
             .await?;
+            println!("key {} for {} expires {when}", a.key_id, a.namespace);
+        }
+        KeysCommand::Require(a) => {
+            // The namespace policy's require-signatures key, locally or through a server.
+            let client = a.target.connect().await?;
+            let setting = format!("require-signatures={}", !a.off);
+            super::policy::change(client.as_ref(), &a.namespace, &[setting]).await?;
             println!(
                 "{}: signatures {}",
                 a.namespace,

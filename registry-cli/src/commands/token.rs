@@ -49,7 +49,8 @@ pub struct ListArgs {
 /// `registry token revoke` options.
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
-    /// Token id (the part after `rgt_`, before the next `_`).
+    /// Token id (the part after `rgt_`, before the next `_`), or the whole secret.
+    #[arg(value_name = "ID")]
     id: String,
     #[command(flatten)]
     local: LocalArgs,
@@ -60,7 +61,7 @@ pub async fn run(c: TokenCommand) -> CmdResult {
     let now = chrono::Utc::now();
     match c {
         TokenCommand::Create(a) => {
-            let opened = a.local.open().await?;
+            let opened = a.local.open_or_create().await?;
             let expires_at = match a.expires_in {
                 Some(d) => Some(
                     now + chrono::Duration::from_std(*d)
@@ -115,11 +116,19 @@ pub async fn run(c: TokenCommand) -> CmdResult {
         }
         TokenCommand::Revoke(a) => {
             let opened = a.local.open().await?;
+            // A whole secret pasted here names its token by the id part;
+            // the random part is never used or echoed.
+            let id = registry_core::token_id_of(&a.id).unwrap_or(&a.id);
+            if id.starts_with(registry_core::TOKEN_PREFIX) {
+                return Err(registry_core::Error::invalid_input(
+                    "give the token's id (the part after rgt_, before the next _), or its whole secret",
+                ));
+            }
             let t = opened
                 .storage
                 .metadata
                 .as_token_store()
-                .revoke(&a.id, now)
+                .revoke(id, now)
                 .await?;
             super::audit_local(
                 &opened,

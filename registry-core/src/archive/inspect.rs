@@ -3,9 +3,11 @@
 //! Every entry is checked (path, type, duplicates, depth, counts, sizes) as it
 //! streams; regular files are hashed in chunks and only the files the registry
 //! parses are kept in memory, so memory stays flat whatever the archive holds.
+//! Unpacking is the same walk writing each file out as it is checked.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
+use std::io::{Read, Write as _};
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
@@ -35,6 +37,27 @@ pub async fn inspect_archive(
     body: &ArchiveBody,
     limits: &ArchiveLimits,
 ) -> Result<ArchiveInspection> {
+    walk_archive(body, limits, None).await
+}
+
+/// Inspect an archive and write its files under `dir` as they stream by,
+/// with every check of [`inspect_archive`] (no links, no paths leaving
+/// the archive, the size and count limits). `dir` must be empty; on an
+/// error it may hold part of the archive (use a temporary folder). The
+/// module root is `dir` joined with the inspection's `root_dir`, if any.
+pub async fn unpack_archive(
+    body: &ArchiveBody,
+    limits: &ArchiveLimits,
+    dir: &Path,
+) -> Result<ArchiveInspection> {
+    walk_archive(body, limits, Some(dir.to_path_buf())).await
+}
+
+async fn walk_archive(
+    body: &ArchiveBody,
+    limits: &ArchiveLimits,
+    extract: Option<PathBuf>,
+) -> Result<ArchiveInspection> {
     let head = body.head(4).await?;
     let format = ArchiveFormat::sniff(&head)
         .ok_or_else(|| Error::invalid_input("the archive is neither a .tar.gz nor a .zip file"))?;
@@ -42,9 +65,10 @@ pub async fn inspect_archive(
     let limits = *limits;
     tokio::task::spawn_blocking(move || {
         let reader = body.blocking_reader()?;
+        let c = Collector::new(&limits, extract);
         match format {
-            ArchiveFormat::TarGz => inspect_tar_gz(reader, &limits),
-            ArchiveFormat::Zip => inspect_zip(reader, &limits),
+            ArchiveFormat::TarGz => inspect_tar_gz(reader, c),
+            ArchiveFormat::Zip => inspect_zip(reader, c),
         }
     })
     .await
@@ -69,11 +93,16 @@ struct Collector<'a> {
     manifest: Vec<FileDigest>,
     entries: u64,
     total: u64,
+    /// Bytes of the files kept for parsing so far.
+    kept_total: u64,
+    /// Where files are written as they are read, when unpacking.
+    extract: Option<PathBuf>,
 }
 
 impl<'a> Collector<'a> {
-    fn new(limits: &'a ArchiveLimits) -> Self {
+    fn new(limits: &'a ArchiveLimits, extract: Option<PathBuf>) -> Self {
         Collector {
+            extract,
             limits,
             seen: HashSet::new(),
             dirs: HashSet::new(),
@@ -81,6 +110,7 @@ impl<'a> Collector<'a> {
             manifest: Vec::new(),
             entries: 0,
             total: 0,
+            kept_total: 0,
         }
     }
 
@@ -139,6 +169,10 @@ impl<'a> Collector<'a> {
         let mut hasher = Sha256Hasher::new();
         let mut kept = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
+        let mut out = match &self.extract {
+            Some(dir) => Some(create_file(dir, &path)?),
+            None => None,
+        };
         loop {
             let n = r.read(&mut buf).map_err(|e| {
                 Error::invalid_input(format!("archive entry {path:?} could not be read: {e}"))
@@ -155,6 +189,10 @@ impl<'a> Collector<'a> {
                 ));
             }
             hasher.update(&buf[..n]);
+            if let Some(f) = &mut out {
+                f.write_all(&buf[..n])
+                    .map_err(|e| unpack_failed(&path, e))?;
+            }
             if keep && hasher.len() <= self.limits.max_parsed_file_bytes {
                 kept.extend_from_slice(&buf[..n]);
             }
@@ -167,8 +205,18 @@ impl<'a> Collector<'a> {
             ));
         }
         if keep {
-            if size <= self.limits.max_parsed_file_bytes {
+            let within_budget = self.kept_total + size <= self.limits.max_parsed_bytes;
+            if size <= self.limits.max_parsed_file_bytes && within_budget {
+                self.kept_total += size;
                 self.kept.insert(path.clone(), kept.into());
+            } else if super::is_source_file(&path) && !within_budget {
+                return Err(limit(
+                    "max_parsed_bytes",
+                    format!(
+                        "the archive's configuration files, {path:?} included, hold more than {} bytes, the most parsed for one module version",
+                        self.limits.max_parsed_bytes
+                    ),
+                ));
             } else if super::is_source_file(&path) {
                 return Err(limit(
                     "max_parsed_file_bytes",
@@ -231,16 +279,33 @@ impl<'a> Collector<'a> {
     }
 }
 
+fn unpack_failed(path: &str, e: std::io::Error) -> Error {
+    Error::new(ErrorKind::Backend, format!("cannot unpack {path:?}: {e}")).with_source(e)
+}
+
+/// Create `path` (already checked: relative, no `..`) under `dir`, never
+/// replacing what is there.
+fn create_file(dir: &Path, path: &str) -> Result<std::fs::File> {
+    let dest = dir.join(path);
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| unpack_failed(path, e))?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&dest)
+        .map_err(|e| unpack_failed(path, e))
+}
+
 fn malformed(format: ArchiveFormat, e: impl std::fmt::Display) -> Error {
     Error::invalid_input(format!("malformed {format} archive: {e}"))
 }
 
-fn inspect_tar_gz(reader: impl Read, limits: &ArchiveLimits) -> Result<ArchiveInspection> {
+fn inspect_tar_gz(reader: impl Read, mut c: Collector<'_>) -> Result<ArchiveInspection> {
     use tar::EntryType;
     let fmt = ArchiveFormat::TarGz;
     let gz = flate2::read::MultiGzDecoder::new(reader);
     let mut archive = tar::Archive::new(gz);
-    let mut c = Collector::new(limits);
     for entry in archive.entries().map_err(|e| malformed(fmt, e))? {
         let entry = entry.map_err(|e| malformed(fmt, e))?;
         let etype = entry.header().entry_type();
@@ -273,17 +338,16 @@ fn inspect_tar_gz(reader: impl Read, limits: &ArchiveLimits) -> Result<ArchiveIn
 
 fn inspect_zip(
     reader: impl Read + std::io::Seek,
-    limits: &ArchiveLimits,
+    mut c: Collector<'_>,
 ) -> Result<ArchiveInspection> {
     let fmt = ArchiveFormat::Zip;
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| malformed(fmt, e))?;
-    if archive.len() as u64 > limits.max_entries {
+    if archive.len() as u64 > c.limits.max_entries {
         return Err(limit(
             "max_entries",
-            format!("archive has more than {} entries", limits.max_entries),
+            format!("archive has more than {} entries", c.limits.max_entries),
         ));
     }
-    let mut c = Collector::new(limits);
     for i in 0..archive.len() {
         let entry = archive.by_index(i).map_err(|e| malformed(fmt, e))?;
         let raw = entry.name().map_err(|e| malformed(fmt, e))?.to_string();
@@ -343,6 +407,58 @@ mod tests {
                 + "variable \"x\" {}\n".len() as u64
                 + "output \"y\" { value = 1 }\n".len() as u64
         );
+    }
+
+    #[tokio::test]
+    async fn unpacking_writes_every_file_and_refuses_what_inspection_refuses() {
+        let a = TarBuilder::new()
+            .file("mod-1.0/main.tf", "variable \"x\" {}\n")
+            .file("mod-1.0/files/blob.bin", vec![9u8; 70_000])
+            .finish();
+        let dir = tempfile::tempdir().unwrap();
+        let body = ArchiveBody::Memory(a.into());
+        let i = unpack_archive(&body, &ArchiveLimits::default(), dir.path())
+            .await
+            .unwrap();
+        let root = dir.path().join(i.root_dir.as_deref().unwrap());
+        assert_eq!(
+            std::fs::read_to_string(root.join("main.tf")).unwrap(),
+            "variable \"x\" {}\n"
+        );
+        assert_eq!(
+            std::fs::read(root.join("files/blob.bin")).unwrap(),
+            vec![9u8; 70_000]
+        );
+
+        let zip = zip_archive(&[("main.tf", b"x = 1\n"), ("sub/a.txt", b"a")]);
+        let dir = tempfile::tempdir().unwrap();
+        unpack_archive(
+            &ArchiveBody::Memory(zip.into()),
+            &ArchiveLimits::default(),
+            dir.path(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(std::fs::read(dir.path().join("sub/a.txt")).unwrap(), b"a");
+
+        for (bad, why) in [
+            (
+                TarBuilder::new().symlink("evil", "/etc/passwd").finish(),
+                "links",
+            ),
+            (TarBuilder::new().file("../escape.tf", "x").finish(), "'..'"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let e = unpack_archive(
+                &ArchiveBody::Memory(bad.into()),
+                &ArchiveLimits::default(),
+                dir.path(),
+            )
+            .await
+            .unwrap_err();
+            assert!(e.to_string().contains(why), "{e}");
+            assert!(!dir.path().parent().unwrap().join("escape.tf").exists());
+        }
     }
 
     #[tokio::test]
@@ -413,6 +529,36 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e.context_value("limit"), Some("max_uncompressed_bytes"));
+    }
+
+    #[tokio::test]
+    async fn configuration_past_the_parse_budget_is_refused_but_other_files_are_not() {
+        let limits = ArchiveLimits {
+            max_parsed_file_bytes: 400,
+            max_parsed_bytes: 1000,
+            ..Default::default()
+        };
+        let within = (0..2)
+            .fold(TarBuilder::new(), |b, i| {
+                b.file(&format!("f{i}.tf"), vec![b'#'; 400])
+            })
+            .file("blob.bin", vec![0u8; 50_000])
+            .finish();
+        let ok = inspect_archive(&ArchiveBody::Memory(within.into()), &limits)
+            .await
+            .unwrap();
+        assert_eq!(ok.files.len(), 2, "the binary file is not kept");
+        let past = (0..3)
+            .fold(TarBuilder::new(), |b, i| {
+                b.file(&format!("f{i}.tf"), vec![b'#'; 400])
+            })
+            .finish();
+        let e = inspect_archive(&ArchiveBody::Memory(past.into()), &limits)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::TooLarge);
+        assert_eq!(e.context_value("limit"), Some("max_parsed_bytes"));
+        assert!(e.to_string().contains("f2.tf"), "{e}");
     }
 
     #[tokio::test]

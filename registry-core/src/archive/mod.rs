@@ -3,6 +3,7 @@
 
 mod body;
 mod inspect;
+#[cfg(feature = "pack")]
 mod pack;
 mod spool;
 
@@ -14,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::digest::Sha256Digest;
 
-pub use body::ArchiveBody;
-pub use inspect::{ArchiveInspection, inspect_archive};
+pub use body::{ArchiveBody, ReadSeek, STREAM_CHUNK, SpoolFile};
+pub use inspect::{ArchiveInspection, inspect_archive, unpack_archive};
+#[cfg(feature = "pack")]
 pub use pack::pack_dir;
 pub use spool::{SpooledArchive, spool_bytes, spool_stream};
 
@@ -73,6 +75,10 @@ pub struct ArchiveLimits {
     pub max_path_depth: usize,
     /// Largest file kept in memory for parsing (`.tf`, README...) (default 4 MiB).
     pub max_parsed_file_bytes: u64,
+    /// Most bytes of all files kept for parsing together (default 8 MiB):
+    /// parsing costs memory and time many times the text's size, so this,
+    /// not the unpacked size, bounds what one publish may cost.
+    pub max_parsed_bytes: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -83,6 +89,7 @@ impl Default for ArchiveLimits {
             max_entries: 10_000,
             max_path_depth: 32,
             max_parsed_file_bytes: 4 * 1024 * 1024,
+            max_parsed_bytes: 8 * 1024 * 1024,
         }
     }
 }

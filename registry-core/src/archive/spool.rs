@@ -13,7 +13,7 @@ use crate::digest::{Sha256Digest, Sha256Hasher};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Archives up to this size stay in memory; larger ones go to a temporary file.
-pub const MEMORY_SPOOL_LIMIT: usize = 8 * 1024 * 1024;
+pub(crate) const MEMORY_SPOOL_LIMIT: usize = 8 * 1024 * 1024;
 
 /// An archive received in full: its body, sha256 and size.
 #[derive(Debug, Clone)]

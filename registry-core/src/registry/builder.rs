@@ -13,8 +13,10 @@ use crate::traits::docs::DocGenerator;
 use crate::traits::inspect::{FileListInspector, ModuleInspector};
 use crate::traits::integrity::{Hash1, NoSignatures, SignatureVerifier, TreeHasher};
 use crate::traits::observer::{NoopObserver, RegistryObserver};
+use crate::traits::policy::PolicyStore;
 use crate::traits::search::SearchIndex;
 use crate::traits::storage::ModuleStorage;
+use crate::traits::test_runner::TestRunner;
 use crate::traits::validation::{ValidationRule, builtin_rules};
 use crate::traits::version_manager::{ExactVersionManager, VersionManager};
 
@@ -30,7 +32,9 @@ use crate::traits::version_manager::{ExactVersionManager, VersionManager};
 /// | validation rules | [`builtin_rules`] |
 /// | authorizer | [`RoleAuthorizer`] with anonymous reads |
 /// | audit | [`TracingAuditSink`] |
-/// | search, docs | none |
+/// | search, docs, namespace policies | none (every namespace has the default policy) |
+/// | test runner | none (a namespace policy requiring tests refuses publishes) |
+/// | compatibility check | none (a namespace policy with a semver guard refuses publishes it would check) |
 #[derive(Default)]
 pub struct RegistryBuilder {
     storage: Option<Arc<dyn ModuleStorage>>,
@@ -45,6 +49,9 @@ pub struct RegistryBuilder {
     search: Option<Arc<dyn SearchIndex>>,
     docs: Option<Arc<dyn DocGenerator>>,
     observer: Option<Arc<dyn RegistryObserver>>,
+    policies: Option<Arc<dyn PolicyStore>>,
+    tests: Option<Arc<dyn TestRunner>>,
+    compatibility: Option<Arc<dyn crate::traits::compat::CompatibilityCheck>>,
     limits: ArchiveLimits,
     policy: PublishPolicy,
     spool_dir: Option<PathBuf>,
@@ -120,6 +127,26 @@ impl RegistryBuilder {
         /// Metrics hooks.
         observer, observer, RegistryObserver
     );
+    setter!(
+        /// Where namespace policies are kept (signatures, validation,
+        /// tests on publish); without one every namespace has the default.
+        policy_store, policies, PolicyStore
+    );
+    setter!(
+        /// What runs a module's tests on publish, where a namespace's
+        /// policy asks for them (registry-testkit's `.tftest.hcl` engine).
+        test_runner, tests, TestRunner
+    );
+
+    /// What the semver guard checks a publish with, where a namespace's
+    /// policy asks (registry-diff's module API diff).
+    pub fn compatibility_check(
+        mut self,
+        check: Arc<dyn crate::traits::compat::CompatibilityCheck>,
+    ) -> Self {
+        self.compatibility = Some(check);
+        self
+    }
 
     /// Replace the validation rules.
     pub fn validation_rules(mut self, rules: Vec<Arc<dyn ValidationRule>>) -> Self {
@@ -176,9 +203,13 @@ impl RegistryBuilder {
                 search: self.search,
                 docs: self.docs,
                 observer: self.observer.unwrap_or_else(|| Arc::new(NoopObserver)),
+                policies: self.policies,
+                tests: self.tests,
+                compatibility: self.compatibility,
                 limits: self.limits,
                 policy: self.policy,
                 spool_dir: self.spool_dir,
+                refusals: super::refusals::RefusalThrottle::new(),
             }),
         })
     }

@@ -2,7 +2,12 @@
 //! the trait objects it is built from.
 
 mod builder;
+pub(crate) mod fields;
+mod policy;
 mod publish;
+mod refusals;
+mod semver_guard;
+mod validate;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -115,9 +120,13 @@ pub(crate) struct Inner {
     pub(crate) search: Option<Arc<dyn SearchIndex>>,
     pub(crate) docs: Option<Arc<dyn DocGenerator>>,
     pub(crate) observer: Arc<dyn RegistryObserver>,
+    pub(crate) policies: Option<Arc<dyn crate::traits::policy::PolicyStore>>,
+    pub(crate) tests: Option<Arc<dyn crate::traits::test_runner::TestRunner>>,
+    pub(crate) compatibility: Option<Arc<dyn crate::traits::compat::CompatibilityCheck>>,
     pub(crate) limits: ArchiveLimits,
     pub(crate) policy: PublishPolicy,
     pub(crate) spool_dir: Option<PathBuf>,
+    pub(crate) refusals: refusals::RefusalThrottle,
 }
 
 /// The registry: publish, list, resolve, download and manage module versions
@@ -213,8 +222,26 @@ impl Registry {
             }
             Some(e) => (AuditOutcome::Failed, Some(e.message().to_string())),
         };
+        let now = self.inner.clock.now();
+        if let Some(summary) = self.inner.refusals.take_ended(now) {
+            self.write_audit(summary).await;
+        }
+        if outcome == AuditOutcome::Denied {
+            let caller = format!(
+                "{}@{}",
+                ctx.actor.audit_id(),
+                ctx.client_addr.as_deref().unwrap_or("-")
+            );
+            let (admit, summary_due) = self.inner.refusals.admit(&caller, now);
+            if admit == refusals::Admit::Count {
+                if let Some(at) = summary_due {
+                    self.summarise_at(at);
+                }
+                return;
+            }
+        }
         let event = AuditEvent {
-            at: self.inner.clock.now(),
+            at: now,
             actor: ctx.actor.audit_id(),
             action: action.to_string(),
             target: target.to_string(),
@@ -223,8 +250,43 @@ impl Registry {
             request_id: ctx.request_id.clone(),
             client_addr: ctx.client_addr.clone(),
         };
+        self.write_audit(event).await;
+    }
+
+    async fn write_audit(&self, event: AuditEvent) {
+        let (action, target) = (event.action.clone(), event.target.clone());
         if let Err(e) = self.inner.audit.record(event).await {
             tracing::error!(error = %e, action, target, "could not write audit record");
+        }
+    }
+
+    /// Write the summary of counted refusals when their window ends (or
+    /// with the next audit record, where no runtime can wait for it).
+    fn summarise_at(&self, at: chrono::DateTime<chrono::Utc>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let registry = self.clone();
+        let wait = (at - registry.inner.clock.now())
+            .to_std()
+            .unwrap_or_default();
+        runtime.spawn(async move {
+            tokio::time::sleep(wait + std::time::Duration::from_millis(10)).await;
+            let now = registry.inner.clock.now();
+            if let Some(summary) = registry.inner.refusals.take_ended(now) {
+                registry.write_audit(summary).await;
+            }
+        });
+    }
+
+    /// Whether the caller may list or search `namespace`, or every
+    /// namespace when `None`: any token may (what it cannot read is left
+    /// out of the answer), an anonymous caller only where reads are open.
+    pub fn authorize_listing(&self, ctx: &RequestContext, namespace: Option<&str>) -> Result<()> {
+        match namespace {
+            Some(ns) => self.authorize(ctx, Action::Read, ns),
+            None if matches!(ctx.actor, Actor::Token { .. }) => Ok(()),
+            None => self.authorize(ctx, Action::Read, "*"),
         }
     }
 
@@ -299,9 +361,7 @@ impl Registry {
 
     /// Versions matching a filter (only those the caller may read).
     pub async fn list(&self, ctx: &RequestContext, filter: &Filter) -> Result<Page<ModuleRecord>> {
-        if let Some(ns) = &filter.namespace {
-            self.authorize(ctx, Action::Read, ns)?;
-        }
+        self.authorize_listing(ctx, filter.namespace.as_deref())?;
         let mut page = self.inner.storage.list(filter).await?;
         page.items.retain(|r| {
             self.authorize(ctx, Action::Read, r.address.namespace())
@@ -394,6 +454,7 @@ impl Registry {
     ) -> Result<ModuleRecord> {
         let result = async {
             self.authorize(ctx, Action::ChangeLifecycle, id.address.namespace())?;
+            check_lifecycle_text(&change)?;
             let now = self.inner.clock.now();
             let record = self
                 .inner
@@ -456,14 +517,23 @@ impl Registry {
         let index = self.inner.search.as_ref().ok_or_else(|| {
             Error::new(ErrorKind::Unsupported, "this registry has no search index")
         })?;
-        let ns = query.namespace.as_deref().unwrap_or("*");
-        self.authorize(ctx, Action::Read, ns)?;
+        self.authorize_listing(ctx, query.namespace.as_deref())?;
         let mut results = index.search(query).await?;
         results.hits.retain(|h| {
             self.authorize(ctx, Action::Read, h.id.address.namespace())
                 .is_ok()
         });
         Ok(results)
+    }
+
+    /// Rebuild the search index from the storage (admins); the number of
+    /// versions indexed.
+    pub async fn reindex(&self, ctx: &RequestContext) -> Result<usize> {
+        self.authorize_admin(ctx, "reindex").await?;
+        let index = self.inner.search.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::Unsupported, "this registry has no search index")
+        })?;
+        index.rebuild(self.inner.storage.as_ref()).await
     }
 
     fn doc_generator(&self) -> Result<Arc<dyn DocGenerator>> {
@@ -483,15 +553,22 @@ impl Registry {
         docs.generate_api(&module).await
     }
 
-    /// Usage examples of a version: a generated call per module and submodule, and its `examples/`.
+    /// Usage examples of a version: a generated call per module and
+    /// submodule, and its `examples/`. With `host` (this registry's, as
+    /// clients reach it), generated calls name it in their `source`.
     pub async fn examples(
         &self,
         ctx: &RequestContext,
         id: &ModuleId,
+        host: Option<&str>,
     ) -> Result<Vec<crate::Example>> {
         let docs = self.doc_generator()?;
         self.authorize_read(ctx, &id.address, "docs").await?;
-        let module = self.inner.storage.get(id).await?;
+        let mut module = self.inner.storage.get(id).await?;
+        // Calls must name this registry: a bare `ns/name/system` is the public one.
+        if let Some(h) = host {
+            module.address = module.address.clone().with_host(h)?;
+        }
         docs.generate_examples(&module).await
     }
 
@@ -509,5 +586,22 @@ impl Registry {
         let d = docs.generate(&module).await?;
         self.inner.observer.docs_generated(id, started.elapsed());
         Ok(d)
+    }
+}
+
+/// The free text of a lifecycle change, within [`fields`]' limits.
+fn check_lifecycle_text(change: &LifecycleChange) -> Result<()> {
+    match change {
+        LifecycleChange::Deprecate { reason, successor } => {
+            fields::check_text("deprecation reason", reason, fields::MAX_REASON, true)?;
+            if let Some(s) = successor {
+                fields::check_text("successor", s, fields::MAX_SUCCESSOR, false)?;
+            }
+            Ok(())
+        }
+        LifecycleChange::Yank { reason: Some(r) } => {
+            fields::check_text("yank reason", r, fields::MAX_REASON, true)
+        }
+        _ => Ok(()),
     }
 }

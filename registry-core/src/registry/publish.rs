@@ -10,11 +10,12 @@ use futures::Stream;
 use super::{Registry, RequestContext};
 use crate::address::{ModuleAddress, ModuleId};
 use crate::archive::{inspect_archive, spool_bytes, spool_stream};
-use crate::error::{Error, ErrorKind, Problem, Result};
+use crate::error::{Error, ErrorKind, Problem, Result, Severity};
 use crate::module::{Lifecycle, Module, ModuleMetadata, ModuleRecord};
 use crate::traits::auth::Action;
 use crate::traits::integrity::SignedManifest;
-use crate::traits::validation::ValidationContext;
+use crate::traits::policy::{NamespacePolicy, TestsPolicy, ValidationPolicy};
+use crate::traits::test_runner::{TestOptions, TestReport, TestStatus};
 use crate::version::{Version, is_strict_semver};
 
 /// What is being published, besides the archive bytes.
@@ -58,6 +59,19 @@ fn describe(readme: Option<&str>) -> Option<String> {
     } else {
         line
     })
+}
+
+/// The caller's free text, within [`super::fields`]' limits.
+fn check_request_text(req: &PublishRequest) -> Result<()> {
+    use super::fields;
+    fields::check_version_text(&req.version)?;
+    if let Some(d) = &req.description {
+        fields::check_text("description", d, fields::MAX_DESCRIPTION, true)?;
+    }
+    if let Some(u) = &req.source_url {
+        fields::check_source_url(u)?;
+    }
+    Ok(())
 }
 
 impl Registry {
@@ -108,6 +122,7 @@ impl Registry {
         let inner = &self.inner;
         let address = &req.address;
         self.authorize(ctx, Action::Publish, address.namespace())?;
+        check_request_text(req)?;
         let version: Version = inner
             .versions
             .parse(&req.version)
@@ -132,14 +147,9 @@ impl Registry {
         let archive = inspect_archive(&spooled.body, &inner.limits)
             .await
             .map_err(|e| e.with_context("module", &id))?;
-        let inspector = inner.inspector.clone();
-        let files = archive.files.clone();
-        let inspection = tokio::task::spawn_blocking(move || inspector.inspect(&files))
-            .await
-            .map_err(|e| {
-                Error::new(ErrorKind::Backend, "module inspection task failed").with_source(e)
-            })?;
+        let inspection = self.inspect_files(&archive).await?;
 
+        let policy = self.policy_of(address.namespace()).await?;
         let mut problems = Vec::new();
         if inner.policy.strict_semver && !is_strict_semver(&req.version) {
             problems.push(Problem::new(
@@ -150,20 +160,33 @@ impl Registry {
                 ),
             ));
         }
-        let vctx = ValidationContext {
-            address,
-            version: &version,
-            archive: &archive,
-            summary: &inspection.summary,
-            diagnostics: &inspection.diagnostics,
+        let findings = if policy.validation == ValidationPolicy::Off {
+            Vec::new()
+        } else {
+            self.findings(address, &version, &archive, &inspection)
         };
-        for rule in &inner.rules {
-            problems.extend(rule.check(&vctx));
-        }
+        let (refusing, mut warnings): (Vec<Problem>, Vec<Problem>) = findings
+            .iter()
+            .cloned()
+            .partition(|p| policy.validation.refuses(p.severity));
+        problems.extend(refusing);
         if !problems.is_empty() {
             return Err(Error::validation(problems).with_context("module", &id));
         }
 
+        if policy.require_signatures && req.signature.is_none() {
+            return Err(Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "namespace {:?} requires signed modules; publish with a signature",
+                    address.namespace()
+                ),
+            )
+            .with_context("module", &id));
+        }
+        self.semver_guard(&id, &inspection.summary, &policy, &mut warnings)
+            .await
+            .map_err(|e| e.with_context("module", &id))?;
         let h1 = inner.hasher.tree_hash(&archive.manifest)?;
         let manifest = SignedManifest {
             address: address.clone(),
@@ -181,7 +204,7 @@ impl Registry {
             .description
             .clone()
             .or_else(|| describe(inspection.summary.root.readme.as_deref()));
-        let module = Module {
+        let mut module = Module {
             address: address.clone(),
             version,
             metadata: ModuleMetadata {
@@ -198,9 +221,17 @@ impl Registry {
                 summary: inspection.summary,
                 lifecycle: Lifecycle::default(),
                 downloads: 0,
+                warnings: Vec::new(),
+                checks: None,
             },
             archive: spooled.body,
         };
+        let checks = self
+            .run_tests(&module, &policy, findings, &mut warnings)
+            .await
+            .map_err(|e| e.with_context("module", &id))?;
+        module.metadata.warnings = warnings;
+        module.metadata.checks = checks;
         let stored = inner.storage.store(&module).await?;
         if let Some(search) = &inner.search
             && let Err(e) = search.index(&stored).await
@@ -249,6 +280,93 @@ impl Registry {
             }
         }
         Ok(())
+    }
+}
+
+impl Registry {
+    /// The publish gate's test step, as the namespace's `tests` policy
+    /// asks: `off` runs nothing, `run` runs the tests and records the
+    /// result (failures become a warning), `require` refuses the publish
+    /// when a run fails or errors, or when there are no tests. The report
+    /// returned is stored with the version, with every validation finding.
+    async fn run_tests(
+        &self,
+        module: &Module,
+        policy: &NamespacePolicy,
+        findings: Vec<Problem>,
+        warnings: &mut Vec<Problem>,
+    ) -> Result<Option<TestReport>> {
+        let namespace = module.address.namespace();
+        let checked = policy.validation != ValidationPolicy::Off;
+        let Some(runner) = &self.inner.tests else {
+            return match policy.tests {
+                TestsPolicy::Off => Ok(checked.then(|| TestReport::not_run(findings))),
+                TestsPolicy::Run => {
+                    warnings.push(
+                        Problem::new(
+                            "tests",
+                            "the module's tests did not run: this registry has no test runner",
+                        )
+                        .with_severity(Severity::Warning),
+                    );
+                    Ok(Some(TestReport::not_run(findings)))
+                }
+                TestsPolicy::Require => Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "namespace {namespace:?} requires passing tests on publish, but this registry has no test runner"
+                    ),
+                )),
+            };
+        };
+        if policy.tests == TestsPolicy::Off {
+            return Ok(checked.then(|| TestReport::not_run(findings)));
+        }
+        let required = policy.tests == TestsPolicy::Require;
+        let result = match runner.run(module, &TestOptions::default()).await {
+            Ok(r) => r,
+            Err(e) if required => return Err(e),
+            Err(e) => {
+                warnings.push(
+                    Problem::new("tests", format!("the module's tests could not run: {e}"))
+                        .with_severity(Severity::Warning),
+                );
+                return Ok(Some(TestReport::not_run(findings)));
+            }
+        };
+        let runs = result.runs().count();
+        if required && runs == 0 && result.diagnostics.is_empty() {
+            return Err(Error::validation(vec![
+                Problem::new(
+                    "tests",
+                    format!("namespace {namespace:?} requires passing tests, but the module has no run blocks in *.tftest.hcl files"),
+                )
+                .with_hint("add tests/*.tftest.hcl files (registry test runs them locally)"),
+            ]));
+        }
+        if !result.passed() {
+            let failures = result.failures();
+            if required {
+                return Err(Error::validation(failures));
+            }
+            warnings.push(
+                Problem::new(
+                    "tests",
+                    format!(
+                        "the module's tests did not pass: {} of {runs} runs failed or errored",
+                        result
+                            .runs()
+                            .filter(|(_, r)| matches!(
+                                r.status,
+                                TestStatus::Failed | TestStatus::Errored
+                            ))
+                            .count()
+                    ),
+                )
+                .with_severity(Severity::Warning),
+            );
+        }
+        Ok(Some(TestReport::of(result, findings)))
     }
 }
 

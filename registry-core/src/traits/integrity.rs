@@ -125,14 +125,18 @@ pub trait SigningKeyStore: Send + Sync + Debug + 'static {
     async fn add_key(&self, key: &TrustedKey) -> Result<()>;
     /// Stop trusting a key in a namespace.
     async fn remove_key(&self, namespace: &str, key_id: &str) -> Result<()>;
+    /// Change when a trusted key stops being trusted (`None`: never);
+    /// `NotFound` when it is not trusted for the namespace.
+    async fn set_key_expiry(
+        &self,
+        namespace: &str,
+        key_id: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<()>;
     /// Keys trusted for a namespace (its own and `*`).
     async fn keys_for(&self, namespace: &str) -> Result<Vec<TrustedKey>>;
     /// Every trusted key.
     async fn all_keys(&self) -> Result<Vec<TrustedKey>>;
-    /// Require (or stop requiring) signatures on publish in a namespace.
-    async fn set_required(&self, namespace: &str, required: bool) -> Result<()>;
-    /// Whether a namespace requires signatures.
-    async fn is_required(&self, namespace: &str) -> Result<bool>;
 }
 
 /// Requires no signatures and refuses to store one it cannot check.

@@ -22,10 +22,17 @@ pub struct SearchQuery {
     pub provider: Option<String>,
     /// Include every version, not just each module's latest listed one.
     pub all_versions: bool,
-    /// Most hits to return.
+    /// Most hits to return (`0`: the index's default; at most
+    /// [`SearchQuery::MAX_LIMIT`]).
     pub limit: usize,
-    /// Hits to skip.
+    /// Hits to skip. Any value is allowed: an index answers a page past
+    /// its last hit empty, and never sizes work by the offset alone.
     pub offset: usize,
+}
+
+impl SearchQuery {
+    /// The most hits one search returns, whatever `limit` asks.
+    pub const MAX_LIMIT: usize = 1000;
 }
 
 /// One hit.
@@ -70,4 +77,8 @@ pub trait SearchIndex: Send + Sync + Debug + 'static {
     async fn remove(&self, id: &ModuleId) -> Result<()>;
     /// Run a query.
     async fn search(&self, query: &SearchQuery) -> Result<SearchResults>;
+    /// Replace the whole index with every live version in `storage`;
+    /// returns how many versions it indexed. Updates that arrive meanwhile
+    /// must not interleave with it.
+    async fn rebuild(&self, storage: &dyn crate::traits::storage::ModuleStorage) -> Result<usize>;
 }

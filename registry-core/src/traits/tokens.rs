@@ -114,6 +114,11 @@ pub trait TokenStore: Send + Sync + Debug + 'static {
     async fn revoke(&self, id: &str, now: DateTime<Utc>) -> Result<TokenInfo>;
     /// Every token's record.
     async fn list(&self) -> Result<Vec<TokenInfo>>;
+    /// One token's record by id, if there is one (revoked and expired
+    /// ones too).
+    async fn get(&self, id: &str) -> Result<Option<TokenInfo>> {
+        Ok(self.list().await?.into_iter().find(|t| t.id == id))
+    }
 }
 
 /// The error for a secret that does not authenticate (never says why).

@@ -1,11 +1,14 @@
-//! Validation rules run on publish, and the built-in set.
+//! Validation rules run on publish (and by `registry validate`), and the
+//! built-in set that needs only the archive and its parsed summary. Rules
+//! that evaluate configuration (types, references, conditions) live with
+//! the engine in registry-testkit and register the same way.
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use crate::address::ModuleAddress;
 use crate::archive::{ArchiveInspection, is_source_file, parent_dir};
-use crate::error::Problem;
+use crate::error::{Problem, Severity};
 use crate::module::ModuleSummary;
 use crate::version::Version;
 
@@ -24,12 +27,59 @@ pub struct ValidationContext<'a> {
     pub diagnostics: &'a [Problem],
 }
 
-/// One check a module must pass to be published.
+/// One check a module should pass. Implement it and register it with
+/// [`RegistryBuilder::add_validation_rule`](crate::RegistryBuilder::add_validation_rule).
+///
+/// ```
+/// use registry_core::{Problem, Severity, ValidationContext, ValidationRule};
+///
+/// /// Every module must say what it is for.
+/// #[derive(Debug)]
+/// struct HasDescription;
+///
+/// impl ValidationRule for HasDescription {
+///     fn id(&self) -> &str {
+///         "acme-description"
+///     }
+///     fn severity(&self) -> Severity {
+///         Severity::Warning
+///     }
+///     fn hint(&self) -> Option<&str> {
+///         Some("start the README with a paragraph saying what the module does")
+///     }
+///     fn check(&self, ctx: &ValidationContext<'_>) -> Vec<Problem> {
+///         match &ctx.summary.root.readme {
+///             Some(text) if !text.trim().is_empty() => Vec::new(),
+///             _ => vec![self.problem("the module has no README text")],
+///         }
+///     }
+/// }
+/// ```
 pub trait ValidationRule: Send + Sync + Debug + 'static {
-    /// A short, stable name (shown with each problem).
-    fn name(&self) -> &str;
+    /// A short, stable id (`hcl-parse`), shown with each problem and used
+    /// to refer to the rule in policies and reports.
+    fn id(&self) -> &str;
+    /// The severity of the rule's problems unless a problem says otherwise.
+    fn severity(&self) -> Severity {
+        Severity::Error
+    }
+    /// How to fix what the rule finds, in general.
+    fn hint(&self) -> Option<&str> {
+        None
+    }
     /// Every problem found; empty when the module passes.
     fn check(&self, ctx: &ValidationContext<'_>) -> Vec<Problem>;
+    /// A problem of this rule: its id, severity and hint.
+    fn problem(&self, message: impl Into<String>) -> Problem
+    where
+        Self: Sized,
+    {
+        let p = Problem::new(self.id(), message).with_severity(self.severity());
+        match self.hint() {
+            Some(h) => p.with_hint(h),
+            None => p,
+        }
+    }
 }
 
 /// The root of the module holds at least one `.tf`, `.tofu` or `.tf.json` file.
@@ -37,8 +87,11 @@ pub trait ValidationRule: Send + Sync + Debug + 'static {
 pub struct RootHasConfiguration;
 
 impl ValidationRule for RootHasConfiguration {
-    fn name(&self) -> &str {
+    fn id(&self) -> &str {
         "root-configuration"
+    }
+    fn hint(&self) -> Option<&str> {
+        Some("put the module's .tf files at the archive's root (or in one top-level folder)")
     }
     fn check(&self, ctx: &ValidationContext<'_>) -> Vec<Problem> {
         let found = ctx
@@ -49,10 +102,7 @@ impl ValidationRule for RootHasConfiguration {
         if found {
             Vec::new()
         } else {
-            vec![Problem::new(
-                self.name(),
-                "the module root has no .tf, .tofu or .tf.json file",
-            )]
+            vec![self.problem("the module root has no .tf, .tofu or .tf.json file")]
         }
     }
 }
@@ -62,14 +112,14 @@ impl ValidationRule for RootHasConfiguration {
 pub struct ConfigurationParses;
 
 impl ValidationRule for ConfigurationParses {
-    fn name(&self) -> &str {
+    fn id(&self) -> &str {
         "hcl-parse"
     }
     fn check(&self, ctx: &ValidationContext<'_>) -> Vec<Problem> {
         ctx.diagnostics
             .iter()
             .map(|d| Problem {
-                rule: self.name().to_string(),
+                id: self.id().to_string(),
                 ..d.clone()
             })
             .collect()
@@ -88,8 +138,11 @@ pub fn is_identifier(s: &str) -> bool {
 pub struct ValidNames;
 
 impl ValidationRule for ValidNames {
-    fn name(&self) -> &str {
+    fn id(&self) -> &str {
         "valid-names"
+    }
+    fn hint(&self) -> Option<&str> {
+        Some("names start with a letter or underscore and hold only letters, digits, '_' and '-'")
     }
     fn check(&self, ctx: &ValidationContext<'_>) -> Vec<Problem> {
         let mut out = Vec::new();
@@ -109,10 +162,9 @@ impl ValidationRule for ValidNames {
                 .chain(iface.dependencies.iter().map(|m| ("module", &m.name)));
             for (kind, name) in names {
                 if !is_identifier(name) {
-                    out.push(Problem::new(
-                        self.name(),
-                        format!("{kind} name {name:?} in {dir} is not a valid identifier"),
-                    ));
+                    out.push(self.problem(format!(
+                        "{kind} name {name:?} in {dir} is not a valid identifier"
+                    )));
                 }
             }
         }

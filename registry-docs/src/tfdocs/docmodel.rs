@@ -226,6 +226,9 @@ fn locked_versions(files: &ModuleFiles, dir: &str) -> BTreeMap<String, String> {
     let Some(text) = files.text(&path) else {
         return out;
     };
+    if registry_core::hcl_brackets::check_hcl_brackets(text).is_err() {
+        return out;
+    }
     let Ok(body) = hcl::edit::parser::parse_body(text) else {
         return out;
     };

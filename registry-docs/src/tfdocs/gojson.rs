@@ -47,6 +47,24 @@ pub fn number(n: &serde_json::Number) -> String {
     format!("{f}")
 }
 
+/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, as go-yaml and
+/// `encoding/xml` write a float64: the shortest digits, in exponent form
+/// below 1e-4 and from 1e6.
+pub fn format_g(f: f64) -> String {
+    if f == 0.0 {
+        return "0".into();
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    } else {
+        format!("{f}")
+    }
+}
+
 /// A value, indented with `indent` at depth `level`, Go style.
 pub fn write(v: &Value, escape_html: bool, level: usize, out: &mut String) {
     let pad = |n: usize| "  ".repeat(n);
@@ -113,5 +131,15 @@ mod tests {
         assert_eq!(to_string(&json!(15.75), false), "15.75");
         assert_eq!(to_string(&json!(1e21), false), "1e+21");
         assert_eq!(to_string(&json!({}), false), "{}");
+    }
+
+    #[test]
+    fn g_format_as_go_writes_it() {
+        assert_eq!(format_g(42.0), "42");
+        assert_eq!(format_g(15.75), "15.75");
+        assert_eq!(format_g(1e21), "1e+21");
+        assert_eq!(format_g(1_000_000.0), "1e+06");
+        assert_eq!(format_g(123_456.0), "123456");
+        assert_eq!(format_g(0.00001), "1e-05");
     }
 }

@@ -1,12 +1,22 @@
-//! terraform-docs compatible output: `markdown table`, `markdown document`
-//! and `json`, byte for byte, with `.terraform-docs.yml` settings.
+//! terraform-docs compatible output, byte for byte, with
+//! `.terraform-docs.yml` settings: `markdown table`, `markdown document`,
+//! `asciidoc table`, `asciidoc document`,
+//! `pretty`, and the data formats `json`, `yaml`, `toml`, `xml`, `tfvars
+//! hcl` and `tfvars json` (each an encoder over one document, [`tree`]).
 
+pub mod asciidoc;
 pub mod docmodel;
 pub mod gojson;
 pub mod json;
 pub mod markdown;
+pub mod pretty;
 pub mod sanitize;
 pub mod settings;
+pub mod tfvars;
+pub mod toml;
+pub mod tree;
+pub mod xml;
+pub mod yaml;
 
 use registry_core::{ModuleFiles, Problem};
 
@@ -23,6 +33,22 @@ pub enum Format {
     MarkdownDocument,
     /// `json`.
     Json,
+    /// `tfvars hcl`.
+    TfvarsHcl,
+    /// `tfvars json`.
+    TfvarsJson,
+    /// `yaml`.
+    Yaml,
+    /// `toml`.
+    Toml,
+    /// `xml`.
+    Xml,
+    /// `pretty`.
+    Pretty,
+    /// `asciidoc table`.
+    AsciidocTable,
+    /// `asciidoc document`.
+    AsciidocDocument,
 }
 
 /// Settings for directory `dir`: terraform-docs' defaults, then the
@@ -55,6 +81,14 @@ pub fn render(
         Format::MarkdownTable => markdown::table(&doc, settings, flavor),
         Format::MarkdownDocument => markdown::document(&doc, settings),
         Format::Json => json::render(&doc, settings),
+        Format::TfvarsHcl => tfvars::hcl(&doc, settings),
+        Format::TfvarsJson => tfvars::json(&doc),
+        Format::Yaml => yaml::render(&doc, settings),
+        Format::Toml => toml::render(&doc, settings),
+        Format::Xml => xml::render(&doc, settings),
+        Format::Pretty => pretty::render(&doc, settings),
+        Format::AsciidocTable => asciidoc::table(&doc, settings),
+        Format::AsciidocDocument => asciidoc::document(&doc, settings),
     };
     (text, model.diagnostics)
 }

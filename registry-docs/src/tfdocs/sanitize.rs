@@ -216,6 +216,53 @@ pub fn sanitize_markdown_table(s: &str, escape: bool, html: bool) -> String {
     )
 }
 
+/// `SanitizeAsciidocTable` (description, type and default cells): `n/a`
+/// for nothing, `|` escaped outside code, fences as `[source]` blocks.
+pub fn sanitize_asciidoc_table(s: &str, escape: bool) -> String {
+    if s.is_empty() {
+        return "n/a".into();
+    }
+    process_segments(
+        s,
+        "```",
+        &|seg, _, _| normalize_urls(&escape_characters(seg, escape, true), escape),
+        &|seg, _, _| format!("[source]\n----\n{}\n----", seg.trim()),
+    )
+}
+
+/// `SanitizeDocument` as the AsciiDoc document uses it: `n/a` for
+/// nothing; outside code fences the multi-line conventions, fences kept
+/// (their closing one on a line of its own).
+pub fn sanitize_asciidoc_document(s: &str, escape: bool, html: bool) -> String {
+    if s.is_empty() {
+        return "n/a".into();
+    }
+    process_segments(
+        s,
+        "```",
+        &|seg, _, _| {
+            let seg = escape_characters(seg, escape, false);
+            let seg = convert_multi_line_text(&seg, false, false, html);
+            normalize_urls(&seg, escape)
+        },
+        &|seg, _, _| {
+            let lastbreak = if seg.ends_with('\n') { "" } else { "\n" };
+            format!("```{seg}{lastbreak}```")
+        },
+    )
+}
+
+/// `CreateAnchorAsciidoc`.
+pub fn anchor_asciidoc(prefix: &str, value: &str, anchor: bool, escape: bool) -> String {
+    let name = sanitize_name(value, escape);
+    if anchor {
+        let anchor_name = format!("{prefix}_{value}");
+        format!("[[{anchor_name}]] <<{anchor_name},{name}>>")
+    } else {
+        name
+    }
+}
+
 /// `SanitizeName`.
 pub fn sanitize_name(name: &str, escape: bool) -> String {
     if escape {

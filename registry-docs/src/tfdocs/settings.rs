@@ -40,6 +40,21 @@ pub struct Sections {
     pub data_sources: bool,
 }
 
+impl Sections {
+    /// Every section off (`sections.hide: [all]`).
+    pub const NONE: Sections = Sections {
+        header: false,
+        footer: false,
+        inputs: false,
+        modules: false,
+        outputs: false,
+        providers: false,
+        requirements: false,
+        resources: false,
+        data_sources: false,
+    };
+}
+
 /// Rendering settings; `Default` is terraform-docs' CLI default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -67,6 +82,10 @@ pub struct Settings {
     pub read_comments: bool,
     /// Provider versions from `.terraform.lock.hcl`.
     pub lockfile: bool,
+    /// Descriptions as comments in `tfvars hcl`.
+    pub description: bool,
+    /// Colour in `pretty`.
+    pub color: bool,
     /// File the header comes from.
     pub header_from: String,
     /// File the footer comes from.
@@ -98,6 +117,8 @@ impl Default for Settings {
             hide_empty: false,
             read_comments: true,
             lockfile: true,
+            description: false,
+            color: true,
             header_from: "main.tf".into(),
             footer_from: None,
         }
@@ -133,6 +154,8 @@ struct FileSettings {
     hide_empty: Option<bool>,
     read_comments: Option<bool>,
     lockfile: Option<bool>,
+    description: Option<bool>,
+    color: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,17 +225,7 @@ impl Settings {
             }
             if !sec.show.is_empty() && !sec.show.iter().any(|s| s == "all") {
                 let footer = self.sections.footer;
-                self.sections = Sections {
-                    header: false,
-                    footer: false,
-                    inputs: false,
-                    modules: false,
-                    outputs: false,
-                    providers: false,
-                    requirements: false,
-                    resources: false,
-                    data_sources: false,
-                };
+                self.sections = Sections::NONE;
                 for n in &sec.show {
                     set_section(&mut self.sections, n, true);
                 }
@@ -220,17 +233,7 @@ impl Settings {
             }
             for n in &sec.hide {
                 if n == "all" {
-                    self.sections = Sections {
-                        header: false,
-                        footer: false,
-                        inputs: false,
-                        modules: false,
-                        outputs: false,
-                        providers: false,
-                        requirements: false,
-                        resources: false,
-                        data_sources: false,
-                    };
+                    self.sections = Sections::NONE;
                 }
                 set_section(&mut self.sections, n, false);
             }
@@ -265,7 +268,9 @@ impl Settings {
                 type_column,
                 hide_empty,
                 read_comments,
-                lockfile
+                lockfile,
+                description,
+                color
             );
             if let Some(i) = s.indent {
                 self.indent = if (1..=5).contains(&i) { i } else { 2 };

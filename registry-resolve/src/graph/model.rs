@@ -196,6 +196,9 @@ impl ModuleGraph {
 
     /// Graphviz DOT, one node per call labelled `path\naddress version`.
     pub fn to_dot(&self) -> String {
+        if let Some(u) = &self.unified {
+            return self.unified_dot(u);
+        }
         let mut s = String::from("digraph modules {\n  rankdir=LR;\n");
         for n in self.graph.node_indices() {
             let c = &self.graph[n];
@@ -210,6 +213,43 @@ impl ModuleGraph {
         for e in self.graph.edge_indices() {
             if let Some((a, b)) = self.graph.edge_endpoints(e) {
                 s.push_str(&format!("  n{} -> n{};\n", a.index(), b.index()));
+            }
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    /// A unified graph: one node per module version, a `root` node, and an
+    /// edge per named call labelled with the call's name.
+    fn unified_dot(&self, u: &UnifiedCalls) -> String {
+        let quote = |t: &str| t.replace('\\', "\\\\").replace('"', "\\\"");
+        let mut s = String::from(
+            "digraph modules {\n  rankdir=LR;\n  root [label=\"root module\", shape=box];\n",
+        );
+        for n in self.graph.node_indices() {
+            let c = &self.graph[n];
+            s.push_str(&format!(
+                "  n{} [label=\"{} {}\"];\n",
+                n.index(),
+                quote(&c.address.to_string()),
+                c.version
+            ));
+        }
+        let edge = |s: &mut String, from: String, call: &NamedCall| {
+            s.push_str(&format!(
+                "  {from} -> n{} [label=\"{}\"];\n",
+                call.to.index(),
+                quote(&call.name)
+            ));
+        };
+        for call in &u.roots {
+            edge(&mut s, "root".into(), call);
+        }
+        let mut callers: Vec<_> = u.children.iter().collect();
+        callers.sort_by_key(|(n, _)| n.index());
+        for (from, calls) in callers {
+            for call in calls {
+                edge(&mut s, format!("n{}", from.index()), call);
             }
         }
         s.push_str("}\n");

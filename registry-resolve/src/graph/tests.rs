@@ -144,6 +144,14 @@ fn unified_mode_picks_one_version_per_module() {
             .unwrap_err()
             .contains("more than 2 call paths")
     );
+    // DOT keeps every named call as a labelled edge (a.b and b reach one node).
+    let dot = g.to_dot();
+    assert!(dot.contains("root [label=\"root module\""), "{dot}");
+    for label in ["[label=\"a\"]", "[label=\"b\"]"] {
+        assert!(dot.contains(label), "{label} in {dot}");
+    }
+    assert_eq!(dot.matches(" -> ").count(), 3, "{dot}");
+    assert!(dot.contains("acme/b/null 2.1.0"), "{dot}");
 }
 
 #[test]
@@ -166,6 +174,7 @@ fn unified_conflicts_are_explained() {
         text.contains(">= 3") && text.contains("~> 2.1"),
         "the constraints are quoted: {text}"
     );
+    assert!(!text.contains(" , "), "no stray separator: {text}");
 }
 
 #[test]
@@ -244,4 +253,28 @@ fn print_conflict_explanation() {
     )
     .unwrap_err();
     println!("{e}");
+}
+
+#[test]
+fn conflicts_through_a_wrapper_read_without_a_stray_separator() {
+    let mut c = Catalog::new();
+    c.insert(module(
+        "acme/wrapper/null",
+        &[("1.0.0", vec![call("x", "acme/x/null", Some(">= 2"))])],
+    ));
+    c.insert(module(
+        "acme/x/null",
+        &[("1.0.0", vec![]), ("2.0.0", vec![])],
+    ));
+    let e = resolve_unified(
+        &[
+            root("x", "acme/x/null", Some("~> 1.0")),
+            root("wrapper", "acme/wrapper/null", Some("1.0.0")),
+        ],
+        &c,
+    )
+    .unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("acme/wrapper/null"), "{text}");
+    assert!(!text.contains(" , ") && !text.contains("  "), "{text}");
 }

@@ -523,8 +523,11 @@ pub fn resolve_unified(roots: &[RootCall], catalog: &Catalog) -> Result<ModuleGr
         Ok(s) => s,
         Err(PubGrubError::NoSolution(mut tree)) => {
             tree.collapse_no_versions();
+            // The root has no version: pubgrub writes "the root module " before
+            // its terms' separators ("the root module , x 1.0 are incompatible").
             let report = DefaultStringReporter::report(&tree)
-                .replace("the root module  ", "the root module ");
+                .replace("the root module  ", "the root module ")
+                .replace("the root module , ", "the root module and ");
             return Err(Error::new(
                 ErrorKind::Conflict,
                 format!("no consistent set of module versions exists:\n{report}"),

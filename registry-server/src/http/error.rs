@@ -1,5 +1,6 @@
-//! Registry errors as HTTP responses: `{"errors": ["..."]}` with a status
-//! that tells the client what kind of failure it was.
+//! Registry errors as HTTP responses: `{"errors": ["..."]}` (plus
+//! `"problems"`, structured, when validation or tests refused a publish)
+//! with a status that tells the client what kind of failure it was.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +16,9 @@ impl From<Error> for ApiError {
     }
 }
 
+/// The `Retry-After` of a 503 when a backend failed, in seconds.
+pub const BACKEND_RETRY_AFTER_SECS: u64 = 5;
+
 /// The status code for an error kind.
 pub fn status_of(kind: ErrorKind) -> StatusCode {
     match kind {
@@ -27,7 +31,10 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::PermissionDenied | ErrorKind::QuotaExceeded => StatusCode::FORBIDDEN,
         ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::Unsupported => StatusCode::NOT_IMPLEMENTED,
-        ErrorKind::Integrity | ErrorKind::Backend => StatusCode::INTERNAL_SERVER_ERROR,
+        // A backend that failed (down, slow, unreachable) is temporary:
+        // 503 with Retry-After, so clients and proxies retry later.
+        ErrorKind::Backend => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::Integrity | ErrorKind::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -35,8 +42,12 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 /// The client-facing text of an error. Backend failures are logged in full
 /// and reported without their internals.
 fn messages(e: &Error) -> Vec<String> {
-    if matches!(e.kind(), ErrorKind::Backend) {
-        return vec!["the registry's storage failed; try again later".into()];
+    match e.kind() {
+        ErrorKind::Backend => return vec!["the registry's storage failed; try again later".into()],
+        ErrorKind::Misconfigured => {
+            return vec!["the registry's storage refused its credentials; an operator must fix its configuration".into()];
+        }
+        _ => {}
     }
     let mut out = vec![e.message().to_string()];
     out.extend(e.problems().iter().map(|p| p.to_string()));
@@ -50,8 +61,20 @@ impl IntoResponse for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %e, kind = %e.kind(), "request failed");
         }
-        let body = serde_json::json!({ "errors": messages(&e) });
+        let mut body = serde_json::json!({ "errors": messages(&e) });
+        if !e.problems().is_empty() {
+            // The same problems, structured (rule id, severity, position, hint).
+            let problems: Vec<super::views::ProblemView> =
+                e.problems().iter().map(Into::into).collect();
+            body["problems"] = serde_json::to_value(problems).unwrap_or_default();
+        }
         let mut resp = (status, axum::Json(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(BACKEND_RETRY_AFTER_SECS),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -1,9 +1,11 @@
-//! The OpenAPI 3.1 description of the HTTP API. Routes are registered with
-//! `utoipa_axum::routes!` from the handlers' own `#[utoipa::path]`
-//! attributes, so the document and the router come from one source.
+//! The OpenAPI 3.1 frame of the HTTP API: info, tags, the bearer scheme,
+//! the error body and path parameters. Routes and their bodies come from
+//! the handlers (`utoipa_axum::routes!`); the responses the guard itself
+//! gives (401, 429) are declared on every guarded operation here.
 
 use utoipa::Modify;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
 
 /// Every error response: `{"errors": ["…"]}`.
 #[derive(Debug, utoipa::ToSchema)]
@@ -11,6 +13,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 pub struct ErrorBody {
     /// What went wrong, one message per problem.
     errors: Vec<String>,
+    /// Each validation finding or failing test run that refused a publish.
+    problems: Option<Vec<super::views::ProblemView>>,
 }
 
 /// A module's path parameters.
@@ -41,6 +45,15 @@ pub struct VersionParams {
     version: String,
 }
 
+/// A namespace path parameter.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct NamespaceParams {
+    /// Namespace.
+    ns: String,
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -59,20 +72,71 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Paths the guard does not stand in front of.
+const UNGUARDED: &[&str] = &["/healthz", "/readyz", "/metrics"];
+
+/// Declare on every guarded operation the refusals the guard gives before
+/// a handler runs: 401 for a token that does not authenticate, 429 over a
+/// rate limit (or after too many failed authentications).
+pub fn declare_guard_responses(doc: &mut utoipa::openapi::OpenApi) {
+    let error = || {
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                "ErrorBody",
+            ))))
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if UNGUARDED.contains(&path.as_str()) {
+            continue;
+        }
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.head,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let responses = &mut op.responses.responses;
+            responses.entry("401".into()).or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description("The token does not authenticate (or reads need one)")
+                        .content("application/json", error())
+                        .build(),
+                )
+            });
+            responses.entry("429".into()).or_insert_with(|| {
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description("Rate limited; see `Retry-After`")
+                        .content("application/json", error())
+                        .build(),
+                )
+            });
+        }
+    }
+}
+
 /// The document's frame; the paths come from the router.
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(
         title = "Terraform/OpenTofu module registry",
-        description = "The Terraform Module Registry Protocol, the public registry's read API, publishing, lifecycle, docs, search, audit and operations endpoints."
+        description = "The Terraform Module Registry Protocol, the public registry's read API, publishing, lifecycle, docs, search, namespace policies, audit and operations endpoints."
     ),
     modifiers(&BearerAuth),
+    components(schemas(ErrorBody)),
     tags(
         (name = "protocol", description = "Terraform Module Registry Protocol (what `terraform init` calls)"),
         (name = "modules", description = "Read API with the public registry's JSON shapes and paging"),
         (name = "docs", description = "Generated documentation, schemas and examples"),
         (name = "publish", description = "Publishing and lifecycle (tokens required)"),
-        (name = "admin", description = "Administration: search index, audit log"),
+        (name = "admin", description = "Administration: namespace policies, search index, audit log"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

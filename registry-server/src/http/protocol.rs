@@ -1,26 +1,33 @@
 //! The Terraform Module Registry Protocol: discovery, versions, download,
 //! and the archive itself.
 
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use registry_core::{
-    Actor, ArchiveFormat, Grant, ModuleAddress, ModuleId, RequestContext, Role, Version,
+    Actor, ArchiveFormat, Error, Grant, ModuleId, ModuleRecord, RequestContext, Role,
 };
 use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
 
+use super::MODULES_PATH;
 use super::error::ApiResult;
+use super::extract::{ApiQuery, Ctx, ModulePath, VersionPath};
 use super::openapi::{ErrorBody, ModuleParams, VersionParams};
-use super::{AppState, Ctx, MODULES_PATH};
+use super::views::{DiscoveryView, VersionsView};
+use crate::state::AppState;
 
 /// `GET /.well-known/terraform.json`. Terraform refuses the document unless
 /// it is served as `application/json`.
 #[utoipa::path(
     get, path = "/.well-known/terraform.json", tag = "protocol",
-    responses((status = 200, description = "Where the modules API lives: `{\"modules.v1\":\"/v1/modules/\"}`", body = Object))
+    responses((status = 200, description = "Where the modules API lives", body = DiscoveryView))
 )]
 pub async fn discovery() -> Response {
-    let mut r = axum::Json(serde_json::json!({ "modules.v1": MODULES_PATH })).into_response();
+    let mut r = axum::Json(DiscoveryView {
+        modules_v1: MODULES_PATH.to_string(),
+    })
+    .into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -28,38 +35,42 @@ pub async fn discovery() -> Response {
     r
 }
 
-pub(super) fn address(ns: &str, name: &str, system: &str) -> registry_core::Result<ModuleAddress> {
-    ModuleAddress::new(ns, name, system)
-}
-
-pub(super) fn module_id(
-    ns: &str,
-    name: &str,
-    system: &str,
-    version: &str,
-) -> registry_core::Result<ModuleId> {
-    Ok(ModuleId::new(
-        address(ns, name, system)?,
-        Version::parse(version)?,
-    ))
+/// The rendered-body cache key of a versions list: the module and every
+/// listed version with its archive digest (a published version never
+/// changes; yanks and publishes change the list, so the key).
+fn versions_key(records: &[ModuleRecord]) -> String {
+    let mut h = Sha256::new();
+    for r in records {
+        h.update(r.version.key().as_bytes());
+        h.update(b"\0");
+        h.update(r.metadata.sha256.hex().as_bytes());
+        h.update(b"\n");
+    }
+    format!(
+        "versions:{}:{}",
+        records[0].address.key(),
+        hex::encode(h.finalize())
+    )
 }
 
 /// `GET …/{ns}/{name}/{system}/versions`: the listed (not yanked) versions.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/versions", tag = "protocol", params(ModuleParams),
-    responses((status = 200, description = "The listed versions", body = Object), (status = 404, description = "No such module", body = ErrorBody))
+    responses((status = 200, description = "The listed versions", body = VersionsView), (status = 400, description = "Malformed address", body = ErrorBody), (status = 404, description = "No such module", body = ErrorBody))
 )]
 pub async fn versions(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path((ns, name, system)): Path<(String, String, String)>,
+    ModulePath(addr): ModulePath,
 ) -> ApiResult<Response> {
-    let addr = address(&ns, &name, &system)?;
     let records = state.registry().versions(&ctx, &addr).await?;
     if records.is_empty() {
-        return Err(registry_core::Error::not_found(format!("module {addr} not found")).into());
+        return Err(Error::not_found(format!("module {addr} not found")).into());
     }
-    let body = state.versions_body(&addr.key(), &records);
+    let body = state.rendered(versions_key(&records), || {
+        let view = VersionsView::new(&records[0].address.to_string(), &records);
+        bytes::Bytes::from(serde_json::to_vec(&view).unwrap_or_default())
+    });
     Ok((
         [(
             header::CONTENT_TYPE,
@@ -78,6 +89,8 @@ pub async fn versions(
     get, path = "/{ns}/{name}/{system}/{version}/download", tag = "protocol", params(VersionParams),
     responses(
         (status = 204, description = "The archive's location", headers(("X-Terraform-Get" = String, description = "Archive URL relative to this one, with a grant when reads need auth"))),
+        (status = 400, description = "Malformed address or version", body = ErrorBody),
+        (status = 403, description = "The token may not read this namespace", body = ErrorBody),
         (status = 404, description = "No such version", body = ErrorBody)
     )
 )]
@@ -85,9 +98,8 @@ pub async fn download(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     OriginalUri(uri): OriginalUri,
-    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+    VersionPath(id): VersionPath,
 ) -> ApiResult<Response> {
-    let id = module_id(&ns, &name, &system, &version)?;
     let target = state.registry().count_download(&ctx, &id).await?;
     let file = format!("archive.{}", target.format.extension());
     let mut location = format!("./{file}");
@@ -95,13 +107,17 @@ pub async fn download(
         location.push_str("//");
         location.push_str(root);
     }
-    if state.inner.require_auth || ctx.actor != Actor::Anonymous {
+    if state.require_auth() || ctx.actor != Actor::Anonymous {
         // Terraform will not send its token for the archive: give it a grant.
         let dir = uri.path().trim_end_matches("/download");
+        // The grant ends with the token that asked for it.
+        let holder = match &ctx.actor {
+            Actor::Token { id, .. } => Some(id.as_str()),
+            _ => None,
+        };
         let grant = state
-            .inner
-            .grants
-            .sign(&format!("{dir}/{file}"), chrono::Utc::now());
+            .grants()
+            .sign_for(&format!("{dir}/{file}"), chrono::Utc::now(), holder);
         location.push_str("?grant=");
         location.push_str(&grant);
     }
@@ -109,7 +125,7 @@ pub async fn download(
     r.headers_mut().insert(
         "x-terraform-get",
         HeaderValue::from_str(&location)
-            .map_err(|_| registry_core::Error::invalid_input("bad archive location"))?,
+            .map_err(|_| Error::invalid_input("bad archive location"))?,
     );
     Ok(r)
 }
@@ -117,30 +133,31 @@ pub async fn download(
 /// `GET …/{ns}/{name}/{system}/download`: `302` to the latest version's download.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/download", tag = "protocol", params(ModuleParams),
-    responses((status = 302, description = "Redirect to the latest version's download", headers(("Location" = String, description = "The download URL"))), (status = 404, description = "No such module", body = ErrorBody))
+    responses((status = 302, description = "Redirect to the latest version's download", headers(("Location" = String, description = "The download URL"))), (status = 400, description = "Malformed address", body = ErrorBody), (status = 404, description = "No such module", body = ErrorBody))
 )]
 pub async fn download_latest(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path((ns, name, system)): Path<(String, String, String)>,
+    ModulePath(addr): ModulePath,
 ) -> ApiResult<Response> {
-    let addr = address(&ns, &name, &system)?;
     let latest = state.registry().latest(&ctx, &addr).await?;
     let to = format!(
-        "{MODULES_PATH}{ns}/{name}/{system}/{}/download",
+        "{MODULES_PATH}{}/{}/{}/{}/download",
+        latest.address.namespace(),
+        latest.address.name(),
+        latest.address.system(),
         latest.version.canonical()
     );
     let mut r = (StatusCode::FOUND, format!("<a href=\"{to}\">Found</a>.\n")).into_response();
     r.headers_mut().insert(
         header::LOCATION,
-        HeaderValue::from_str(&to)
-            .map_err(|_| registry_core::Error::invalid_input("bad location"))?,
+        HeaderValue::from_str(&to).map_err(|_| Error::invalid_input("bad location"))?,
     );
     Ok(r)
 }
 
 /// The signed grant an archive URL may carry.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GrantQuery {
     /// A short-lived signed grant from the download endpoint (when reads need auth).
@@ -155,27 +172,41 @@ fn archive_format(file: &str) -> Option<ArchiveFormat> {
     }
 }
 
+/// The archive file a path names (its last segment).
+#[derive(Debug, Deserialize)]
+pub struct ArchiveFile {
+    archive: String,
+}
+
 /// The context an archive request acts in: a valid grant for this exact
-/// path reads as a reader of the namespace; otherwise the caller's own.
-fn archive_context(
+/// path reads as a reader of the namespace, while the token it was made
+/// for is still usable; otherwise the caller's own.
+async fn archive_context(
     state: &AppState,
     ctx: RequestContext,
     path: &str,
     grant: Option<&str>,
-    ns: &str,
+    id: &ModuleId,
 ) -> RequestContext {
-    match grant {
-        Some(g) if state.inner.grants.verify(path, g, chrono::Utc::now()) => RequestContext {
-            actor: Actor::Token {
-                id: "download-grant".into(),
-                grants: vec![Grant {
-                    namespace: ns.to_string(),
-                    role: Role::Reader,
-                }],
-            },
-            ..ctx
+    let now = chrono::Utc::now();
+    let Some(holder) = grant.and_then(|g| state.grants().verify_holder(path, g, now)) else {
+        return ctx;
+    };
+    if let Some(token) = holder {
+        match state.tokens().get(&token).await {
+            Ok(Some(info)) if info.is_usable(now) => {}
+            _ => return ctx,
+        }
+    }
+    RequestContext {
+        actor: Actor::Token {
+            id: "download-grant".into(),
+            grants: vec![Grant {
+                namespace: id.address.namespace().to_string(),
+                role: Role::Reader,
+            }],
         },
-        _ => ctx,
+        ..ctx
     }
 }
 
@@ -193,66 +224,63 @@ fn archive_headers(format: ArchiveFormat, len: u64, sha256: &str) -> HeaderMap {
     h
 }
 
+fn stored_as(id: &ModuleId, stored: ArchiveFormat, asked: ArchiveFormat) -> ApiResult<()> {
+    if stored == asked {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!("{id} is stored as {stored}")).into())
+    }
+}
+
 /// `GET …/{version}/archive.tar.gz` (or `.zip`): the archive bytes, verified
 /// against their digest before the first byte is sent.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/{version}/{archive}", tag = "protocol",
     params(VersionParams, ("archive" = String, Path, description = "`archive.tar.gz` or `archive.zip`"), GrantQuery),
-    responses((status = 200, description = "The archive, verified against its sha256", content_type = "application/octet-stream"), (status = 404, description = "No such version or archive", body = ErrorBody))
+    responses((status = 200, description = "The archive, verified against its sha256", content_type = "application/octet-stream"), (status = 400, description = "Malformed address or version", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody), (status = 404, description = "No such version or archive", body = ErrorBody))
 )]
 pub async fn archive(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     OriginalUri(uri): OriginalUri,
-    Query(q): Query<GrantQuery>,
-    Path((ns, name, system, version, file)): Path<(String, String, String, String, String)>,
+    ApiQuery(q): ApiQuery<GrantQuery>,
+    VersionPath(id): VersionPath,
+    Path(file): Path<ArchiveFile>,
 ) -> ApiResult<Response> {
-    let Some(format) = archive_format(&file) else {
-        return Err(registry_core::Error::not_found("no such route").into());
+    let Some(format) = archive_format(&file.archive) else {
+        return Err(Error::not_found("no such route").into());
     };
-    let id = module_id(&ns, &name, &system, &version)?;
-    let ctx = archive_context(&state, ctx, uri.path(), q.grant.as_deref(), &ns);
+    let ctx = archive_context(&state, ctx, uri.path(), q.grant.as_deref(), &id).await;
     let module = state.registry().fetch_archive(&ctx, &id).await?;
-    if module.metadata.format != format {
-        return Err(registry_core::Error::not_found(format!(
-            "{id} is stored as {}",
-            module.metadata.format
-        ))
-        .into());
-    }
+    stored_as(&id, module.metadata.format, format)?;
     let bytes = module.archive.to_bytes().await?;
     let headers = archive_headers(format, bytes.len() as u64, &module.metadata.sha256.hex());
     Ok((headers, bytes).into_response())
 }
 
-/// `HEAD` of the archive: its headers, without reading the bytes.
+/// `HEAD` of the archive: its headers, after the same integrity check as
+/// `GET` (a corrupted blob answers the same error, not 200).
 #[utoipa::path(
     head, path = "/{ns}/{name}/{system}/{version}/{archive}", tag = "protocol",
     params(VersionParams, ("archive" = String, Path, description = "`archive.tar.gz` or `archive.zip`"), GrantQuery),
-    responses((status = 200, description = "The archive's headers", headers(("Content-Length" = u64, description = "Archive size"))), (status = 404, description = "No such version or archive"))
+    responses((status = 200, description = "The archive's headers", headers(("Content-Length" = u64, description = "Archive size"))), (status = 400, description = "Malformed address or version", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody), (status = 404, description = "No such version or archive", body = ErrorBody))
 )]
 pub async fn archive_head(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     OriginalUri(uri): OriginalUri,
-    Query(q): Query<GrantQuery>,
-    Path((ns, name, system, version, file)): Path<(String, String, String, String, String)>,
+    ApiQuery(q): ApiQuery<GrantQuery>,
+    VersionPath(id): VersionPath,
+    Path(file): Path<ArchiveFile>,
 ) -> ApiResult<Response> {
-    let Some(format) = archive_format(&file) else {
-        return Err(registry_core::Error::not_found("no such route").into());
+    let Some(format) = archive_format(&file.archive) else {
+        return Err(Error::not_found("no such route").into());
     };
-    let id = module_id(&ns, &name, &system, &version)?;
-    let ctx = archive_context(&state, ctx, uri.path(), q.grant.as_deref(), &ns);
-    let record = state.registry().get(&ctx, &id).await?;
-    if record.metadata.format != format {
-        return Err(registry_core::Error::not_found(format!(
-            "{id} is stored as {}",
-            record.metadata.format
-        ))
-        .into());
-    }
+    let ctx = archive_context(&state, ctx, uri.path(), q.grant.as_deref(), &id).await;
+    let module = state.registry().fetch_archive(&ctx, &id).await?;
+    stored_as(&id, module.metadata.format, format)?;
     Ok((
-        archive_headers(format, record.metadata.size, &record.metadata.sha256.hex()),
+        archive_headers(format, module.metadata.size, &module.metadata.sha256.hex()),
         (),
     )
         .into_response())

@@ -2,7 +2,7 @@
 //! streamed as the request body (never held whole in memory).
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
@@ -10,9 +10,10 @@ use registry_core::{Error, ErrorKind, PublishRequest};
 use serde::Deserialize;
 
 use super::error::{ApiError, ApiResult};
+use super::extract::{ApiQuery, Ctx, VersionPath};
 use super::openapi::{ErrorBody, VersionParams};
-use super::protocol::address;
-use super::{AppState, Ctx, json};
+use super::views::ModuleDetailView;
+use crate::state::AppState;
 
 /// Optional publish parameters.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -27,60 +28,60 @@ pub struct PublishQuery {
 /// Header carrying a minisign signature (base64 of the `.minisig` file).
 pub const SIGNATURE_HEADER: &str = "x-module-signature";
 
-/// Publish. 201 with the module's JSON; 409 when the version exists; 400 for
-/// a malformed request or archive; 422 listing every content problem; 413
-/// over the size limit; 401/403 without the publisher role.
+fn signature_of(headers: &HeaderMap) -> Result<Option<String>, Error> {
+    use base64::Engine as _;
+    let Some(v) = headers.get(SIGNATURE_HEADER) else {
+        return Ok(None);
+    };
+    let bad = || {
+        Error::invalid_input(format!(
+            "the {SIGNATURE_HEADER} header must be the base64 of a .minisig file"
+        ))
+    };
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(v.as_bytes())
+        .map_err(|_| bad())?;
+    String::from_utf8(raw).map(Some).map_err(|_| bad())
+}
+
+/// Publish. 201 with the version's details (and `warnings` when the
+/// namespace's policy let findings through); 409 when the version exists;
+/// 400 for a malformed request or archive; 422 listing every content
+/// problem; 413 over the size limit; 401/403 without the publisher role.
 #[utoipa::path(
     put, path = "/{ns}/{name}/{system}/{version}", tag = "publish",
     params(VersionParams, PublishQuery, ("x-module-signature" = Option<String>, Header, description = "Base64 of a minisign `.minisig` over the module manifest")),
     request_body(content_type = "application/octet-stream", description = "The module archive (tar.gz or zip), streamed"),
     responses(
-        (status = 201, description = "Published; the module version's details", body = Object),
+        (status = 201, description = "Published; the version's details, with `warnings` when the namespace's policy let findings through", body = ModuleDetailView),
         (status = 400, description = "Malformed request or archive", body = ErrorBody),
-        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "The token lacks the publisher role here, or a quota would be exceeded", body = ErrorBody),
         (status = 409, description = "This version exists", body = ErrorBody),
         (status = 413, description = "Over the archive size limit", body = ErrorBody),
-        (status = 422, description = "The content fails validation; every problem listed", body = ErrorBody),
-        (status = 429, description = "Rate limited", body = ErrorBody)
+        (status = 422, description = "The content fails validation or the namespace's policy; every problem listed", body = ErrorBody),
+        (status = 501, description = "The namespace's policy needs something this registry does not run (tests)", body = ErrorBody)
     ),
     security(("bearer" = []))
 )]
 pub async fn publish(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path((ns, name, system, version)): Path<(String, String, String, String)>,
-    Query(q): Query<PublishQuery>,
+    VersionPath(id): VersionPath,
+    ApiQuery(q): ApiQuery<PublishQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    let addr = address(&ns, &name, &system)?;
-    let signature = headers
-        .get(SIGNATURE_HEADER)
-        .map(|v| {
-            use base64::Engine as _;
-            let bad = || {
-                Error::invalid_input(format!(
-                    "the {SIGNATURE_HEADER} header must be the base64 of a .minisig file"
-                ))
-            };
-            let raw = base64::engine::general_purpose::STANDARD
-                .decode(v.as_bytes())
-                .map_err(|_| bad())?;
-            String::from_utf8(raw).map_err(|_| bad())
-        })
-        .transpose()?;
     let request = PublishRequest {
-        address: addr,
-        version,
+        address: id.address,
+        version: id.version.as_str().to_string(),
         description: q.description,
         source_url: q.source,
-        signature,
+        signature: signature_of(&headers)?,
     };
     let stream = body.into_data_stream().map_err(|e| {
         Error::new(
             ErrorKind::InvalidInput,
-            "the request body could not be read",
+            format!("the request body could not be read: {e}"),
         )
         .with_source(e)
     });
@@ -99,11 +100,15 @@ pub async fn publish(
                 ApiError(e)
             }
         })?;
-    let versions = vec![record.version.to_string()];
-    let providers = vec![record.address.system().to_string()];
+    let versions: Vec<String> = state
+        .registry()
+        .versions(&ctx, &record.address)
+        .await
+        .map(|v| v.iter().map(|r| r.version.to_string()).collect())
+        .unwrap_or_else(|_| vec![record.version.to_string()]);
     Ok((
         StatusCode::CREATED,
-        axum::Json(json::detail(&record, &versions, &providers)),
+        axum::Json(ModuleDetailView::new(&record, versions)),
     )
         .into_response())
 }

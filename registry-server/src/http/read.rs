@@ -1,17 +1,17 @@
 //! The public registry's read API: listings with `offset`/`limit` paging
 //! (served by keyset queries inside), search, and module details.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use registry_core::{Filter, ModuleAddress, ModuleRecord, RequestContext, SearchQuery};
+use registry_core::{Error, Filter, ModuleAddress, ModuleRecord, RequestContext, SearchQuery};
 use serde::Deserialize;
 
+use super::MODULES_PATH;
 use super::error::ApiResult;
+use super::extract::{ApiQuery, Ctx, ModulePath, NamespacePath, VersionPath};
 use super::openapi::{ErrorBody, ModuleParams, VersionParams};
-use super::protocol::{address, module_id};
-use super::{AppState, Ctx, MODULES_PATH, json};
+use super::views::{ModuleDetailView, ModuleListView, ModuleView, PageMetaView};
+use crate::state::AppState;
 
 /// The public registry's default page size.
 const DEFAULT_LIMIT: usize = 15;
@@ -28,7 +28,7 @@ pub struct ListQuery {
     limit: Option<usize>,
     /// Only this system (provider), e.g. `aws`.
     provider: Option<String>,
-    /// Only this namespace (search).
+    /// Only this namespace.
     namespace: Option<String>,
     /// Words to search for (search; required there).
     q: Option<String>,
@@ -37,6 +37,19 @@ pub struct ListQuery {
 impl ListQuery {
     fn limit(&self) -> usize {
         self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    }
+
+    fn offset(&self) -> usize {
+        self.offset.unwrap_or(0)
+    }
+
+    /// The pairs the next and previous pages keep, besides paging.
+    fn page_pairs<'a>(&'a self, text: Option<&'a str>) -> Vec<(&'a str, &'a str)> {
+        let mut pairs = Vec::new();
+        pairs.extend(text.map(|t| ("q", t)));
+        pairs.extend(self.namespace.iter().map(|n| ("namespace", n.as_str())));
+        pairs.extend(self.provider.iter().map(|p| ("provider", p.as_str())));
+        pairs
     }
 }
 
@@ -49,6 +62,9 @@ async fn latest_modules(
     offset: usize,
     limit: usize,
 ) -> ApiResult<(Vec<ModuleRecord>, bool)> {
+    state
+        .registry()
+        .authorize_listing(ctx, filter.namespace.as_deref())?;
     let mut skipped = 0;
     let mut out = Vec::new();
     filter.limit = MAX_LIMIT;
@@ -87,29 +103,24 @@ async fn listing(
     filter: Filter,
     base: &str,
 ) -> ApiResult<Response> {
-    let limit = q.limit();
-    let offset = q.offset.unwrap_or(0);
+    let (limit, offset) = (q.limit(), q.offset());
     let (items, more) = latest_modules(state, ctx, filter, offset, limit).await?;
-    let mut extra = Vec::new();
-    if let Some(p) = &q.provider {
-        extra.push(format!("provider={p}"));
-    }
-    Ok(axum::Json(serde_json::json!({
-        "meta": json::meta(limit, offset, more, base, &extra.join("&")),
-        "modules": items.iter().map(json::module).collect::<Vec<_>>(),
-    }))
+    Ok(axum::Json(ModuleListView {
+        meta: PageMetaView::new(limit, offset, more, base, &q.page_pairs(None)),
+        modules: items.iter().map(ModuleView::from).collect(),
+    })
     .into_response())
 }
 
 /// `GET /v1/modules`.
 #[utoipa::path(
     get, path = "/", tag = "modules", params(ListQuery),
-    responses((status = 200, description = "Modules with their latest version, paged (`meta.next_offset`)", body = Object))
+    responses((status = 200, description = "Modules with their latest version, paged (`meta.next_offset`)", body = ModuleListView), (status = 400, description = "Malformed query", body = ErrorBody))
 )]
 pub async fn list_all(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
     let filter = Filter {
         system: q.provider.clone(),
@@ -122,15 +133,14 @@ pub async fn list_all(
 /// `GET /v1/modules/{ns}`.
 #[utoipa::path(
     get, path = "/{ns}", tag = "modules", params(("ns" = String, Path, description = "Namespace"), ListQuery),
-    responses((status = 200, description = "The namespace's modules, paged", body = Object))
+    responses((status = 200, description = "The namespace's modules, paged", body = ModuleListView), (status = 400, description = "Malformed namespace or query", body = ErrorBody))
 )]
 pub async fn list_namespace(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path(ns): Path<String>,
-    Query(q): Query<ListQuery>,
+    NamespacePath(ns): NamespacePath,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
-    registry_core::validate_namespace(&ns)?;
     let filter = Filter {
         system: q.provider.clone(),
         ..Filter::all().namespace(&ns)
@@ -138,18 +148,24 @@ pub async fn list_namespace(
     listing(&state, &ctx, &q, filter, &format!("{MODULES_PATH}{ns}")).await
 }
 
+/// A module name in a path.
+#[derive(Debug, Deserialize)]
+pub struct NamePath {
+    name: String,
+}
+
 /// `GET /v1/modules/{ns}/{name}`: the latest version for every system.
 #[utoipa::path(
     get, path = "/{ns}/{name}", tag = "modules", params(("ns" = String, Path, description = "Namespace"), ("name" = String, Path, description = "Module name"), ListQuery),
-    responses((status = 200, description = "The module for every system, paged", body = Object))
+    responses((status = 200, description = "The module for every system, paged", body = ModuleListView), (status = 400, description = "Malformed namespace, name or query", body = ErrorBody))
 )]
 pub async fn list_name(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path((ns, name)): Path<(String, String)>,
-    Query(q): Query<ListQuery>,
+    NamespacePath(ns): NamespacePath,
+    axum::extract::Path(NamePath { name }): axum::extract::Path<NamePath>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
-    registry_core::validate_namespace(&ns)?;
     registry_core::validate_name(&name)?;
     let filter = Filter {
         name: Some(name.clone()),
@@ -169,21 +185,20 @@ pub async fn list_name(
 /// `GET /v1/modules/search?q=`.
 #[utoipa::path(
     get, path = "/search", tag = "modules", params(ListQuery),
-    responses((status = 200, description = "Matching modules, best first, paged", body = Object), (status = 400, description = "No `q`", body = ErrorBody))
+    responses((status = 200, description = "Matching modules, best first, paged", body = ModuleListView), (status = 400, description = "No `q`, or a malformed query", body = ErrorBody))
 )]
 pub async fn search(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
     let text =
-        q.q.clone()
+        q.q.as_deref()
             .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| registry_core::Error::invalid_input("the q parameter is required"))?;
-    let limit = q.limit();
-    let offset = q.offset.unwrap_or(0);
+            .ok_or_else(|| Error::invalid_input("the q parameter is required"))?;
+    let (limit, offset) = (q.limit(), q.offset());
     let query = SearchQuery {
-        text: text.clone(),
+        text: text.to_string(),
         namespace: q.namespace.clone(),
         system: q.provider.clone(),
         provider: None,
@@ -196,13 +211,14 @@ pub async fn search(
     let mut modules = Vec::new();
     for hit in results.hits.iter().take(limit) {
         if let Ok(r) = state.registry().get(&ctx, &hit.id).await {
-            modules.push(json::module(&r));
+            modules.push(ModuleView::from(&r));
         }
     }
-    Ok(axum::Json(serde_json::json!({
-        "meta": json::meta(limit, offset, more, &format!("{MODULES_PATH}search"), &format!("q={text}")),
-        "modules": modules,
-    }))
+    let base = format!("{MODULES_PATH}search");
+    Ok(axum::Json(ModuleListView {
+        meta: PageMetaView::new(limit, offset, more, &base, &q.page_pairs(Some(text))),
+        modules,
+    })
     .into_response())
 }
 
@@ -219,21 +235,19 @@ async fn detail_of(
         .iter()
         .map(|r| r.version.to_string())
         .collect();
-    let providers = vec![addr.system().to_string()];
-    Ok(axum::Json(json::detail(record, &versions, &providers)).into_response())
+    Ok(axum::Json(ModuleDetailView::new(record, versions)).into_response())
 }
 
 /// `GET /v1/modules/{ns}/{name}/{system}`: the latest version in detail.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}", tag = "modules", params(ModuleParams),
-    responses((status = 200, description = "The latest version in detail: root, submodules, examples, inputs, outputs, resources, dependencies, providers", body = Object), (status = 404, description = "No such module", body = ErrorBody))
+    responses((status = 200, description = "The latest version in detail: root, submodules, examples, inputs, outputs, resources, dependencies, providers", body = ModuleDetailView), (status = 400, description = "Malformed address", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody), (status = 404, description = "No such module", body = ErrorBody))
 )]
 pub async fn latest_detail(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path((ns, name, system)): Path<(String, String, String)>,
+    ModulePath(addr): ModulePath,
 ) -> ApiResult<Response> {
-    let addr = address(&ns, &name, &system)?;
     let latest = state.registry().latest(&ctx, &addr).await?;
     detail_of(&state, &ctx, &addr, &latest).await
 }
@@ -241,177 +255,13 @@ pub async fn latest_detail(
 /// `GET /v1/modules/{ns}/{name}/{system}/{version}` (yanked versions too).
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/{version}", tag = "modules", params(VersionParams),
-    responses((status = 200, description = "The version in detail (yanked versions too)", body = Object), (status = 404, description = "No such version", body = ErrorBody))
+    responses((status = 200, description = "The version in detail (yanked versions too)", body = ModuleDetailView), (status = 400, description = "Malformed address or version", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody), (status = 404, description = "No such version", body = ErrorBody))
 )]
 pub async fn version_detail(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+    VersionPath(id): VersionPath,
 ) -> ApiResult<Response> {
-    let id = module_id(&ns, &name, &system, &version)?;
     let record = state.registry().get(&ctx, &id).await?;
     detail_of(&state, &ctx, &id.address, &record).await
-}
-
-/// Query of the docs endpoint.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct DocsQuery {
-    /// `markdown` (default) or `json`.
-    format: Option<String>,
-}
-
-/// `GET …/{version}/docs`: terraform-docs markdown (or `?format=json`).
-#[utoipa::path(
-    get, path = "/{ns}/{name}/{system}/{version}/docs", tag = "docs", params(VersionParams, DocsQuery),
-    responses((status = 200, description = "terraform-docs compatible markdown (`text/markdown`) or, with `format=json`, JSON", content_type = "text/markdown"), (status = 404, description = "No such version", body = ErrorBody))
-)]
-pub async fn docs(
-    State(state): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path((ns, name, system, version)): Path<(String, String, String, String)>,
-    Query(q): Query<DocsQuery>,
-) -> ApiResult<Response> {
-    let id = module_id(&ns, &name, &system, &version)?;
-    let d = state.registry().docs(&ctx, &id).await?;
-    Ok(match q.format.as_deref() {
-        Some("json") => (
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            d.json,
-        )
-            .into_response(),
-        _ => (
-            [(
-                axum::http::header::CONTENT_TYPE,
-                "text/markdown; charset=utf-8",
-            )],
-            d.markdown,
-        )
-            .into_response(),
-    })
-}
-
-/// `GET …/{version}/schema`: JSON Schema of inputs and outputs.
-#[utoipa::path(
-    get, path = "/{ns}/{name}/{system}/{version}/schema", tag = "docs", params(VersionParams),
-    responses((status = 200, description = "JSON Schema of the inputs and outputs", body = Object), (status = 404, description = "No such version", body = ErrorBody))
-)]
-pub async fn schema(
-    State(state): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path((ns, name, system, version)): Path<(String, String, String, String)>,
-) -> ApiResult<Response> {
-    let id = module_id(&ns, &name, &system, &version)?;
-    Ok(axum::Json(state.registry().api_doc(&ctx, &id).await?).into_response())
-}
-
-/// `GET …/{version}/examples`: generated and bundled usage examples.
-#[utoipa::path(
-    get, path = "/{ns}/{name}/{system}/{version}/examples", tag = "docs", params(VersionParams),
-    responses((status = 200, description = "A generated usage example and the module's bundled examples", body = Object), (status = 404, description = "No such version", body = ErrorBody))
-)]
-pub async fn examples(
-    State(state): State<AppState>,
-    Ctx(ctx): Ctx,
-    Path((ns, name, system, version)): Path<(String, String, String, String)>,
-) -> ApiResult<Response> {
-    let id = module_id(&ns, &name, &system, &version)?;
-    Ok(
-        axum::Json(serde_json::json!({ "examples": state.registry().examples(&ctx, &id).await? }))
-            .into_response(),
-    )
-}
-
-/// `POST /v1/admin/reindex` (admins): rebuild the search index from the metadata store.
-#[utoipa::path(
-    post, path = "/v1/admin/reindex", tag = "admin",
-    responses((status = 200, description = "`{\"indexed\": N}`", body = Object), (status = 403, description = "Admins only", body = ErrorBody)),
-    security(("bearer" = []))
-)]
-pub async fn reindex(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<Response> {
-    state.registry().authorize_admin(&ctx, "reindex").await?;
-    let index = state.inner.search.clone().ok_or_else(|| {
-        registry_core::Error::new(registry_core::ErrorKind::Unsupported, "no search index")
-    })?;
-    let n = index.rebuild(state.registry().storage().as_ref()).await?;
-    Ok(axum::Json(serde_json::json!({ "indexed": n })).into_response())
-}
-
-/// Query of the audit listing.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AuditListQuery {
-    /// Only records at or after this RFC 3339 time.
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
-    /// Only records on this namespace.
-    pub namespace: Option<String>,
-    /// Only records after this sequence number (the `next_after` of the previous page).
-    pub after: Option<u64>,
-    /// Page size (default 100, at most 10000).
-    pub limit: Option<usize>,
-}
-
-fn audit_log(state: &AppState) -> Result<Arc<dyn registry_core::AuditLog>, registry_core::Error> {
-    state.inner.audit.clone().ok_or_else(|| {
-        registry_core::Error::new(
-            registry_core::ErrorKind::Unsupported,
-            "no audit log is configured",
-        )
-    })
-}
-
-/// `GET /v1/audit` (admins): audit records, oldest first, with their chain hashes.
-#[utoipa::path(
-    get, path = "/v1/audit", tag = "admin", params(AuditListQuery),
-    responses((status = 200, description = "`{\"records\": [...], \"next_after\": seq}`, oldest first, with chain hashes", body = Object), (status = 403, description = "Admins only", body = ErrorBody)),
-    security(("bearer" = []))
-)]
-pub async fn audit_list(
-    State(state): State<AppState>,
-    Ctx(ctx): Ctx,
-    Query(q): Query<AuditListQuery>,
-) -> ApiResult<Response> {
-    state.registry().authorize_admin(&ctx, "audit.read").await?;
-    let log = audit_log(&state)?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
-    let records = log
-        .list(&registry_core::AuditQuery {
-            since: q.since,
-            namespace: q.namespace,
-            after: q.after,
-            limit,
-        })
-        .await?;
-    let next_after = (records.len() == limit)
-        .then(|| records.last().map(|r| r.seq))
-        .flatten();
-    Ok(
-        axum::Json(serde_json::json!({ "records": records, "next_after": next_after }))
-            .into_response(),
-    )
-}
-
-/// `GET /v1/audit/verify` (admins): walk the hash chain; 200 when intact,
-/// 409 naming the first broken record otherwise.
-#[utoipa::path(
-    get, path = "/v1/audit/verify", tag = "admin",
-    responses((status = 200, description = "`{\"intact\": true, \"records\": N}`", body = Object), (status = 409, description = "`{\"intact\": false, \"broken_at\": seq, \"reason\": ...}`", body = Object), (status = 403, description = "Admins only", body = ErrorBody)),
-    security(("bearer" = []))
-)]
-pub async fn audit_verify(State(state): State<AppState>, Ctx(ctx): Ctx) -> ApiResult<Response> {
-    state
-        .registry()
-        .authorize_admin(&ctx, "audit.verify")
-        .await?;
-    let log = audit_log(&state)?;
-    Ok(match log.verify().await? {
-        registry_core::AuditVerification::Intact { records } => {
-            axum::Json(serde_json::json!({ "intact": true, "records": records })).into_response()
-        }
-        registry_core::AuditVerification::Broken { seq, reason } => (
-            axum::http::StatusCode::CONFLICT,
-            axum::Json(serde_json::json!({ "intact": false, "broken_at": seq, "reason": reason })),
-        )
-            .into_response(),
-    })
 }

@@ -36,9 +36,25 @@ pub async fn live(tweak: impl FnOnce(&mut ServeConfig)) -> Live {
 }
 
 impl Live {
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     /// An absolute URL of a path on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.url())
+    }
+
+    /// `PUT` an archive to a version path with a token (a publish).
+    pub async fn put_archive(&self, token: &str, path: &str, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .put(self.url(path))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// A fresh token with `role` in namespace `ns` (`*` for all).

@@ -202,10 +202,87 @@ impl BlobStore for EncryptedBlobStore {
     }
 }
 
+/// The blob store of a registry configured without encryption keys: it
+/// reads blobs as they are, but recognises an encrypted envelope and says
+/// that its key is missing (naming the key id) instead of letting the
+/// bytes fail their digest as if corrupt.
+#[derive(Debug, Clone)]
+pub struct UnkeyedBlobStore {
+    inner: Arc<dyn BlobStore>,
+}
+
+impl UnkeyedBlobStore {
+    /// Wrap `inner`.
+    pub fn new(inner: Arc<dyn BlobStore>) -> Self {
+        UnkeyedBlobStore { inner }
+    }
+}
+
+#[async_trait]
+impl BlobStore for UnkeyedBlobStore {
+    async fn put(&self, digest: &Sha256Digest, body: &ArchiveBody) -> Result<()> {
+        self.inner.put(digest, body).await
+    }
+
+    async fn get(&self, digest: &Sha256Digest) -> Result<Bytes> {
+        let blob = self.inner.get(digest).await?;
+        // Archives start with gzip's or zip's magic, never with ours.
+        if blob.len() >= HEADER && &blob[..4] == MAGIC {
+            return Err(Error::new(
+                ErrorKind::Misconfigured,
+                format!(
+                    "blob {digest} is encrypted with key {}, but no encryption keys are configured: set REGISTRY_ENCRYPTION_KEYS or --encryption-key-file",
+                    hex::encode(&blob[4..12])
+                ),
+            ));
+        }
+        Ok(blob)
+    }
+
+    async fn exists(&self, digest: &Sha256Digest) -> Result<bool> {
+        self.inner.exists(digest).await
+    }
+
+    async fn delete(&self, digest: &Sha256Digest) -> Result<()> {
+        self.inner.delete(digest).await
+    }
+
+    async fn list(&self) -> Result<Vec<BlobInfo>> {
+        self.inner.list().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use registry_core::memory::MemoryBlobStore;
+
+    #[tokio::test]
+    async fn an_encrypted_blob_read_without_keys_names_the_missing_key() {
+        let raw: Arc<dyn BlobStore> = Arc::new(MemoryBlobStore::new());
+        let keyed = EncryptedBlobStore::new(raw.clone(), parse_keys(&key(7)).unwrap()).unwrap();
+        let plain = b"\x1f\x8b archive bytes".to_vec();
+        let digest = Sha256Digest::of(&plain);
+        keyed
+            .put(&digest, &ArchiveBody::from(plain.clone()))
+            .await
+            .unwrap();
+        let unkeyed = UnkeyedBlobStore::new(raw.clone());
+        let e = unkeyed.get(&digest).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Misconfigured);
+        let id = parse_keys(&key(7)).unwrap()[0].id_hex();
+        assert!(
+            e.to_string().contains(&id) && e.to_string().contains("no encryption keys"),
+            "{e}"
+        );
+        // Plain blobs pass through untouched.
+        let other = Sha256Digest::of(b"plain");
+        unkeyed
+            .put(&other, &ArchiveBody::from(b"plain".to_vec()))
+            .await
+            .unwrap();
+        assert_eq!(&unkeyed.get(&other).await.unwrap()[..], b"plain");
+    }
 
     fn key(b: u8) -> String {
         base64::engine::general_purpose::STANDARD.encode([b; 32])

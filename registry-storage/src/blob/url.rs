@@ -138,7 +138,7 @@ pub async fn open_blob_url(url: &BlobUrl) -> Result<ObjectBlobStore> {
                 .url
                 .to_file_path()
                 .map_err(|_| Error::invalid_input(format!("invalid file URL {url}")))?;
-            tokio::fs::create_dir_all(&dir).await?;
+            crate::private_dir::create_private_dir(&dir).await?;
             let fs = object_store::local::LocalFileSystem::new_with_prefix(&dir)
                 .map_err(backend_err("fs"))?;
             Ok(ObjectBlobStore::new(Arc::new(fs), Path::default(), "fs"))
@@ -151,7 +151,9 @@ pub async fn open_blob_url(url: &BlobUrl) -> Result<ObjectBlobStore> {
         )),
         #[cfg(feature = "s3")]
         "s3" | "s3a" => {
-            let b = object_store::aws::AmazonS3Builder::from_env().with_url(url.without_query());
+            let b = object_store::aws::AmazonS3Builder::from_env()
+                .with_url(url.without_query())
+                .with_retry(bounded_retries());
             let b = with_options!(b, object_store::aws::AmazonS3ConfigKey, url.options());
             let s3 = b.build().map_err(backend_err("s3"))?;
             Ok(ObjectBlobStore::new(Arc::new(s3), url.prefix(), "s3"))
@@ -159,7 +161,8 @@ pub async fn open_blob_url(url: &BlobUrl) -> Result<ObjectBlobStore> {
         #[cfg(feature = "azure")]
         "az" | "azure" | "abfs" | "abfss" => {
             let b = object_store::azure::MicrosoftAzureBuilder::from_env()
-                .with_url(url.without_query());
+                .with_url(url.without_query())
+                .with_retry(bounded_retries());
             let b = with_options!(b, object_store::azure::AzureConfigKey, url.options());
             let az = b.build().map_err(backend_err("azure"))?;
             Ok(ObjectBlobStore::new(Arc::new(az), url.prefix(), "azure"))
@@ -167,7 +170,8 @@ pub async fn open_blob_url(url: &BlobUrl) -> Result<ObjectBlobStore> {
         #[cfg(feature = "gcs")]
         "gs" => {
             let b = object_store::gcp::GoogleCloudStorageBuilder::from_env()
-                .with_url(url.without_query());
+                .with_url(url.without_query())
+                .with_retry(bounded_retries());
             let b = with_options!(b, object_store::gcp::GoogleConfigKey, url.options());
             let gcs = b.build().map_err(backend_err("gcs"))?;
             Ok(ObjectBlobStore::new(Arc::new(gcs), url.prefix(), "gcs"))
@@ -185,6 +189,20 @@ pub async fn open_blob_url(url: &BlobUrl) -> Result<ObjectBlobStore> {
         other => Err(Error::invalid_input(format!(
             "unsupported blob URL scheme {other:?}"
         ))),
+    }
+}
+
+/// Retries of a cloud store's requests, bounded so that an outage is
+/// answered (503) in seconds, not after object_store's default three
+/// minutes of backing off. Its requests are idempotent, so retrying is safe.
+/// (Connections and requests keep object_store's own timeouts, 5 s and
+/// 30 s, and the URL's `connect_timeout` / `timeout` options.)
+#[cfg(any(feature = "s3", feature = "azure", feature = "gcs"))]
+fn bounded_retries() -> object_store::RetryConfig {
+    object_store::RetryConfig {
+        max_retries: 2,
+        retry_timeout: std::time::Duration::from_secs(10),
+        ..Default::default()
     }
 }
 

@@ -1,11 +1,12 @@
 //! The shared cache tier (Redis) and the two-tier cache that keeps every
 //! process's in-process tier coherent through Redis pub/sub.
 //!
-//! Redis down means slower, not broken: every call has a short timeout, and a
-//! failure is a miss (logged at most every few seconds).
+//! Redis down means slower, not broken: every call has a short deadline, a
+//! failure is a miss, and after one the cache skips Redis for a few seconds
+//! ([`Breaker`]), logging once per spell.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -14,11 +15,13 @@ use futures::StreamExt;
 use redis::AsyncCommands;
 use registry_core::{Cache, CacheTierStats, Error, Result};
 
-use super::MemoryCache;
+use super::{Breaker, MemoryCache, Refusal};
 
 /// The default key prefix (and invalidation channel stem).
 pub const DEFAULT_PREFIX: &str = "registry";
 const OP_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long the cache skips Redis after a failed call.
+const BACKOFF: Duration = Duration::from_secs(5);
 
 /// A cache in Redis, shared by every server process.
 #[derive(Clone)]
@@ -28,7 +31,7 @@ pub struct RedisCache {
     prefix: String,
     hits: Arc<AtomicU64>,
     misses: Arc<AtomicU64>,
-    last_warning: Arc<AtomicI64>,
+    breaker: Arc<Breaker>,
 }
 
 impl std::fmt::Debug for RedisCache {
@@ -59,7 +62,7 @@ impl RedisCache {
             prefix: prefix.to_string(),
             hits: Arc::default(),
             misses: Arc::default(),
-            last_warning: Arc::default(),
+            breaker: Arc::new(Breaker::new(OP_TIMEOUT, BACKOFF)),
         })
     }
 
@@ -71,32 +74,24 @@ impl RedisCache {
         format!("{}:invalidate", self.prefix)
     }
 
-    fn warn(&self, what: &str, err: &dyn std::fmt::Display) {
-        let now = chrono::Utc::now().timestamp();
-        let last = self.last_warning.load(Ordering::Relaxed);
-        if now - last >= 10
-            && self
-                .last_warning
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            tracing::warn!(error = %err, "redis cache {what} failed; reads fall through to the stores");
+    /// Log the first failure of a spell (the breaker keeps the rest quiet).
+    fn warn(&self, what: &str, refusal: Refusal) {
+        if let Refusal::Failed(error) = refusal {
+            tracing::warn!(
+                %error,
+                "redis cache {what} failed; reads fall through to the stores for {BACKOFF:?}"
+            );
         }
     }
 
     /// Look up without counting (the tiered cache counts per tier itself).
     async fn fetch(&self, key: &str) -> Option<Bytes> {
         let mut conn = self.conn.clone();
-        let r: std::result::Result<redis::RedisResult<Option<Vec<u8>>>, _> =
-            tokio::time::timeout(OP_TIMEOUT, conn.get(self.key(key))).await;
-        match r {
-            Ok(Ok(v)) => v.map(Bytes::from),
-            Ok(Err(e)) => {
-                self.warn("get", &e);
-                None
-            }
-            Err(_) => {
-                self.warn("get", &"timeout");
+        let get = conn.get::<_, Option<Vec<u8>>>(self.key(key));
+        match self.breaker.call(get).await {
+            Ok(v) => v.map(Bytes::from),
+            Err(refusal) => {
+                self.warn("get", refusal);
                 None
             }
         }
@@ -105,12 +100,9 @@ impl RedisCache {
     async fn store(&self, key: &str, value: Bytes, ttl: Duration) {
         let mut conn = self.conn.clone();
         let ms = ttl.as_millis().clamp(1, u64::MAX as u128) as u64;
-        let r: std::result::Result<redis::RedisResult<()>, _> =
-            tokio::time::timeout(OP_TIMEOUT, conn.pset_ex(self.key(key), value.as_ref(), ms)).await;
-        match r {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => self.warn("put", &e),
-            Err(_) => self.warn("put", &"timeout"),
+        let put = conn.pset_ex::<_, _, ()>(self.key(key), value.as_ref(), ms);
+        if let Err(refusal) = self.breaker.call(put).await {
+            self.warn("put", refusal);
         }
     }
 
@@ -126,10 +118,10 @@ impl RedisCache {
             let _: usize = conn.publish(self.channel(), keys.join("\n")).await?;
             Ok::<(), redis::RedisError>(())
         };
-        match tokio::time::timeout(OP_TIMEOUT * 4, work).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => self.warn("invalidate", &e),
-            Err(_) => self.warn("invalidate", &"timeout"),
+        // Tried even while backing off: a missed invalidation leaves other
+        // processes serving stale entries.
+        if let Err(refusal) = self.breaker.attempt(OP_TIMEOUT * 4, work).await {
+            self.warn("invalidate", refusal);
         }
     }
 }

@@ -4,153 +4,160 @@
 //! `audit_head` row (a row lock in PostgreSQL, the write lock in SQLite), so
 //! appends from several server processes are serialized into one chain.
 
-/// Writes the [`registry_core::AuditLog`] implementation for one engine.
-#[allow(unused_macros)]
-macro_rules! sql_audit_log {
-    ($store:ident, $db:ty, $backend:literal) => {
-        impl $store {
-            fn decode_audit(row: &<$db as sqlx::Database>::Row) -> registry_core::Result<registry_core::ChainedAuditEvent> {
-                use sqlx::Row as _;
-                let g = |e| crate::error::from_sqlx($backend, "decode audit record", e);
-                let outcome: String = row.try_get(5).map_err(g)?;
-                let seq: i64 = row.try_get(0).map_err(g)?;
-                Ok(registry_core::ChainedAuditEvent {
-                    seq: seq as u64,
-                    event: registry_core::AuditEvent {
-                        at: row.try_get(1).map_err(g)?,
-                        actor: row.try_get(2).map_err(g)?,
-                        action: row.try_get(3).map_err(g)?,
-                        target: row.try_get(4).map_err(g)?,
-                        outcome: match outcome.as_str() {
-                            "success" => registry_core::AuditOutcome::Success,
-                            "denied" => registry_core::AuditOutcome::Denied,
-                            _ => registry_core::AuditOutcome::Failed,
-                        },
-                        detail: row.try_get(6).map_err(g)?,
-                        request_id: row.try_get(7).map_err(g)?,
-                        client_addr: row.try_get(8).map_err(g)?,
-                    },
-                    prev_hash: row.try_get(9).map_err(g)?,
-                    hash: row.try_get(10).map_err(g)?,
-                })
-            }
-        }
+use async_trait::async_trait;
+use chrono::SubsecRound as _;
+use registry_core::{
+    AuditEvent, AuditLog, AuditOutcome, AuditQuery, AuditSink, AuditVerification,
+    ChainedAuditEvent, Result, verify_chain,
+};
 
-        #[async_trait::async_trait]
-        impl registry_core::AuditSink for $store {
-            async fn record(&self, event: registry_core::AuditEvent) -> registry_core::Result<()> {
-                use chrono::SubsecRound as _;
-                use sqlx::Row as _;
-                let mut event = event;
-                // Stored times keep microseconds; hash what is stored.
-                event.at = event.at.trunc_subsecs(6);
-                let err = |e| crate::error::from_sqlx($backend, "append audit record", e);
-                let mut tx = self.pool.begin().await.map_err(err)?;
-                let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(err)?;
-                let seq: i64 = head.try_get(0).map_err(err)?;
-                let prev: String = head.try_get(1).map_err(err)?;
-                let hash = event.chain_hash(&prev);
-                let outcome = match event.outcome {
-                    registry_core::AuditOutcome::Success => "success",
-                    registry_core::AuditOutcome::Denied => "denied",
-                    registry_core::AuditOutcome::Failed => "failed",
-                };
-                sqlx::query(
-                    "INSERT INTO audit_events (seq, at, actor, action, target, outcome, detail, request_id, client_addr, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                )
-                .bind(seq)
-                .bind(event.at)
-                .bind(&event.actor)
-                .bind(&event.action)
-                .bind(&event.target)
-                .bind(outcome)
-                .bind(&event.detail)
-                .bind(&event.request_id)
-                .bind(&event.client_addr)
-                .bind(&prev)
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await
-                .map_err(err)?;
-                sqlx::query("UPDATE audit_head SET last_hash = $1 WHERE id = 1")
-                    .bind(&hash)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(err)?;
-                if $backend == "postgres" {
-                    // Wake other server processes (delivered at commit).
-                    sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(crate::sql::CHANGE_CHANNEL)
-                        .bind(seq.to_string())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(err)?;
-                }
-                tx.commit().await.map_err(err)?;
-                tracing::info!(target: "registry::audit", actor = %event.actor, action = %event.action, target_id = %event.target, outcome, "audit");
-                Ok(())
-            }
-        }
+use super::engine::{Row, Sql};
+use super::{CHANGE_CHANNEL, SqlMetadataStore};
 
-        #[async_trait::async_trait]
-        impl registry_core::AuditLog for $store {
-            async fn head_seq(&self) -> registry_core::Result<u64> {
-                use sqlx::Row as _;
-                let err = |e| crate::error::from_sqlx($backend, "read audit head", e);
-                let row = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(err)?;
-                let seq: i64 = match row {
-                    Some(r) => r.try_get(0).map_err(err)?,
-                    None => 0,
-                };
-                Ok(seq.max(0) as u64)
-            }
+const SELECT_EVENT: &str = "SELECT seq, at, actor, action, target, outcome, detail, request_id, client_addr, prev_hash, hash \
+     FROM audit_events WHERE seq IS NOT NULL";
 
-            async fn list(&self, q: &registry_core::AuditQuery) -> registry_core::Result<Vec<registry_core::ChainedAuditEvent>> {
-                let limit = if q.limit == 0 { 100 } else { q.limit.min(10_000) };
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT seq, at, actor, action, target, outcome, detail, request_id, client_addr, prev_hash, hash FROM audit_events WHERE seq IS NOT NULL",
-                );
-                if let Some(s) = q.since {
-                    qb.push(" AND at >= ").push_bind(s);
-                }
-                if let Some(after) = q.after {
-                    qb.push(" AND seq > ").push_bind(after as i64);
-                }
-                if let Some(ns) = &q.namespace {
-                    // Prefix match without LIKE, so `_` and `%` in names need no escaping.
-                    let prefix = format!("{}/", ns.to_ascii_lowercase());
-                    qb.push(" AND substr(lower(target), 1, ").push_bind(prefix.chars().count() as i32).push(") = ").push_bind(prefix);
-                }
-                qb.push(" ORDER BY seq LIMIT ").push_bind(limit as i64);
-                let rows = qb.build().fetch_all(&self.pool).await.map_err(|e| crate::error::from_sqlx($backend, "list audit records", e))?;
-                rows.iter().map(Self::decode_audit).collect()
-            }
-
-            async fn verify(&self) -> registry_core::Result<registry_core::AuditVerification> {
-                use sqlx::Row as _;
-                let err = |e| crate::error::from_sqlx($backend, "verify audit log", e);
-                let head = sqlx::query("SELECT seq, last_hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await.map_err(err)?;
-                let count: i64 = head.try_get(0).map_err(err)?;
-                let last: String = head.try_get(1).map_err(err)?;
-                let rows = sqlx::query(
-                    "SELECT seq, at, actor, action, target, outcome, detail, request_id, client_addr, prev_hash, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq",
-                )
-                .fetch_all(&self.pool)
-                .await
-                .map_err(err)?;
-                let records = rows.iter().map(Self::decode_audit).collect::<registry_core::Result<Vec<_>>>()?;
-                Ok(registry_core::verify_chain(&records, Some((count as u64, &last))))
-            }
-        }
-    };
+fn outcome_str(o: AuditOutcome) -> &'static str {
+    match o {
+        AuditOutcome::Success => "success",
+        AuditOutcome::Denied => "denied",
+        AuditOutcome::Failed => "failed",
+    }
 }
 
-#[allow(unused_imports)]
-pub(crate) use sql_audit_log;
+fn decode_event(row: &Row) -> Result<ChainedAuditEvent> {
+    let seq: i64 = row.get(0)?;
+    let outcome: String = row.get(5)?;
+    Ok(ChainedAuditEvent {
+        seq: seq.max(0) as u64,
+        event: AuditEvent {
+            at: row.get(1)?,
+            actor: row.get(2)?,
+            action: row.get(3)?,
+            target: row.get(4)?,
+            outcome: match outcome.as_str() {
+                "success" => AuditOutcome::Success,
+                "denied" => AuditOutcome::Denied,
+                _ => AuditOutcome::Failed,
+            },
+            detail: row.get(6)?,
+            request_id: row.get(7)?,
+            client_addr: row.get(8)?,
+        },
+        prev_hash: row.get(9)?,
+        hash: row.get(10)?,
+    })
+}
+
+#[async_trait]
+impl AuditSink for SqlMetadataStore {
+    async fn record(&self, mut event: AuditEvent) -> Result<()> {
+        // Stored times keep microseconds; hash what is stored.
+        event.at = event.at.trunc_subsecs(6);
+        let mut tx = self.pool.begin_write().await?;
+        let bump = Sql::new(
+            "append audit record",
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, last_hash",
+        );
+        let head = tx.fetch_one(&bump).await?;
+        let seq: i64 = head.get(0)?;
+        let prev: String = head.get(1)?;
+        let hash = event.chain_hash(&prev);
+        let outcome = outcome_str(event.outcome);
+        let insert = Sql::new(
+            "append audit record",
+            "INSERT INTO audit_events (seq, at, actor, action, target, outcome, detail, request_id, client_addr, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(seq)
+        .bind(event.at)
+        .bind(&event.actor)
+        .bind(&event.action)
+        .bind(&event.target)
+        .bind(outcome)
+        .bind(&event.detail)
+        .bind(&event.request_id)
+        .bind(&event.client_addr)
+        .bind(&prev)
+        .bind(&hash);
+        tx.execute(&insert).await?;
+        let head = Sql::new(
+            "append audit record",
+            "UPDATE audit_head SET last_hash = $1 WHERE id = 1",
+        )
+        .bind(&hash);
+        tx.execute(&head).await?;
+        if tx.is_postgres() {
+            // Wake other server processes (delivered at commit).
+            let notify = Sql::new("announce change", "SELECT pg_notify($1, $2)")
+                .bind(CHANGE_CHANNEL)
+                .bind(seq.to_string());
+            tx.execute(&notify).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(target: "registry::audit", actor = %event.actor, action = %event.action, target_id = %event.target, outcome, "audit");
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditLog for SqlMetadataStore {
+    async fn head_seq(&self) -> Result<u64> {
+        let q = Sql::new("read audit head", "SELECT seq FROM audit_head WHERE id = 1");
+        let seq: i64 = match self.pool.fetch_optional(&q).await? {
+            Some(r) => r.get(0)?,
+            None => 0,
+        };
+        Ok(seq.max(0) as u64)
+    }
+
+    async fn list(&self, query: &AuditQuery) -> Result<Vec<ChainedAuditEvent>> {
+        let limit = if query.limit == 0 {
+            100
+        } else {
+            query.limit.min(10_000)
+        };
+        let mut q = Sql::new("list audit records", SELECT_EVENT);
+        if let Some(s) = query.since {
+            q.push(" AND at >= ").push_bind(s);
+        }
+        if let Some(after) = query.after {
+            q.push(" AND seq > ")
+                .push_bind(i64::try_from(after).unwrap_or(i64::MAX));
+        }
+        if let Some(ns) = &query.namespace {
+            // Prefix match without LIKE, so `_` and `%` in names need no escaping.
+            let prefix = format!("{}/", ns.to_ascii_lowercase());
+            q.push(" AND substr(lower(target), 1, CAST(")
+                .push_bind(prefix.chars().count() as i64)
+                .push(" AS INTEGER)) = ")
+                .push_bind(prefix);
+        }
+        q.push(" ORDER BY seq LIMIT ").push_bind(limit as i64);
+        self.pool
+            .fetch_all(&q)
+            .await?
+            .iter()
+            .map(decode_event)
+            .collect()
+    }
+
+    async fn verify(&self) -> Result<AuditVerification> {
+        let head = Sql::new(
+            "verify audit log",
+            "SELECT seq, last_hash FROM audit_head WHERE id = 1",
+        );
+        let head = self.pool.fetch_one(&head).await?;
+        let count: i64 = head.get(0)?;
+        let last: String = head.get(1)?;
+        let all = Sql::new("verify audit log", format!("{SELECT_EVENT} ORDER BY seq"));
+        let records = self
+            .pool
+            .fetch_all(&all)
+            .await?
+            .iter()
+            .map(decode_event)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(verify_chain(&records, Some((count.max(0) as u64, &last))))
+    }
+}

@@ -2,6 +2,8 @@
 
 /// The `AuditLog` suite.
 pub mod audit;
+/// The `PolicyStore` suite.
+pub mod policy;
 /// The `ModuleStorage` suite.
 pub mod storage;
 

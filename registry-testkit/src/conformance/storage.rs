@@ -93,6 +93,51 @@ pub async fn store_then_get_returns_identical_bytes(h: &StorageHarness) {
     assert_eq!(missing.kind(), ErrorKind::NotFound);
 }
 
+/// A module mirrored from another registry (its address carries that
+/// registry's host) and a local module of the same namespace and name are
+/// two modules: both store, each reads back as itself, listings keep them
+/// apart.
+pub async fn mirrored_modules_never_collide_with_local_ones(h: &StorageHarness) {
+    let local = h.addr("mirror", "consul");
+    let mirrored = format!("registry.terraform.io/{local}");
+    h.storage
+        .store(&module(&local, "1.0.0", "local").await)
+        .await
+        .expect("store the local module");
+    h.storage
+        .store(&module(&mirrored, "1.0.0", "upstream").await)
+        .await
+        .expect("store the mirrored module of the same name and version");
+    let l = h
+        .storage
+        .get_record(&id(&format!("{local}/1.0.0")))
+        .await
+        .unwrap();
+    let m = h
+        .storage
+        .get_record(&id(&format!("{mirrored}/1.0.0")))
+        .await
+        .unwrap();
+    assert_eq!(l.address.host(), None);
+    assert_eq!(m.address.host(), Some("registry.terraform.io"));
+    assert_eq!(m.address.to_string(), mirrored);
+    assert_ne!(l.metadata.sha256, m.metadata.sha256);
+    let ns = format!("{}mirror", h.prefix);
+    let page = h
+        .storage
+        .list_modules(&Filter::all().namespace(&ns))
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        [local],
+        "a local namespace listing holds only local modules"
+    );
+    let versions = h.storage.versions(&m.address).await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert_eq!(versions[0].address.host(), Some("registry.terraform.io"));
+}
+
 /// A published version is immutable, however its number is written.
 pub async fn store_same_version_twice_is_rejected(h: &StorageHarness) {
     let a = h.addr("imm", "mod");
@@ -539,6 +584,7 @@ pub async fn run_all(h: &StorageHarness) {
     store_same_version_twice_is_rejected(h).await;
     concurrent_store_of_one_version_has_one_winner(h).await;
     first_publish_fixes_the_case(h).await;
+    mirrored_modules_never_collide_with_local_ones(h).await;
     list_filters_and_pages(h).await;
     versions_are_fresh_and_in_publish_order(h).await;
     lifecycle_changes_apply_and_show(h).await;

@@ -1,0 +1,4 @@
+output "greeting" {
+  description = "The greeting."
+  value       = module.formatter.result
+}

@@ -1,0 +1,7 @@
+loc-js {
+  v = <<EOT
+EOT'{xxx:::::::xxxxxxxxxx#xxxxxxxxx
+EOTxxxx
+*/xxxxxxxxxxxxx
+EOT
+}

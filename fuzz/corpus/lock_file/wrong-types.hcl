@@ -1,0 +1,5 @@
+module "x" {
+  source = 1
+  version = [1]
+  hashes = "h1"
+}

@@ -1,0 +1,333 @@
+//! The README's shell blocks, run as a user would: every `registry`
+//! command in them, in order, block by block, on the embedded default (a
+//! real `registry serve` over HTTPS stands in for `registry.example.com`),
+//! must succeed. Each block runs in a fresh folder holding what its
+//! commands name (`./vpc`, `./infra`, a test suite), a data directory with
+//! an admin token and, unless the block publishes it itself,
+//! `acme/vpc/aws 1.2.0`. Placeholders (`…`, `rgt_…`, `[optional flags]`)
+//! are filled or dropped; commands that need Terraform's own state
+//! (`registry verify` after `terraform init`) are named and skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// One `sh` block and the heading it sits under.
+struct Block {
+    section: String,
+    lines: Vec<String>,
+}
+
+fn readme_blocks() -> Vec<Block> {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let mut out = Vec::new();
+    let mut section = String::new();
+    let mut current: Option<Vec<String>> = None;
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            section = h.trim().to_string();
+        }
+        match (&mut current, line.trim()) {
+            (None, "```sh") => current = Some(Vec::new()),
+            (Some(_), "```") => out.push(Block {
+                section: section.clone(),
+                lines: current.take().unwrap(),
+            }),
+            (Some(lines), _) => lines.push(line.to_string()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The block's commands: continuation lines joined, comments and
+/// `[optional]` groups removed.
+fn commands(lines: &[String]) -> Vec<String> {
+    let mut joined = Vec::new();
+    let mut acc = String::new();
+    for l in lines {
+        let l = match l.find(" # ") {
+            Some(i) if !l[..i].contains('"') || l[..i].matches('"').count() % 2 == 0 => &l[..i],
+            _ => l.as_str(),
+        };
+        let l = l.trim_end();
+        if let Some(stripped) = l.strip_suffix('\\') {
+            acc.push_str(stripped);
+            acc.push(' ');
+        } else {
+            acc.push_str(l);
+            if !acc.trim().is_empty() {
+                joined.push(acc.trim().to_string());
+            }
+            acc.clear();
+        }
+    }
+    joined
+        .into_iter()
+        .map(|c| {
+            let mut s = c.clone();
+            while let (Some(a), Some(b)) = (s.find(" ["), s.find(']')) {
+                if b < a {
+                    break;
+                }
+                s.replace_range(a..=b, "");
+            }
+            s
+        })
+        .collect()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+fn certificate(dir: &Path) {
+    let mut params =
+        rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    port: u16,
+    token: String,
+    server: Option<Child>,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.server {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn bin_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_registry"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+impl World {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn command(&self, line: &str) -> Command {
+        let mut c = Command::new("bash");
+        c.arg("-c").arg(line).current_dir(self.path());
+        let path = format!(
+            "{}:{}",
+            bin_dir().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        c.env("PATH", path)
+            .env("REGISTRY_DATA_DIR", self.path().join("data"))
+            .env("SSL_CERT_FILE", self.path().join("cert.pem"))
+            .env("GITHUB_STEP_SUMMARY", self.path().join("summary.md"))
+            .env_remove("REGISTRY_SERVER")
+            .env_remove("REGISTRY_TOKEN");
+        c
+    }
+
+    fn run(&self, line: &str) -> std::process::Output {
+        self.command(line).output().unwrap()
+    }
+
+    fn new(publish_vpc: bool) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        copy_dir(
+            &root.join("examples/modules"),
+            &dir.path().join("examples/modules"),
+        );
+        copy_dir(
+            &root.join("examples/modules/greeting/v1.1.0"),
+            &dir.path().join("vpc"),
+        );
+        certificate(dir.path());
+        // A module at the folder's root for `registry test .` lines.
+        std::fs::write(
+            dir.path().join("main.tf"),
+            "variable \"env\" {\n  type        = string\n  description = \"Environment.\"\n}\n\noutput \"env\" {\n  description = \"The environment.\"\n  value       = var.env\n}\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+        std::fs::write(
+            dir.path().join("tests/main.tftest.hcl"),
+            "variables {\n  env = \"prod\"\n}\n\nrun \"env\" {\n  command = plan\n  assert {\n    condition     = output.env == \"prod\"\n    error_message = \"env\"\n  }\n}\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("prod.tfvars"), "env = \"prod\"\n").unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        std::fs::create_dir_all(dir.path().join("infra")).unwrap();
+        std::fs::write(
+            dir.path().join("infra/main.tf"),
+            format!("module \"vpc\" {{\n  source  = \"127.0.0.1:{port}/acme/vpc/aws\"\n  version = \"~> 1.2\"\n}}\n"),
+        )
+        .unwrap();
+        let mut w = World {
+            dir,
+            port,
+            token: String::new(),
+            server: None,
+        };
+        let out = w.run("registry token create --data-dir ./data --namespace '*' --role admin");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        w.token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if publish_vpc {
+            let out = w.run("registry publish acme/vpc/aws 1.2.0 ./vpc --data-dir ./data");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        w
+    }
+
+    fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// Fill the README's placeholders with this world's server and token.
+    fn fill(&self, cmd: &str) -> String {
+        cmd.replace("cargo run -p registry-cli --", "registry")
+            .replace("https://registry.example.com", &self.url())
+            // `--server …` stands for the remote target flags: URL and token.
+            .replace(
+                "--server …",
+                &format!("--server {} --token {}", self.url(), self.token),
+            )
+            .replace("--token …", &format!("--token {}", self.token))
+            .replace("rgt_…", &self.token)
+            .replace("127.0.0.1:8443", &format!("127.0.0.1:{}", self.port))
+    }
+
+    fn start_server(&mut self, line: &str) {
+        let child = self
+            .command(line)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.server = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("`{line}` did not start serving");
+    }
+}
+
+#[test]
+fn every_registry_command_in_the_readme_works_as_written() {
+    let blocks = readme_blocks();
+    assert!(blocks.len() >= 8, "README blocks found: {}", blocks.len());
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    let mut world: Option<World> = None;
+    let mut last_section = String::new();
+    let section_publishes = |section: &str| {
+        blocks
+            .iter()
+            .filter(|b| b.section == section)
+            .any(|b| b.lines.iter().any(|l| l.contains(" publish ")))
+    };
+    for block in &blocks {
+        let cmds: Vec<String> = commands(&block.lines)
+            .into_iter()
+            .filter(|c| {
+                c.starts_with("registry ")
+                    || c.starts_with("cargo run -p registry-cli")
+                    || c.starts_with("REGISTRY_")
+            })
+            .collect();
+        if cmds.is_empty() {
+            continue;
+        }
+        let text = cmds.join("\n");
+        let needs_server = text.contains("--server") || text.contains("registry.example.com");
+        let has_serve = text.contains(" serve ");
+        // "Serving"'s second block publishes to the server its first started.
+        let keep = block.section == "Serving" && last_section == "Serving";
+        if !keep {
+            let publishes = if block.section == "Serving" {
+                section_publishes(&block.section)
+            } else {
+                text.contains(" publish ")
+            };
+            world = Some(World::new(!publishes));
+        }
+        last_section = block.section.clone();
+        let w = world.as_mut().unwrap();
+        if needs_server && !has_serve && w.server.is_none() {
+            let line = format!(
+                "registry serve --data-dir ./data --listen 127.0.0.1:{} --tls-cert cert.pem --tls-key key.pem",
+                w.port
+            );
+            w.start_server(&line);
+        }
+        for cmd in &cmds {
+            let filled = w.fill(cmd);
+            if filled.starts_with("registry verify") {
+                println!(
+                    "SKIPPED  {filled}: needs `terraform init`'s .terraform/modules (terraform_e2e.rs runs it)"
+                );
+                continue;
+            }
+            if filled.contains(" serve ") {
+                w.start_server(&filled);
+                println!("ok       {filled} (serving)");
+                ran += 1;
+                continue;
+            }
+            let out = w.run(&filled);
+            ran += 1;
+            if out.status.success() {
+                println!("ok       {filled}");
+            } else {
+                failures.push(format!(
+                    "[{}] {cmd}\n  ran: {filled}\n  exit {:?}\n  stdout: {}\n  stderr: {}",
+                    block.section,
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stdout).trim(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+    }
+    assert!(ran >= 20, "only {ran} README commands ran");
+    assert!(
+        failures.is_empty(),
+        "{} README commands failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}

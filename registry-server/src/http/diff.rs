@@ -1,0 +1,118 @@
+//! `GET /v1/modules/{ns}/{name}/{system}/diff/{from}...{to}`: the module API
+//! diff of two published versions (registry-diff), as `registry diff
+//! --json` prints it; readable by whoever may read the module.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use registry_core::{Error, ModuleId, Version};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::ApiResult;
+use super::extract::{Ctx, ModulePath};
+use super::openapi::ErrorBody;
+use crate::state::AppState;
+
+/// One change of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    /// The module directory (`""` for the root, `modules/sub`).
+    pub path: String,
+    /// `input`, `output`, `resource`, `data_source`, `module_call`,
+    /// `provider`, `required_version` or `submodule`.
+    pub item: String,
+    /// Its name.
+    pub name: String,
+    /// `added`, `removed` or `changed`.
+    pub kind: String,
+    /// Whether callers of the older version may break on the newer.
+    pub breaking: bool,
+    /// What changed, in words.
+    pub detail: String,
+}
+
+/// The changes from one version to another.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffView {
+    /// The older version.
+    pub from: String,
+    /// The newer version.
+    pub to: String,
+    /// Whether any change is breaking.
+    pub breaking: bool,
+    /// The changes.
+    pub changes: Vec<ChangeView>,
+}
+
+/// Path parameters of the diff route.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct DiffParams {
+    /// Namespace.
+    ns: String,
+    /// Module name.
+    name: String,
+    /// Target system.
+    system: String,
+    /// `FROM...TO`, two published versions (`1.0.0...2.0.0`).
+    range: String,
+}
+
+fn word<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The API changes between two published versions.
+#[utoipa::path(
+    get, path = "/{ns}/{name}/{system}/diff/{range}", tag = "modules", params(DiffParams),
+    responses((status = 200, description = "The changes, each breaking or not", body = DiffView), (status = 400, description = "Malformed address or range", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody), (status = 404, description = "No such version", body = ErrorBody))
+)]
+pub async fn diff(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    ModulePath(address): ModulePath,
+    Path(params): Path<HashMap<String, String>>,
+) -> ApiResult<Response> {
+    // Who may read the module, before anything about the request is judged.
+    state.registry().versions(&ctx, &address).await?;
+    let range = params.get("range").map(String::as_str).unwrap_or_default();
+    let (from, to) = range.split_once("...").ok_or_else(|| {
+        Error::invalid_input(format!(
+            "invalid range {range:?}: name two versions as FROM...TO (1.0.0...2.0.0)"
+        ))
+    })?;
+    let (from, to) = (Version::parse(from)?, Version::parse(to)?);
+    let old = state
+        .registry()
+        .get(&ctx, &ModuleId::new(address.clone(), from))
+        .await?;
+    let new = state
+        .registry()
+        .get(&ctx, &ModuleId::new(address, to))
+        .await?;
+    let d = registry_diff::diff(&old.metadata.summary, &new.metadata.summary);
+    let view = DiffView {
+        from: old.version.to_string(),
+        to: new.version.to_string(),
+        breaking: d.is_breaking(),
+        changes: d
+            .changes
+            .iter()
+            .map(|c| ChangeView {
+                path: c.path.clone(),
+                item: word(&c.item),
+                name: c.name.clone(),
+                kind: word(&c.kind),
+                breaking: c.breaking,
+                detail: c.detail.clone(),
+            })
+            .collect(),
+    };
+    Ok(axum::Json(view).into_response())
+}

@@ -1,0 +1,216 @@
+//! What every request handler shares, built once with [`AppState::builder`]:
+//! the registry, token store, grant key, rate limiter, metrics, audit log,
+//! and the cache of rendered response bodies.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use registry_core::{AuditLog, Error, ErrorKind, Registry, Result, TokenStore};
+
+use crate::grant::GrantKey;
+use crate::limits::{Limiter, RateLimits};
+use crate::metrics::Metrics;
+
+/// Rendered bodies are kept up to this many bytes in all.
+const RENDERED_CACHE_BYTES: u64 = 32 << 20;
+
+/// Shared state of the HTTP API, the gRPC service and the guard in front of
+/// both. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+struct StateInner {
+    registry: Registry,
+    tokens: Arc<dyn TokenStore>,
+    grants: GrantKey,
+    require_auth: bool,
+    metrics: Arc<Metrics>,
+    limiter: Limiter,
+    audit: Option<Arc<dyn AuditLog>>,
+    rendered: moka::sync::Cache<String, Bytes>,
+    metrics_token: Option<secrecy::SecretString>,
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("registry", &self.inner.registry)
+            .field("require_auth", &self.inner.require_auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Start building the state around a registry and its token store.
+    pub fn builder(registry: Registry, tokens: Arc<dyn TokenStore>) -> AppStateBuilder {
+        AppStateBuilder {
+            registry,
+            tokens,
+            grants: None,
+            require_auth: false,
+            metrics: None,
+            limiter: None,
+            audit: None,
+            metrics_token: None,
+            trusted_proxies: Vec::new(),
+        }
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The token store.
+    pub fn tokens(&self) -> &Arc<dyn TokenStore> {
+        &self.inner.tokens
+    }
+
+    /// The key that signs archive grants.
+    pub fn grants(&self) -> &GrantKey {
+        &self.inner.grants
+    }
+
+    /// Whether reads need a token.
+    pub fn require_auth(&self) -> bool {
+        self.inner.require_auth
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// The scrape token that reads `/metrics` when reads need auth.
+    pub fn metrics_token(&self) -> Option<&secrecy::SecretString> {
+        self.inner.metrics_token.as_ref()
+    }
+
+    /// The proxies whose `X-Forwarded-For` names the client.
+    pub fn trusted_proxies(&self) -> &[ipnet::IpNet] {
+        &self.inner.trusted_proxies
+    }
+
+    /// The rate limiter (shared by every front end).
+    pub fn limiter(&self) -> &Limiter {
+        &self.inner.limiter
+    }
+
+    /// The audit log admins read over the API.
+    pub fn audit_log(&self) -> Result<&Arc<dyn AuditLog>> {
+        self.inner
+            .audit
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Unsupported, "no audit log is configured"))
+    }
+
+    /// A rendered body by its key, rendering it on a miss. The key must
+    /// name everything the body depends on (so no entry is ever stale);
+    /// entries are evicted by size.
+    pub fn rendered(&self, key: String, render: impl FnOnce() -> Bytes) -> Bytes {
+        self.inner.rendered.get_with(key, render)
+    }
+}
+
+/// Builds an [`AppState`]; every part but the registry and tokens has a default.
+pub struct AppStateBuilder {
+    registry: Registry,
+    tokens: Arc<dyn TokenStore>,
+    grants: Option<GrantKey>,
+    require_auth: bool,
+    metrics: Option<Arc<Metrics>>,
+    limiter: Option<Limiter>,
+    audit: Option<Arc<dyn AuditLog>>,
+    metrics_token: Option<secrecy::SecretString>,
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl std::fmt::Debug for AppStateBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppStateBuilder")
+            .field("require_auth", &self.require_auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppStateBuilder {
+    /// The key that signs archive grants (default: a fresh random key, so
+    /// grants only verify in this process).
+    pub fn grant_key(mut self, key: GrantKey) -> Self {
+        self.grants = Some(key);
+        self
+    }
+
+    /// A scrape token for `/metrics` (besides admin tokens) when reads need auth.
+    pub fn metrics_token(mut self, token: Option<secrecy::SecretString>) -> Self {
+        self.metrics_token = token;
+        self
+    }
+
+    /// Proxies (addresses or CIDR ranges) trusted to name the client in
+    /// `X-Forwarded-For`; from any other peer the header is ignored.
+    pub fn trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// Require a token for reads.
+    pub fn require_auth(mut self, yes: bool) -> Self {
+        self.require_auth = yes;
+        self
+    }
+
+    /// Where metrics go (default: a fresh registry of metrics).
+    pub fn metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// The rate limiter (default: [`RateLimits::default`], per process).
+    pub fn limiter(mut self, limiter: Limiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// The audit log admins can read and verify over the API.
+    pub fn audit_log(mut self, log: Arc<dyn AuditLog>) -> Self {
+        self.audit = Some(log);
+        self
+    }
+
+    /// The state.
+    pub fn build(self) -> Result<AppState> {
+        let grants = match self.grants {
+            Some(g) => g,
+            None => {
+                use rand::RngCore as _;
+                let mut key = vec![0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                GrantKey::new(key)?
+            }
+        };
+        let rendered = moka::sync::Cache::builder()
+            .weigher(|k: &String, v: &Bytes| u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX))
+            .max_capacity(RENDERED_CACHE_BYTES)
+            .build();
+        Ok(AppState {
+            inner: Arc::new(StateInner {
+                registry: self.registry,
+                tokens: self.tokens,
+                grants,
+                require_auth: self.require_auth,
+                metrics: self.metrics.unwrap_or_else(|| Arc::new(Metrics::new())),
+                limiter: self
+                    .limiter
+                    .unwrap_or_else(|| Limiter::local(RateLimits::default())),
+                audit: self.audit,
+                rendered,
+                metrics_token: self.metrics_token,
+                trusted_proxies: self.trusted_proxies,
+            }),
+        })
+    }
+}
