@@ -5,8 +5,10 @@
 //! stored state. A flag honoured on one side only fails here.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
+
+mod common;
+use common::Served;
 
 use serde_json::Value;
 
@@ -68,15 +70,6 @@ impl Side {
     }
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A self-signed certificate the way `openssl req -x509 -addext
 /// subjectAltName=IP:127.0.0.1,DNS:localhost` makes it: `CA:TRUE`.
 fn ca_true_certificate(dir: &Path, names: &[&str]) -> (PathBuf, PathBuf) {
@@ -95,37 +88,20 @@ fn ca_true_certificate(dir: &Path, names: &[&str]) -> (PathBuf, PathBuf) {
     (c, k)
 }
 
-fn serve_tls(data_dir: &str, cert: &Path, key: &Path) -> (Server, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args([
-            "serve",
-            "--data-dir",
-            data_dir,
-            "--listen",
-            &listen,
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return (server, format!("https://127.0.0.1:{port}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("registry serve did not start");
+fn serve_tls(data_dir: &str, cert: &Path, key: &Path) -> (Served, String) {
+    let server = Served::start(Command::new(env!("CARGO_BIN_EXE_registry")).args([
+        "serve",
+        "--data-dir",
+        data_dir,
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]));
+    let url = server.url.clone();
+    (server, url)
 }
 
 fn example(version: &str) -> String {

@@ -8,11 +8,14 @@
 //! when their test services are configured.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+
+mod common;
+use common::Served;
 
 /// Where the registry keeps its data, as `registry` flags.
 struct Backend {
@@ -30,32 +33,16 @@ fn registry(backend: &Backend, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Start `registry serve` on a port the system picks, and its base URL
-/// (read from what it prints, so a port another test took in between
-/// can never send our requests to another server).
-fn serve(backend: &Backend) -> (Child, String) {
-    use std::io::BufRead as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(["--rate-limit-writes", "off"])
-        .args(&backend.args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("serve exited before listening")
-            .unwrap();
-        if let Some(url) = line.strip_prefix("registry listening on ") {
-            break url.trim().to_string();
-        }
-    };
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
+/// Start `registry serve` on a port the system picks, and its base URL.
+fn serve(backend: &Backend) -> (Served, String) {
+    let server = Served::start(
+        Command::new(env!("CARGO_BIN_EXE_registry"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["--rate-limit-writes", "off"])
+            .args(&backend.args),
+    );
+    let base = server.url.clone();
+    (server, base)
 }
 
 /// A distinct small module per version, so every archive's bytes differ.
@@ -139,7 +126,7 @@ async fn crash_rounds(backend: Backend) {
     let sent: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     for round in 0..4u32 {
-        let (mut server, base) = serve(&backend);
+        let (server, base) = serve(&backend);
         let mut publishers = Vec::new();
         for worker in 0..6u32 {
             let (http, base, token) = (http.clone(), base.clone(), token.clone());
@@ -157,7 +144,11 @@ async fn crash_rounds(backend: Backend) {
                         .await;
                     match r {
                         Ok(r) if r.status() == 201 => acknowledged.lock().unwrap().push(version),
-                        Ok(r) => panic!("{version}: {}", r.status()),
+                        Ok(r) => {
+                            let status = r.status();
+                            let body = r.text().await.unwrap_or_default();
+                            panic!("{version}: {status} {body}")
+                        }
                         Err(_) => return, // the server died
                     }
                 }
@@ -166,14 +157,13 @@ async fn crash_rounds(backend: Backend) {
         // Kill somewhere in the middle of the publishes.
         let wait = 150 + (round as u64 * 97 + std::process::id() as u64) % 400;
         tokio::time::sleep(Duration::from_millis(wait)).await;
-        server.kill().unwrap(); // SIGKILL
-        server.wait().unwrap();
+        server.stop(); // SIGKILL
         for p in publishers {
             p.await.unwrap();
         }
     }
     // After the last crash: what is listed is whole, what was acknowledged is listed.
-    let (mut server, base) = serve(&backend);
+    let (server, base) = serve(&backend);
     let versions = listed(&http, &base).await;
     let acked = acknowledged.lock().unwrap().clone();
     assert!(
@@ -199,8 +189,7 @@ async fn crash_rounds(backend: Backend) {
             backend.name
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
     // Orphans (blobs of publishes cut short) are collected; listed ones stay.
     let out = registry(&backend, &["gc", "--grace", "0s"]);
     assert!(
@@ -208,7 +197,7 @@ async fn crash_rounds(backend: Backend) {
         "gc: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (mut server, base) = serve(&backend);
+    let (server, base) = serve(&backend);
     assert_eq!(listed(&http, &base).await, versions);
     for v in &versions {
         assert_eq!(
@@ -217,8 +206,7 @@ async fn crash_rounds(backend: Backend) {
             "{v} after gc"
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
     eprintln!(
         "{}: {} acknowledged, {} listed after 4 crashes; gc: {}",
         backend.name,

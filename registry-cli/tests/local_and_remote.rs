@@ -1,8 +1,10 @@
 //! The CLI against a local data directory and against a running server.
 
 use std::path::Path;
-use std::process::{Child, Command, Output};
-use std::time::Duration;
+use std::process::{Command, Output};
+
+mod common;
+use common::Served;
 
 fn registry(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_registry"));
@@ -168,41 +170,13 @@ fn local_publish_list_resolve_download_lifecycle() {
     assert!(report.contains("scanned 2 blobs, removed 0"), "{report}");
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data_dir: &str, port: u16, extra: &[&str]) -> Server {
-    let listen = format!("127.0.0.1:{port}");
-    let mut args = vec!["serve", "--data-dir", data_dir, "--listen", &listen];
-    args.extend_from_slice(extra);
-    let child = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args(&args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("registry serve did not start");
+/// `registry serve` on a port the system picks.
+fn serve(data_dir: &str, extra: &[&str]) -> Served {
+    Served::start(
+        Command::new(env!("CARGO_BIN_EXE_registry"))
+            .args(["serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"])
+            .args(extra),
+    )
 }
 
 #[test]
@@ -233,9 +207,8 @@ fn token_create_then_remote_publish_and_resolve() {
     assert!(list.contains("example\tpublisher\tactive"), "{list}");
     assert!(!list.contains(&token));
 
-    let port = free_port();
-    let _server = serve(d, port, &[]);
-    let url = format!("http://127.0.0.1:{port}");
+    let server = serve(d, &[]);
+    let url = server.url.clone();
     let denied = registry(
         &[
             "publish",
@@ -520,9 +493,8 @@ fn audit_log_records_who_did_what_and_detects_tampering() {
         &[],
     ));
 
-    let port = free_port();
-    let server = serve(d, port, &[]);
-    let url = format!("http://127.0.0.1:{port}");
+    let server = serve(d, &[]);
+    let url = server.url.clone();
     let publish = |tok: &str, v: &str| {
         registry(
             &[

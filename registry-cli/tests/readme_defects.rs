@@ -3,6 +3,9 @@
 
 use std::process::{Command, Output};
 
+mod common;
+use common::Served;
+
 fn registry(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_registry"))
         .args(args)
@@ -175,47 +178,21 @@ fn a_data_dir_typo_is_named_instead_of_making_an_empty_registry() {
 /// read of a missing module (401 when reads need a token, else 404).
 fn anonymous_read_status(env: &[(&str, &str)], args: &[&str]) -> u16 {
     let tmp = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
     let mut c = Command::new(env!("CARGO_BIN_EXE_registry"));
     c.args([
         "serve",
         "--data-dir",
         tmp.path().to_str().unwrap(),
         "--listen",
-        &listen,
+        "127.0.0.1:0",
     ])
     .args(args)
-    .env_remove("REGISTRY_REQUIRE_AUTH")
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::piped());
+    .env_remove("REGISTRY_REQUIRE_AUTH");
     for (k, v) in env {
         c.env(k, v);
     }
-    let mut child = c.spawn().unwrap();
-    let mut status = None;
-    for _ in 0..100 {
-        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read, Write};
-            s.write_all(b"GET /v1/modules/acme/x/null/versions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            let mut buf = String::new();
-            let _ = s.read_to_string(&mut buf);
-            status = buf.split(' ').nth(1).and_then(|c| c.parse().ok());
-            break;
-        }
-        if let Ok(Some(_)) = child.try_wait() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    let out = child.wait_with_output().unwrap();
-    status.unwrap_or_else(|| panic!("serve did not answer: {}", text(&out.stderr)))
+    let server = Served::start(&mut c);
+    http_status(server.port(), "/v1/modules/acme/x/null/versions")
 }
 
 #[test]
@@ -403,32 +380,16 @@ fn a_token_holders_commands_are_not_limited_by_anonymous_traffic() {
         "publisher",
     ]);
     let token = text(&token.stdout).trim().to_string();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args([
-            "serve",
-            "--data-dir",
-            d,
-            "--listen",
-            &listen,
-            "--rate-limit-reads",
-            "3/min",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let server = Served::start(Command::new(env!("CARGO_BIN_EXE_registry")).args([
+        "serve",
+        "--data-dir",
+        d,
+        "--listen",
+        "127.0.0.1:0",
+        "--rate-limit-reads",
+        "3/min",
+    ]));
+    let port = server.port();
     // Anonymous reads from this address use up its budget...
     let statuses: Vec<u16> = (0..6)
         .map(|_| http_status(port, "/.well-known/terraform.json"))
@@ -438,7 +399,7 @@ fn a_token_holders_commands_are_not_limited_by_anonymous_traffic() {
         "the address is limited: {statuses:?}"
     );
     // ...but a token holder's commands (discovery included) count against the token.
-    let url = format!("http://127.0.0.1:{port}");
+    let url = server.url.clone();
     let module = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/modules/greeting/v1.0.0"
@@ -453,7 +414,6 @@ fn a_token_holders_commands_are_not_limited_by_anonymous_traffic() {
         "--token",
         &token,
     ]);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }

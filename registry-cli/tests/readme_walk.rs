@@ -9,8 +9,10 @@
 //! (`registry verify` after `terraform init`) are named and skipped.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
+
+mod common;
+use common::Served;
 
 /// One `sh` block and the heading it sits under.
 struct Block {
@@ -105,16 +107,7 @@ struct World {
     dir: tempfile::TempDir,
     port: u16,
     token: String,
-    server: Option<Child>,
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        if let Some(c) = &mut self.server {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
+    server: Option<Served>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -228,21 +221,13 @@ impl World {
             .replace("127.0.0.1:8443", &format!("127.0.0.1:{}", self.port))
     }
 
+    /// Run the README's serve command and wait until it says it listens
+    /// (on this world's port: if another process took it, this fails with
+    /// the server's own words rather than talking to someone else's server).
     fn start_server(&mut self, line: &str) {
-        let child = self
-            .command(line)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.server = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("`{line}` did not start serving");
+        let server = Served::start(&mut self.command(line));
+        assert_eq!(server.port(), self.port, "`{line}` listens elsewhere");
+        self.server = Some(server);
     }
 }
 

@@ -11,8 +11,10 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
+
+mod common;
+use common::Served;
 
 use base64::Engine;
 
@@ -85,14 +87,6 @@ fn secret_part(token: &str) -> String {
     part.to_string()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn http_get(port: u16, path: &str, token: Option<&str>) -> String {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let auth = token
@@ -157,30 +151,15 @@ fn no_secret_reaches_logs_errors_metrics_or_debug_output() {
     run.keep_stdout("token list", &out);
 
     // Serve with reads requiring a token, so downloads go through grants.
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
     let mut serve = Command::new(env!("CARGO_BIN_EXE_registry"));
     serve
-        .args(["serve", "--listen", &listen, "--require-auth"])
-        .env("REGISTRY_LOG", "debug")
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log));
+        .args(["serve", "--listen", "127.0.0.1:0", "--require-auth"])
+        .env("REGISTRY_LOG", "debug");
     for (k, v) in &run.env {
         serve.env(k, v);
     }
-    let mut server = serve.spawn().unwrap();
-    let mut up = false;
-    for _ in 0..150 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            up = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert!(up, "registry serve did not start");
-    let url = format!("http://{listen}");
+    let server = Served::start(&mut serve);
+    let (url, port) = (server.url.clone(), server.port());
     let module = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../examples/modules/greeting/v1.0.0")
         .display()
@@ -279,9 +258,7 @@ fn no_secret_reaches_logs_errors_metrics_or_debug_output() {
     );
     assert!(!out.status.success());
 
-    let _ = server.kill();
-    let _ = server.wait();
-    let server_log = std::fs::read_to_string(&log_path).unwrap();
+    let server_log = server.stop();
     assert!(
         server_log.lines().count() > 3 && server_log.contains("DEBUG"),
         "the server logged at debug level: {server_log}"

@@ -7,8 +7,10 @@
 //! (`eval "$(scripts/install-terraform.sh)"`); required under `CI=true`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
+
+mod common;
+use common::Served;
 
 use registry_testkit::env::service_url;
 
@@ -40,21 +42,12 @@ fn example(version: &str) -> String {
         .to_string()
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 struct Setup {
     dir: tempfile::TempDir,
     cert: PathBuf,
     port: u16,
     token: String,
-    _server: Server,
+    _server: Served,
 }
 
 fn setup(require_auth: bool) -> Setup {
@@ -83,18 +76,12 @@ fn setup(require_auth: bool) -> Setup {
     .trim()
     .to_string();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
     let mut args = vec![
         "serve",
         "--data-dir",
         &data_s,
         "--listen",
-        &listen,
+        "127.0.0.1:0",
         "--tls-cert",
         cert.to_str().unwrap(),
         "--tls-key",
@@ -103,20 +90,8 @@ fn setup(require_auth: bool) -> Setup {
     if require_auth {
         args.push("--require-auth");
     }
-    let child = Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let url = format!("https://127.0.0.1:{port}");
+    let server = Served::start(Command::new(env!("CARGO_BIN_EXE_registry")).args(&args));
+    let (url, port) = (server.url.clone(), server.port());
     for (v, dir_v) in [("1.0.0", "1.0.0"), ("1.1.0", "1.1.0"), ("2.0.0", "1.1.0")] {
         ok(registry(&[
             "publish",

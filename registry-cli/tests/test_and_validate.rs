@@ -3,8 +3,10 @@
 //! `--published` fetching a version from a running server.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
+
+mod common;
+use common::Served;
 
 fn registry(args: &[&str], cwd: Option<&Path>) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_registry"));
@@ -293,15 +295,6 @@ fn validate_reports_with_positions_and_fails_at_the_chosen_severity() {
     );
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn published_versions_are_fetched_checked_and_tested_here() {
     let tmp = tempfile::tempdir().unwrap();
@@ -320,28 +313,12 @@ fn published_versions_are_fetched_checked_and_tested_here() {
         None,
     );
     assert_eq!(publish.status.code(), Some(0), "{}", text(&publish.stderr));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
-    let _server = Server(
+    let server = Served::start(
         Command::new(env!("CARGO_BIN_EXE_registry"))
-            .args(["serve", "--data-dir", data, "--listen", &listen])
-            .env_remove("REGISTRY_SERVER")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .args(["serve", "--data-dir", data, "--listen", "127.0.0.1:0"])
+            .env_remove("REGISTRY_SERVER"),
     );
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let url = format!("http://127.0.0.1:{port}");
+    let url = server.url.clone();
     let out = registry(
         &[
             "test",

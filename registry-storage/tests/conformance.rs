@@ -48,7 +48,7 @@ async fn run_config(config: StorageConfig, durable: bool) {
     run_all(&h).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_and_fs_without_cache() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = StorageConfig::embedded(dir.path());
@@ -56,14 +56,14 @@ async fn sqlite_and_fs_without_cache() {
     run_config(c, true).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_and_fs_with_memory_cache() {
     let dir = tempfile::tempdir().unwrap();
     run_config(StorageConfig::embedded(dir.path()), true).await;
 }
 
 #[cfg(feature = "memory")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_and_memory_blobs() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = StorageConfig::embedded(dir.path());
@@ -81,7 +81,7 @@ fn postgres_config(dir: &std::path::Path) -> Option<StorageConfig> {
 }
 
 #[cfg(feature = "postgres")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_fs_without_cache() {
     let dir = tempfile::tempdir().unwrap();
     let Some(mut c) = postgres_config(dir.path()) else {
@@ -92,7 +92,7 @@ async fn postgres_and_fs_without_cache() {
 }
 
 #[cfg(feature = "postgres")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_fs_with_memory_cache() {
     let dir = tempfile::tempdir().unwrap();
     let Some(c) = postgres_config(dir.path()) else {
@@ -111,7 +111,7 @@ fn redis_config(dir: &std::path::Path) -> Option<StorageConfig> {
 }
 
 #[cfg(feature = "redis")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_and_fs_with_two_tier_redis_cache() {
     let dir = tempfile::tempdir().unwrap();
     let Some(c) = redis_config(dir.path()) else {
@@ -121,7 +121,7 @@ async fn sqlite_and_fs_with_two_tier_redis_cache() {
 }
 
 #[cfg(feature = "redis")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_and_fs_with_redis_only_cache() {
     let dir = tempfile::tempdir().unwrap();
     let Some(mut c) = redis_config(dir.path()) else {
@@ -135,7 +135,7 @@ async fn sqlite_and_fs_with_redis_only_cache() {
 /// publish and a yank by one are seen by the other's warm in-process cache
 /// within a second.
 #[cfg(feature = "redis")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn processes_sharing_redis_see_each_others_changes_within_a_second() {
     use registry_core::LifecycleChange;
     use std::time::{Duration, Instant};
@@ -176,7 +176,7 @@ async fn processes_sharing_redis_see_each_others_changes_within_a_second() {
 /// Redis going away makes reads slower, not broken: a private redis-server
 /// is started, used, then killed, and the storage keeps answering.
 #[cfg(feature = "redis")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn redis_going_down_makes_reads_fall_through_to_the_stores() {
     use std::time::Duration;
     if service_url("REGISTRY_TEST_REDIS_URL", "redis fallthrough").is_none() {
@@ -232,7 +232,7 @@ async fn redis_going_down_makes_reads_fall_through_to_the_stores() {
     assert!(storage.get(&m2.id()).await.is_ok());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_and_fs_with_envelope_encryption() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = StorageConfig::embedded(dir.path());
@@ -290,19 +290,19 @@ async fn postgres_with_blobs(blob_var: &str, suite: &str, cache: bool) {
 }
 
 #[cfg(all(feature = "postgres", feature = "s3"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_s3_without_cache() {
     postgres_with_blobs("REGISTRY_TEST_S3_URL", "postgres+s3 conformance", false).await;
 }
 
 #[cfg(all(feature = "postgres", feature = "s3"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_s3_with_memory_cache() {
     postgres_with_blobs("REGISTRY_TEST_S3_URL", "postgres+s3 conformance", true).await;
 }
 
 #[cfg(all(feature = "postgres", feature = "azure"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_azure_without_cache() {
     postgres_with_blobs(
         "REGISTRY_TEST_AZURE_URL",
@@ -313,7 +313,7 @@ async fn postgres_and_azure_without_cache() {
 }
 
 #[cfg(all(feature = "postgres", feature = "azure"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_azure_with_memory_cache() {
     postgres_with_blobs(
         "REGISTRY_TEST_AZURE_URL",
@@ -324,7 +324,7 @@ async fn postgres_and_azure_with_memory_cache() {
 }
 
 #[cfg(all(feature = "postgres", feature = "gcs"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_gcs_without_cache() {
     postgres_with_blobs(
         "REGISTRY_TEST_GCS_URL",
@@ -335,7 +335,7 @@ async fn postgres_and_gcs_without_cache() {
 }
 
 #[cfg(all(feature = "postgres", feature = "gcs"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_and_gcs_with_memory_cache() {
     postgres_with_blobs(
         "REGISTRY_TEST_GCS_URL",
@@ -347,7 +347,7 @@ async fn postgres_and_gcs_with_memory_cache() {
 
 /// Archives over the multipart threshold go up in parts on every cloud backend.
 #[cfg(any(feature = "s3", feature = "azure", feature = "gcs"))]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn large_archives_upload_in_parts_to_cloud_stores() {
     use registry_core::{ArchiveBody, BlobStore, Sha256Digest};
     let mut ran = 0;

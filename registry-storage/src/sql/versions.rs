@@ -256,8 +256,11 @@ impl SqlMetadataStore {
                 tx.execute(&namespace).await?;
                 let module = Sql::new(
                     "insert module",
+                    // No conflict target: a racing first publish may collide on
+                    // address_key's unique index as well as on the name triple,
+                    // and either means the module is there (read just below).
                     "INSERT INTO modules (namespace_key, name_key, name, system, address_key) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (namespace_key, name_key, system) DO NOTHING",
+                     ON CONFLICT DO NOTHING",
                 )
                 .bind(&row.namespace_key)
                 .bind(&row.name_key)
@@ -385,7 +388,6 @@ impl MetadataStore for SqlMetadataStore {
         }
         let mut tx = self.pool.begin_write().await?;
         let module = Self::module_row(&mut tx, record, &row).await?;
-        self.remember_module(&row.address_key, &module);
         let version_id = Self::insert_or_restore(&mut tx, module.id, &row, &id).await?;
         Self::insert_dependencies(&mut tx, version_id, deps).await?;
         tx.commit().await.map_err(|e| {
@@ -396,6 +398,9 @@ impl MetadataStore for SqlMetadataStore {
                 e
             }
         })?;
+        // Only once committed: a module row others cannot see yet (or that
+        // rolls back) would fail their one-statement inserts on the foreign key.
+        self.remember_module(&row.address_key, &module);
         Self::as_stored(record, &module)
     }
 

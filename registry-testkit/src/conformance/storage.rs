@@ -198,6 +198,39 @@ pub async fn concurrent_store_of_one_version_has_one_winner(h: &StorageHarness) 
     assert_eq!(got.metadata.sha256, versions[0].metadata.sha256);
 }
 
+/// Concurrent first stores of different versions of a new module (in a new
+/// namespace) all succeed: creating the module and namespace rows races,
+/// and losing that race must never refuse a version nobody else stored.
+pub async fn concurrent_first_stores_of_a_new_module_all_succeed(h: &StorageHarness) {
+    for round in 0..4 {
+        let a = h.addr(&format!("fresh{round}"), "mod");
+        // Started together, so the metadata inserts overlap (on a
+        // multi-threaded runtime, truly at once).
+        let start = Arc::new(tokio::sync::Barrier::new(8));
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (storage, start) = (h.storage.clone(), start.clone());
+            let mut m = module(&a, &format!("1.0.{i}"), &format!("first{i}")).await;
+            if i % 2 == 1 {
+                // Without dependency rows a store may take a shorter path
+                // once the module is known; race both paths.
+                m.metadata.summary.root.dependencies.clear();
+            }
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                storage.store(&m).await
+            }));
+        }
+        for (i, t) in tasks.into_iter().enumerate() {
+            if let Err(e) = t.await.expect("task") {
+                panic!("{a} 1.0.{i}, stored while the module was being created: {e}");
+            }
+        }
+        let versions = h.storage.versions(&a.parse().unwrap()).await.unwrap();
+        assert_eq!(versions.len(), 8, "{a}: every version stored");
+    }
+}
+
 /// Namespace and name match case-insensitively and keep their first case.
 pub async fn first_publish_fixes_the_case(h: &StorageHarness) {
     let ns = format!("{}Case", h.prefix);
@@ -583,6 +616,7 @@ pub async fn run_all(h: &StorageHarness) {
     store_then_get_returns_identical_bytes(h).await;
     store_same_version_twice_is_rejected(h).await;
     concurrent_store_of_one_version_has_one_winner(h).await;
+    concurrent_first_stores_of_a_new_module_all_succeed(h).await;
     first_publish_fixes_the_case(h).await;
     mirrored_modules_never_collide_with_local_ones(h).await;
     list_filters_and_pages(h).await;

@@ -1,0 +1,115 @@
+//! What the CLI's integration tests share: a `registry serve` child that is
+//! known to be listening, because it said so.
+//!
+//! Waiting for a connect to succeed is not enough: between picking a free
+//! port and the child binding it, another test may take the port, and the
+//! connect then reaches that test's server. The child prints
+//! `registry listening on URL` once it holds its socket, so that line is
+//! what we wait for, and a child that exits first fails with its output.
+
+// Each test binary uses part of this module.
+#![allow(dead_code)]
+
+use std::io::{BufRead as _, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// A running `registry serve`, killed and reaped when dropped.
+pub struct Served {
+    child: Child,
+    /// Its base URL as it printed it: `http://127.0.0.1:PORT` or `https://…`.
+    pub url: String,
+    output: Arc<Mutex<String>>,
+    drains: Vec<JoinHandle<()>>,
+}
+
+impl Served {
+    /// Spawn `cmd` (a `registry serve …` command; `--listen 127.0.0.1:0`
+    /// lets the system pick the port) with its stdout and stderr captured,
+    /// and return once it prints that it listens. Panics, with everything
+    /// it printed, when it exits first or stays silent for 30 s.
+    pub fn start(cmd: &mut Command) -> Served {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn registry serve");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let drains = vec![
+            drain(stdout, output.clone(), None),
+            drain(stderr, output.clone(), Some(tx)),
+        ];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let url = loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(url) => break url,
+                Err(_) => {
+                    let _ = child.kill();
+                    let status = child.wait().ok();
+                    let said = output.lock().unwrap().clone();
+                    panic!(
+                        "registry serve never said it listens (exit: {status:?}); it printed:\n{said}"
+                    );
+                }
+            }
+        };
+        Served {
+            child,
+            url,
+            output,
+            drains,
+        }
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {}", self.url))
+    }
+
+    /// Stop it (SIGKILL) and return everything it printed.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for d in self.drains.drain(..) {
+            let _ = d.join();
+        }
+        self.output.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Copy `from` line by line into `into` until it closes, sending the URL
+/// of a `registry listening on URL` line to `listening`.
+fn drain(
+    from: impl Read + Send + 'static,
+    into: Arc<Mutex<String>>,
+    listening: Option<std::sync::mpsc::Sender<String>>,
+) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if let (Some(tx), Some(url)) = (&listening, line.strip_prefix("registry listening on "))
+            {
+                let _ = tx.send(url.trim().to_string());
+            }
+            let mut all = into.lock().unwrap();
+            all.push_str(&line);
+            all.push('\n');
+        }
+    })
+}
