@@ -127,6 +127,7 @@ async fn crash_rounds(backend: Backend) {
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     for round in 0..4u32 {
         let (server, base) = serve(&backend);
+        let acked_before = acknowledged.lock().unwrap().len();
         let mut publishers = Vec::new();
         for worker in 0..6u32 {
             let (http, base, token) = (http.clone(), base.clone(), token.clone());
@@ -144,6 +145,8 @@ async fn crash_rounds(backend: Backend) {
                         .await;
                     match r {
                         Ok(r) if r.status() == 201 => acknowledged.lock().unwrap().push(version),
+                        // Overloaded: not acknowledged, so nothing is promised.
+                        Ok(r) if r.status() == 503 => {}
                         Ok(r) => {
                             let status = r.status();
                             let body = r.text().await.unwrap_or_default();
@@ -154,8 +157,18 @@ async fn crash_rounds(backend: Backend) {
                 }
             }));
         }
-        // Kill somewhere in the middle of the publishes.
-        let wait = 150 + (round as u64 * 97 + std::process::id() as u64) % 400;
+        // Kill somewhere in the middle of the publishes, once at least one
+        // of this round's got through (a slow machine may take a while).
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while acknowledged.lock().unwrap().len() == acked_before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{}: no publish acknowledged in round {round}",
+                backend.name
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let wait = (round as u64 * 97 + std::process::id() as u64) % 400;
         tokio::time::sleep(Duration::from_millis(wait)).await;
         server.stop(); // SIGKILL
         for p in publishers {

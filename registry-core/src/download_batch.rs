@@ -17,6 +17,9 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 pub(crate) struct DownloadBatcher {
     metadata: Arc<dyn MetadataStore>,
     pending: Mutex<HashMap<ModuleId, u64>>,
+    /// Held from drain to the last write, so a flush returns only after
+    /// every count drained before it (by it or a concurrent flush) is written.
+    writing: tokio::sync::Mutex<()>,
     flusher_started: AtomicBool,
 }
 
@@ -25,6 +28,7 @@ impl DownloadBatcher {
         Arc::new(DownloadBatcher {
             metadata,
             pending: Mutex::new(HashMap::new()),
+            writing: tokio::sync::Mutex::new(()),
             flusher_started: AtomicBool::new(false),
         })
     }
@@ -56,6 +60,7 @@ impl DownloadBatcher {
 
     /// Write every pending count. Counts that fail to write are kept for the next flush.
     pub(crate) async fn flush(&self) -> Result<()> {
+        let _writing = self.writing.lock().await;
         let batch: Vec<(ModuleId, u64)> = self
             .pending
             .lock()

@@ -57,10 +57,10 @@ async fn anonymous_refusals_count_as_failed_authentications_of_the_address() {
     .await;
     let reader = live.token("acme", Role::Reader).await;
     let url = live.url("/v1/modules/acme/vpc/aws/versions");
-    let statuses: Vec<StatusCode> = futures::future::join_all(
-        (0..20).map(|_| async { live.http.get(&url).send().await.unwrap().status() }),
-    )
-    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(live.http.get(&url).send().await.unwrap().status());
+    }
     assert!(statuses.contains(&StatusCode::UNAUTHORIZED));
     assert!(
         statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
@@ -326,14 +326,16 @@ async fn connections_past_the_limit_are_closed_on_arrival() {
     assert!(got.is_empty(), "the third connection was served");
     assert!(took < Duration::from_secs(2));
     drop(held);
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let r = live
-        .http
-        .get(live.url("/v1/modules/acme"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "places are given back");
+    // Places come back as the server sees the closes: retry for a while.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = live.http.get(live.url("/v1/modules/acme")).send().await;
+        match r {
+            Ok(r) if r.status() == StatusCode::OK => break,
+            r => assert!(Instant::now() < deadline, "places are given back: {r:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -481,6 +483,7 @@ async fn grants_live_as_long_as_configured() {
         .put_archive(&token, "/v1/modules/acme/m/null/1.0.0", archive)
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
+    let before = chrono::Utc::now().timestamp();
     let r = live
         .http
         .get(live.url("/v1/modules/acme/m/null/1.0.0/download"))
@@ -488,6 +491,7 @@ async fn grants_live_as_long_as_configured() {
         .send()
         .await
         .unwrap();
+    let after = chrono::Utc::now().timestamp();
     let location = r.headers()["x-terraform-get"].to_str().unwrap().to_string();
     let expiry: i64 = location
         .split("grant=")
@@ -496,8 +500,11 @@ async fn grants_live_as_long_as_configured() {
         .unwrap()
         .parse()
         .unwrap();
-    let left = expiry - chrono::Utc::now().timestamp();
-    assert!((8..=10).contains(&left), "the grant lives {left} s");
+    // Signed between `before` and `after`, for 10 s.
+    assert!(
+        expiry - before >= 10 && expiry - after <= 10,
+        "the grant expires at {expiry}, signed between {before} and {after}"
+    );
 }
 
 #[cfg(unix)]
@@ -547,7 +554,8 @@ async fn a_publish_past_the_parse_budget_is_refused_at_once_and_stores_nothing()
         text.contains("the most parsed for one module version"),
         "{text}"
     );
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // Refused after the first module's worth of parsing, not after all of it.
+    assert!(started.elapsed() < Duration::from_secs(30));
     let r = live
         .http
         .get(live.url("/v1/modules/acme/big/null/versions"))

@@ -151,7 +151,7 @@ run "slow" {
 }
 "#;
     let opts = TestOptions {
-        run_timeout: Duration::from_millis(300),
+        run_timeout: Duration::from_millis(1000),
         ..TestOptions::default()
     };
     let started = Instant::now();

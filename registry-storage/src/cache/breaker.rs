@@ -88,7 +88,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failure_refuses_calls_until_the_backoff_ends() {
-        let b = Breaker::new(Duration::from_millis(50), Duration::from_millis(200));
+        let b = Breaker::new(Duration::from_millis(50), Duration::from_secs(2));
         assert_eq!(b.call(async { Ok::<_, String>(1) }).await, Ok(1));
         assert_eq!(
             b.call(async { Err::<(), _>("refused") }).await,
@@ -103,7 +103,7 @@ mod tests {
             .await;
         assert_eq!(r, Err(Refusal::BackingOff));
         assert!(!made, "no call while backing off");
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(2050)).await;
         assert_eq!(b.call(async { Ok::<_, String>(3) }).await, Ok(3));
     }
 
