@@ -43,20 +43,12 @@ impl Served {
             drain(stdout, output.clone(), None),
             drain(stderr, output.clone(), Some(tx)),
         ];
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let url = loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(url) => break url,
-                Err(_) => {
-                    let _ = child.kill();
-                    let status = child.wait().ok();
-                    let said = output.lock().unwrap().clone();
-                    panic!(
-                        "registry serve never said it listens (exit: {status:?}); it printed:\n{said}"
-                    );
-                }
-            }
+        // The sender goes when stderr closes, so an early exit ends the wait too.
+        let Ok(url) = rx.recv_timeout(std::time::Duration::from_secs(30)) else {
+            let _ = child.kill();
+            let status = child.wait().ok();
+            let said = output.lock().unwrap().clone();
+            panic!("registry serve never said it listens (exit: {status:?}); it printed:\n{said}");
         };
         Served {
             child,
