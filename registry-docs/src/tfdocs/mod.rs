@@ -5,10 +5,13 @@
 //! hcl` and `tfvars json` (each an encoder over one document, [`tree`]).
 
 pub mod asciidoc;
+pub mod config;
+pub mod content;
 pub mod docmodel;
 pub mod gojson;
 pub mod json;
 pub mod markdown;
+pub mod output;
 pub mod pretty;
 pub mod sanitize;
 pub mod settings;
@@ -77,18 +80,42 @@ pub fn render(
 ) -> (String, Vec<Problem>) {
     let model = crate::parse::parse_module_dir(files, dir);
     let doc = docmodel::build(files, dir, &model, settings);
-    let text = match format {
-        Format::MarkdownTable => markdown::table(&doc, settings, flavor),
-        Format::MarkdownDocument => markdown::document(&doc, settings),
-        Format::Json => json::render(&doc, settings),
-        Format::TfvarsHcl => tfvars::hcl(&doc, settings),
-        Format::TfvarsJson => tfvars::json(&doc),
-        Format::Yaml => yaml::render(&doc, settings),
-        Format::Toml => toml::render(&doc, settings),
-        Format::Xml => xml::render(&doc, settings),
-        Format::Pretty => pretty::render(&doc, settings),
-        Format::AsciidocTable => asciidoc::table(&doc, settings),
-        Format::AsciidocDocument => asciidoc::document(&doc, settings),
-    };
-    (text, model.diagnostics)
+    (
+        format_doc(&doc, settings, format, flavor),
+        model.diagnostics,
+    )
+}
+
+/// Directory `dir` of `files` through a `content` template (see
+/// [`content::render`]); the files that did not parse come back too.
+pub fn render_with_content(
+    files: &ModuleFiles,
+    dir: &str,
+    settings: &Settings,
+    format: Format,
+    flavor: Flavor,
+    template: &str,
+    include: content::Include,
+) -> registry_core::Result<(String, Vec<Problem>)> {
+    let model = crate::parse::parse_module_dir(files, dir);
+    let doc = docmodel::build(files, dir, &model, settings);
+    let text = content::render(&doc, settings, format, flavor, template, include)?;
+    Ok((text, model.diagnostics))
+}
+
+/// `doc` in `format` (no trailing newline).
+pub fn format_doc(doc: &DocModule, settings: &Settings, format: Format, flavor: Flavor) -> String {
+    match format {
+        Format::MarkdownTable => markdown::table(doc, settings, flavor),
+        Format::MarkdownDocument => markdown::document(doc, settings),
+        Format::Json => json::render(doc, settings),
+        Format::TfvarsHcl => tfvars::hcl(doc, settings),
+        Format::TfvarsJson => tfvars::json(doc),
+        Format::Yaml => yaml::render(doc, settings),
+        Format::Toml => toml::render(doc, settings),
+        Format::Xml => xml::render(doc, settings),
+        Format::Pretty => pretty::render(doc, settings),
+        Format::AsciidocTable => asciidoc::table(doc, settings),
+        Format::AsciidocDocument => asciidoc::document(doc, settings),
+    }
 }

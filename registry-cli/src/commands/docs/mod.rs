@@ -1,13 +1,17 @@
 //! `registry docs markdown [table|document]|markdown-document|asciidoc
-//! [table]|json|yaml|toml|xml|pretty|tfvars hcl|tfvars json|inject <DIR>`: terraform-docs compatible output. Exit 0 when every file parsed; 1 when some did not (with
-//! `file:line:column` diagnostics on stderr, while stdout still carries the
-//! documentation of everything else).
+//! [table]|json|yaml|toml|xml|pretty|tfvars hcl|tfvars json|inject <DIR>`:
+//! terraform-docs compatible output; `registry docs <DIR>` alone is a run
+//! driven by `.terraform-docs.yml` ([`configured`]). Exit 0 when every file
+//! parsed; 1 when some did not (with `file:line:column` diagnostics on
+//! stderr, while stdout still carries the documentation of everything else).
+
+mod configured;
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use registry_core::{Error, ModuleFiles, Problem, Result};
-use registry_docs::tfdocs::{Flavor, Format, Settings, SortBy, render, settings_for};
+use registry_docs::tfdocs::{Flavor, Format, Settings, SortBy, render};
 
 use super::CmdResult;
 
@@ -36,6 +40,9 @@ pub enum DocsCommand {
     Tfvars(TfvarsCommand),
     /// Rewrite the block between `<!-- BEGIN_TF_DOCS -->` and `<!-- END_TF_DOCS -->` in a file.
     Inject(InjectArgs),
+    /// Everything from `.terraform-docs.yml` (`formatter`, `content`, `output`,
+    /// `recursive`, `version`), as `terraform-docs DIR`; `registry docs DIR` runs this.
+    Run(configured::RunArgs),
 }
 
 /// `registry docs asciidoc` formats.
@@ -46,6 +53,24 @@ pub enum AsciidocCommand {
     /// One block per item (terraform-docs' `asciidoc document`).
     Document(DocsArgs),
 }
+
+/// The words `registry docs` takes before a directory.
+const SUBCOMMANDS: &[&str] = &[
+    "markdown",
+    "markdown-document",
+    "json",
+    "yaml",
+    "toml",
+    "xml",
+    "pretty",
+    "asciidoc",
+    "tfvars",
+    "inject",
+    "run",
+    "help",
+    "-h",
+    "--help",
+];
 
 /// terraform-docs' two-word formatter names, as `registry docs` takes them:
 /// `markdown table` and `markdown document` become `markdown` and
@@ -58,6 +83,11 @@ pub fn terraform_docs_words(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::
             .to_string()
     };
     if word(&args, 1) != "docs" {
+        return args;
+    }
+    if !SUBCOMMANDS.contains(&word(&args, 2).as_str()) && args.len() > 2 {
+        // `registry docs [FLAGS] DIR`: terraform-docs' configured run.
+        args.insert(2, "run".into());
         return args;
     }
     match (word(&args, 2).as_str(), word(&args, 3).as_str()) {
@@ -90,6 +120,10 @@ pub enum TfvarsCommand {
 pub struct DocsArgs {
     /// Module directory.
     dir: PathBuf,
+    /// Configuration file, relative to the current directory (default: the
+    /// first `.terraform-docs.yml` in DIR, DIR/.config, ., ./.config, ~/.tfdocs.d).
+    #[arg(short = 'c', long)]
+    config: Option<PathBuf>,
     /// File the header comes from (default main.tf).
     #[arg(long)]
     header_from: Option<String>,
@@ -180,8 +214,36 @@ pub fn read_dir_files(dir: &Path) -> Result<ModuleFiles> {
 }
 
 impl DocsArgs {
-    fn settings(&self, files: &ModuleFiles) -> Result<Settings> {
-        let mut s = settings_for(files, "")?;
+    /// The configuration file's text: `--config`, or the first found where
+    /// terraform-docs looks.
+    fn config_text(&self) -> Result<Option<(PathBuf, String)>> {
+        let path = match &self.config {
+            Some(p) => {
+                if !p.is_file() {
+                    return Err(Error::invalid_input(format!(
+                        "config file {} not found",
+                        p.display()
+                    )));
+                }
+                p.clone()
+            }
+            None => match configured::find_config(&self.dir) {
+                Some(p) => p,
+                None => return Ok(None),
+            },
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::invalid_input(format!("{}: {e}", path.display())))?;
+        Ok(Some((path, text)))
+    }
+
+    /// terraform-docs' defaults, then the configuration `config` (its
+    /// text), then the flags.
+    fn settings_from(&self, config: Option<&str>) -> Result<Settings> {
+        let mut s = Settings::default();
+        if let Some(text) = config {
+            s.apply_yaml(text)?;
+        }
         let mut yaml = String::new();
         if !self.show.is_empty() {
             yaml.push_str(&format!("sections:\n  show: [{}]\n", self.show.join(", ")));
@@ -247,7 +309,8 @@ impl DocsArgs {
         existing: Option<Flavor>,
     ) -> Result<(String, Vec<Problem>)> {
         let files = read_dir_files(&self.dir)?;
-        let settings = self.settings(&files)?;
+        let config = self.config_text()?;
+        let settings = self.settings_from(config.as_ref().map(|(_, t)| t.as_str()))?;
         let flavor = if self.compact {
             Flavor::Compact
         } else {
@@ -257,7 +320,7 @@ impl DocsArgs {
     }
 }
 
-fn report(problems: &[Problem]) -> i32 {
+pub(crate) fn report(problems: &[Problem]) -> i32 {
     for p in problems {
         eprintln!("{p}");
     }
@@ -339,6 +402,7 @@ pub async fn run(c: DocsCommand) -> CmdResult {
         }
         DocsCommand::Tfvars(TfvarsCommand::Hcl(a)) => print_format(&a, Format::TfvarsHcl),
         DocsCommand::Tfvars(TfvarsCommand::Json(a)) => print_format(&a, Format::TfvarsJson),
+        DocsCommand::Run(a) => configured::run(a),
         DocsCommand::Inject(a) => {
             let path = a.docs.dir.join(&a.file);
             let existing = match std::fs::read_to_string(&path) {
