@@ -282,3 +282,53 @@ fn a_version_constraint_before_0_21_writes_that_versions_tables() {
         )
     );
 }
+
+#[test]
+fn output_values_come_from_terraform_output_json() {
+    let d = module("formatter: json\noutput-values:\n  enabled: true\n  from: values.json\n");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../registry-docs/tests/fixtures/output_values.json"
+        ),
+        d.path().join("values.json"),
+    )
+    .unwrap();
+    let out = registry_in(d.path(), &["docs", "."]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let outputs = json["outputs"].as_array().unwrap();
+    let by_name = |n: &str| outputs.iter().find(|o| o["name"] == n).unwrap().clone();
+    assert_eq!(by_name("output-1")["value"], serde_json::json!(1));
+    assert_eq!(by_name("output-0.12")["value"], "<sensitive>");
+    assert_eq!(by_name("output-0.12")["sensitive"], true);
+    assert!(!text(&out.stdout).contains("sensitive-content-should-be-hidden"));
+    // The formatter commands take the flags too.
+    let out = registry_in(
+        d.path(),
+        &[
+            "docs",
+            "markdown",
+            ".",
+            "--output-values",
+            "--output-values-from",
+            "values.json",
+        ],
+    );
+    assert!(
+        text(&out.stdout).contains("| Name | Description | Value | Sensitive |"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = registry_in(
+        d.path(),
+        &["docs", ".", "--output-values-from", "nope.json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("caught error while reading the terraform outputs file at nope.json"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -176,6 +176,11 @@ pub struct Output {
     pub description: Option<String>,
     /// Whether the value is sensitive.
     pub sensitive: bool,
+    /// The value's type where its expression states it (a literal, an
+    /// operator, a conversion, an input with a declared type); `None` when
+    /// only a plan would know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<String>,
 }
 
 /// A provider the module requires.

@@ -8,7 +8,8 @@
 //!
 //! Breaking: a removed input or output (or submodule), a new required
 //! input, an input whose default was removed, an input type that no longer
-//! accepts what it did ([`types`]), an output that became sensitive, a
+//! accepts what it did ([`types`]), an output that became sensitive or
+//! whose type changed (where both expressions state it), a
 //! provider whose source changed, and a provider or Terraform constraint
 //! that no longer admits versions it did ([`constraints`]).
 //!
@@ -408,6 +409,21 @@ impl Diff {
                     false,
                     "no longer sensitive",
                 ),
+                (Some(o), Some(n)) => {
+                    if let (Some(was), Some(is)) = (&o.value_type, &n.value_type)
+                        && was != is
+                    {
+                        let detail = format!("type changed from {was} to {is}");
+                        self.push(
+                            path,
+                            Item::Output,
+                            &name,
+                            ChangeKind::Changed,
+                            true,
+                            &detail,
+                        );
+                    }
+                }
                 _ => {}
             }
         }

@@ -159,6 +159,33 @@ fn an_output_turned_sensitive_breaks() {
 }
 
 #[test]
+fn an_output_whose_stated_type_changed_breaks() {
+    let typed = |t: Option<&str>| Output {
+        value_type: t.map(str::to_string),
+        ..output("ids", false)
+    };
+    let d = diff(
+        &root(|r| r.outputs.push(typed(Some("list(string)")))),
+        &root(|r| r.outputs.push(typed(Some("string")))),
+    );
+    assert_eq!(
+        only(&d),
+        (
+            Item::Output,
+            ChangeKind::Changed,
+            true,
+            "type changed from list(string) to string"
+        )
+    );
+    // Unknown on either side (a resource attribute, say): nothing to say.
+    let d = diff(
+        &root(|r| r.outputs.push(typed(None))),
+        &root(|r| r.outputs.push(typed(Some("string")))),
+    );
+    assert!(d.changes.is_empty(), "{:?}", d.changes);
+}
+
+#[test]
 fn a_narrower_provider_constraint_or_a_new_source_breaks() {
     let with = |source: &str, v: &str| root(|r| r.providers.push(provider("aws", source, Some(v))));
     let d = diff(

@@ -21,6 +21,7 @@ mod generator;
 mod inspector;
 mod json_config;
 pub mod model;
+pub mod output_type;
 mod parse;
 #[cfg(feature = "search")]
 pub mod search;

@@ -182,6 +182,25 @@ pub struct ModuleModel {
 }
 
 impl ModuleModel {
+    /// The type `o`'s value expression states ([`crate::output_type`]).
+    pub fn output_type(&self, o: &OutputValue) -> Option<String> {
+        use crate::output_type::{TypeHint, hint, normalized};
+        // The expression is a slice of a file that parsed (and passed the
+        // bracket pre-check), so parsing it again is cheap.
+        let e = hcl::edit::parser::parse_expr(o.value_expr.as_deref()?).ok()?;
+        match hint(&e) {
+            TypeHint::Known(t) => Some(t.to_string()),
+            TypeHint::Input(name) => self
+                .variables
+                .iter()
+                .find(|v| v.name == name)?
+                .type_expr
+                .as_deref()
+                .map(normalized),
+            TypeHint::Unknown => None,
+        }
+    }
+
     /// The registry's summary of this directory.
     pub fn interface(&self) -> ModuleInterface {
         let mut providers: Vec<ProviderRequirement> = self
@@ -225,6 +244,7 @@ impl ModuleModel {
                     name: o.name.clone(),
                     description: o.description.clone(),
                     sensitive: o.sensitive,
+                    value_type: self.output_type(o),
                 })
                 .collect(),
             providers,

@@ -276,3 +276,80 @@ fn asciidoc_document_matches_terraform_docs_golden() {
         "asciidoc-document-Base.golden",
     );
 }
+
+/// terraform-docs' OutputValues test settings: its zero configuration (sort,
+/// anchors, escaping, colour and HTML off; HTML on for markdown), outputs
+/// only, values from its `output_values.json`.
+fn output_values(html: bool, sensitive: bool) -> Settings {
+    let json = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/output_values.json"
+    ))
+    .unwrap();
+    Settings {
+        sort: None,
+        anchor: false,
+        escape: false,
+        color: false,
+        html,
+        sensitive,
+        output_values: Some(
+            registry_docs::tfdocs::output_values::OutputValues::parse(&json, "output_values.json")
+                .unwrap(),
+        ),
+        sections: registry_docs::tfdocs::settings::Sections {
+            outputs: true,
+            ..registry_docs::tfdocs::settings::Sections::NONE
+        },
+        ..Settings::default()
+    }
+}
+
+#[test]
+fn output_values_match_terraform_docs_goldens_in_every_formatter() {
+    for (format, html, prefix) in [
+        (Format::MarkdownTable, true, "table"),
+        (Format::MarkdownDocument, true, "document"),
+        (Format::AsciidocTable, false, "asciidoc-table"),
+        (Format::AsciidocDocument, false, "asciidoc-document"),
+    ] {
+        golden(
+            format,
+            &output_values(html, true),
+            &format!("{prefix}-OutputValues.golden"),
+        );
+        golden(
+            format,
+            &output_values(html, false),
+            &format!("{prefix}-OutputValuesNoSensitivity.golden"),
+        );
+    }
+    for (format, name) in [
+        (Format::Pretty, "pretty-OutputValues.golden"),
+        (Format::Json, "json-OutputValues.golden"),
+        (Format::Yaml, "yaml-OutputValues.golden"),
+        (Format::Toml, "toml-OutputValues.golden"),
+        (Format::Xml, "xml-OutputValues.golden"),
+    ] {
+        golden(format, &output_values(false, true), name);
+    }
+    // The sensitive output's real value is never written.
+    for format in [
+        Format::MarkdownTable,
+        Format::Json,
+        Format::Pretty,
+        Format::Xml,
+    ] {
+        let (out, _) = render(
+            &files(),
+            "",
+            &output_values(true, true),
+            format,
+            Flavor::Padded,
+        );
+        assert!(
+            !out.contains("sensitive-content-should-be-hidden"),
+            "{format:?}"
+        );
+    }
+}

@@ -7,7 +7,7 @@
 use super::docmodel::{DocInput, DocModule};
 use super::sanitize::{
     anchor_asciidoc, fenced_code_block, sanitize_asciidoc_document, sanitize_asciidoc_table,
-    sanitize_document, sanitize_section,
+    sanitize_doc, sanitize_document, sanitize_section,
 };
 use super::settings::Settings;
 
@@ -171,13 +171,35 @@ pub fn table(doc: &DocModule, settings: &Settings) -> String {
         if doc.outputs.is_empty() {
             empty_section(&mut out, s, "Outputs", "No outputs.");
         } else {
-            table_head(&mut out, s, "Outputs", &["Name", "Description"]);
+            let values = s.output_values.is_some();
+            let mut columns = vec!["Name", "Description"];
+            if values {
+                columns.push("Value");
+                if s.sensitive {
+                    columns.push("Sensitive");
+                }
+            }
+            table_head(&mut out, s, "Outputs", &columns);
             for o in &doc.outputs {
                 out.push_str(&format!(
-                    "|{} |{}\n",
+                    "|{} |{}",
                     a("output", &o.name),
                     sanitize_asciidoc_table(&o.description, false)
                 ));
+                if values {
+                    // Markdown fences and no sanitizing, as terraform-docs writes it.
+                    let v = o.shown_value();
+                    let shown = if v.is_empty() {
+                        "n/a".to_string()
+                    } else {
+                        fenced_code_block(&v, "")
+                    };
+                    out.push_str(&format!(" |{shown}"));
+                    if s.sensitive {
+                        out.push_str(if o.sensitive { " |yes" } else { " |no" });
+                    }
+                }
+                out.push('\n');
             }
             out.push_str("|===\n\n");
         }
@@ -371,6 +393,15 @@ pub fn document(doc: &DocModule, settings: &Settings) -> String {
                     a("output", &o.name),
                     sanitize_asciidoc_document(&o.description, false, s.html)
                 ));
+                if s.output_values.is_some() {
+                    let value = sanitize_doc(&code(&o.shown_value(), "json"), false, s.html);
+                    out.push_str(&format!("Value: {value}\n\n"));
+                    if s.sensitive {
+                        let yes = if o.sensitive { "yes" } else { "no" };
+                        out.push_str(&format!("Sensitive: {yes}\n"));
+                    }
+                    out.push('\n');
+                }
             }
         }
     }

@@ -166,6 +166,8 @@ fn module_value(doc: &DocModule) -> Value {
                         map([
                             ("Name", o.name.as_str().into()),
                             ("Description", o.description.as_str().into()),
+                            ("GetValue", o.shown_value().into()),
+                            ("Sensitive", Value::Bool(o.sensitive)),
                             ("Position", position(&o.position)),
                         ])
                     })
@@ -283,7 +285,12 @@ fn config_value(s: &Settings) -> Value {
                 ("ReadComments", Value::Bool(s.read_comments)),
                 ("Required", Value::Bool(s.required)),
                 ("Type", Value::Bool(s.type_column)),
+                ("Sensitive", Value::Bool(s.sensitive)),
             ]),
+        ),
+        (
+            "OutputValues",
+            map([("Enabled", Value::Bool(s.output_values.is_some()))]),
         ),
         ("HeaderFrom", s.header_from.as_str().into()),
         (

@@ -47,6 +47,26 @@ pub struct DocOutput {
     pub description: String,
     /// Declared at.
     pub position: Position,
+    /// Its value, when output values are shown (`<sensitive>` for a
+    /// sensitive one).
+    pub value: Option<Value>,
+    /// Marked sensitive in the values.
+    pub sensitive: bool,
+}
+
+impl DocOutput {
+    /// What terraform-docs' templates show as the value: `<sensitive>`, or
+    /// `GetValue` (indented JSON, HTML-escaped as Go's `MarshalIndent`
+    /// escapes it; `""` for null or when values are off).
+    pub fn shown_value(&self) -> String {
+        if self.sensitive {
+            return super::output_values::SENSITIVE.to_string();
+        }
+        match &self.value {
+            None | Some(Value::Null) => String::new(),
+            Some(v) => super::gojson::to_string(v, true),
+        }
+    }
 }
 
 /// A provider used by the module's resources.
@@ -309,10 +329,19 @@ pub fn build(
         });
     }
     for o in model.outputs.iter().filter(|o| !ignored(&o.comment)) {
+        let (value, sensitive) = match &settings.output_values {
+            Some(values) => {
+                let (v, s) = values.shown(&o.name);
+                (Some(v), s)
+            }
+            None => (None, false),
+        };
         doc.outputs.push(DocOutput {
             name: o.name.clone(),
             description: comment_or(&o.description, &o.comment),
             position: o.position.clone(),
+            value,
+            sensitive,
         });
     }
     for m in model.module_calls.iter().filter(|m| !ignored(&m.comment)) {

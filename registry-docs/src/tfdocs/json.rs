@@ -26,6 +26,7 @@ fn write(node: &Node, escape: bool, level: usize, out: &mut String) {
         Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Node::Str(s) => out.push_str(&gojson::string(s, escape)),
         Node::Value(v) => gojson::write(v, escape, level, out),
+        Node::OmitEmpty(inner) => write(inner, escape, level, out),
         Node::List(items) if items.is_empty() => out.push_str("[]"),
         Node::List(items) => {
             out.push_str("[\n");

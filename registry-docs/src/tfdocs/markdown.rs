@@ -6,7 +6,7 @@
 
 use super::docmodel::{DocInput, DocModule};
 use super::sanitize::{
-    anchor_markdown, fenced_code_block, sanitize_document, sanitize_markdown_table,
+    anchor_markdown, fenced_code_block, sanitize_doc, sanitize_document, sanitize_markdown_table,
     sanitize_section,
 };
 use super::settings::Settings;
@@ -64,11 +64,15 @@ fn type_cell(i: &DocInput, s: &Settings) -> String {
 }
 
 fn default_cell(i: &DocInput, s: &Settings) -> String {
-    let v = i.value();
+    value_cell(&i.value(), s)
+}
+
+/// A value in a table cell: `n/a`, inline code, or a `<pre>` block.
+fn value_cell(v: &str, s: &Settings) -> String {
     let shown = if v.is_empty() {
         "n/a".to_string()
     } else {
-        fenced_code_block(&v, "")
+        fenced_code_block(v, "")
     };
     sanitize_markdown_table(&shown, s.escape, s.html)
 }
@@ -223,17 +227,35 @@ pub fn table(doc: &DocModule, s: &Settings, flavor: Flavor) -> String {
         if doc.outputs.is_empty() {
             empty_section(&mut out, s, "Outputs", "No outputs.");
         } else {
+            let values = s.output_values.is_some();
+            let mut head = String::from("| Name | Description |");
+            let mut cols = vec!["----", "-----------"];
+            if values {
+                head.push_str(" Value |");
+                cols.push("-----");
+                if s.sensitive {
+                    head.push_str(" Sensitive |");
+                    cols.push(":-------:");
+                }
+            }
             out.push_str(&format!(
-                "{}\n\n| Name | Description |\n{}\n",
+                "{}\n\n{head}\n{}\n",
                 heading(s, "Outputs"),
-                sep(flavor, &["----", "-----------"])
+                sep(flavor, &cols)
             ));
             for o in &doc.outputs {
                 out.push_str(&format!(
-                    "| {} | {} |\n",
+                    "| {} | {} |",
                     a("output", &o.name),
                     sanitize_markdown_table(&o.description, s.escape, s.html)
                 ));
+                if values {
+                    out.push_str(&format!(" {} |", value_cell(&o.shown_value(), s)));
+                    if s.sensitive {
+                        out.push_str(if o.sensitive { " yes |" } else { " no |" });
+                    }
+                }
+                out.push('\n');
             }
             out.push('\n');
         }
@@ -435,6 +457,15 @@ pub fn document(doc: &DocModule, s: &Settings) -> String {
                     a("output", &o.name),
                     doc_text(&o.description, s)
                 ));
+                if s.output_values.is_some() {
+                    let value = sanitize_doc(&doc_value(&o.shown_value()), s.escape, s.html);
+                    out.push_str(&format!("Value: {value}\n\n"));
+                    if s.sensitive {
+                        let yes = if o.sensitive { "yes" } else { "no" };
+                        out.push_str(&format!("Sensitive: {yes}\n"));
+                    }
+                    out.push('\n');
+                }
             }
         }
     }

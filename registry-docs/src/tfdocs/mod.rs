@@ -12,6 +12,7 @@ pub mod gojson;
 pub mod json;
 pub mod markdown;
 pub mod output;
+pub mod output_values;
 pub mod pretty;
 pub mod sanitize;
 pub mod settings;

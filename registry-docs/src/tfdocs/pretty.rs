@@ -107,6 +107,9 @@ pub fn render(doc: &DocModule, settings: &Settings) -> String {
     if sec.outputs {
         for o in &doc.outputs {
             out.push_str(&c(NAME, &format!("output.{}", o.name)));
+            if settings.output_values.is_some() {
+                out.push_str(&format!(" ({})", o.shown_value()));
+            }
             out.push('\n');
             out.push_str(&c(TEXT, &description(&o.description)));
             out.push_str("\n\n");

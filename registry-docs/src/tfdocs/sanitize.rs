@@ -309,6 +309,27 @@ static MANY_NEWLINES: LazyLock<Regex> =
 static END_NEWLINES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\r?\n){2,}$").expect("regex"));
 
+/// `SanitizeDocument`: text outside ```` ``` ```` blocks escaped and joined
+/// as a document's prose, the blocks kept (closed on their own line).
+pub fn sanitize_doc(s: &str, escape: bool, html: bool) -> String {
+    if s.is_empty() {
+        return "n/a".into();
+    }
+    process_segments(
+        s,
+        "```",
+        &|seg, _, _| {
+            let seg = escape_characters(seg, escape, false);
+            let seg = convert_multi_line_text(&seg, false, false, html);
+            normalize_urls(&seg, escape)
+        },
+        &|seg, _, _| {
+            let lastbreak = if seg.ends_with('\n') { "" } else { "\n" };
+            format!("```{seg}{lastbreak}```")
+        },
+    )
+}
+
 /// `format/util.go` `sanitize`: tidy a rendered document for linters.
 pub fn sanitize_document(markdown: &str) -> String {
     let mut r = DOUBLE_SPACE_EOL

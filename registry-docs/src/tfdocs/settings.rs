@@ -1,7 +1,7 @@
 //! terraform-docs settings: the defaults of its CLI, and the keys of
 //! `.terraform-docs.yml` we honour (sections show/hide, sort, anchor, escape,
 //! html, default, required, type, indent, hide-empty, read-comments,
-//! lockfile, header-from, footer-from).
+//! lockfile, sensitive, header-from, footer-from).
 
 use registry_core::{Error, Result};
 use serde::Deserialize;
@@ -86,6 +86,10 @@ pub struct Settings {
     pub description: bool,
     /// Colour in `pretty`.
     pub color: bool,
+    /// The Sensitive column or line next to output values.
+    pub sensitive: bool,
+    /// Outputs' values (`output-values`), when shown.
+    pub output_values: Option<super::output_values::OutputValues>,
     /// File the header comes from.
     pub header_from: String,
     /// File the footer comes from.
@@ -119,6 +123,8 @@ impl Default for Settings {
             lockfile: true,
             description: false,
             color: true,
+            sensitive: true,
+            output_values: None,
             header_from: "main.tf".into(),
             footer_from: None,
         }
@@ -156,6 +162,7 @@ struct FileSettings {
     lockfile: Option<bool>,
     description: Option<bool>,
     color: Option<bool>,
+    sensitive: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -270,7 +277,8 @@ impl Settings {
                 read_comments,
                 lockfile,
                 description,
-                color
+                color,
+                sensitive
             );
             if let Some(i) = s.indent {
                 self.indent = if (1..=5).contains(&i) { i } else { 2 };

@@ -38,10 +38,12 @@ fn toml_of(n: &Node) -> T {
         Node::Bool(b) => T::Bool(*b),
         Node::Str(s) => T::Str(s.clone()),
         Node::Value(v) => value(v),
+        Node::OmitEmpty(inner) => toml_of(inner),
         Node::List(items) => T::Array(items.iter().map(toml_of).collect()),
         Node::Map(fields) => T::Table(
             fields
                 .iter()
+                .filter(|(_, v)| !matches!(v, Node::OmitEmpty(_)) || !v.is_go_empty())
                 .map(|(k, v)| (k.to_string(), toml_of(v)))
                 .collect(),
         ),

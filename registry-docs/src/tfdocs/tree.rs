@@ -23,6 +23,32 @@ pub enum Node {
     List(Vec<Node>),
     /// An object, keys in order.
     Map(Vec<(&'static str, Node)>),
+    /// A field tagged `omitempty` for TOML only (an output's `value` and
+    /// `sensitive`): BurntSushi/toml leaves it out when empty, the other
+    /// encoders write it as the node it wraps.
+    OmitEmpty(Box<Node>),
+}
+
+impl Node {
+    /// Go's notion of empty for `omitempty`: false, `""`, null, no items.
+    pub fn is_go_empty(&self) -> bool {
+        match self {
+            Node::Null => true,
+            Node::Bool(b) => !b,
+            Node::Str(s) => s.is_empty(),
+            Node::Value(v) => match v {
+                Value::Null => true,
+                Value::Bool(b) => !b,
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                Value::Number(_) => false,
+            },
+            Node::List(items) => items.is_empty(),
+            Node::Map(fields) => fields.is_empty(),
+            Node::OmitEmpty(inner) => inner.is_go_empty(),
+        }
+    }
 }
 
 /// `types.String`: empty is `null`.
@@ -76,10 +102,13 @@ pub fn document(doc: &DocModule, settings: &Settings) -> Vec<(&'static str, Node
         .outputs
         .iter()
         .map(|o| {
-            Node::Map(vec![
-                ("name", s(&o.name)),
-                ("description", text(&o.description)),
-            ])
+            let mut fields = vec![("name", s(&o.name)), ("description", text(&o.description))];
+            if let Some(v) = &o.value {
+                let omit = |n: Node| Node::OmitEmpty(Box::new(n));
+                fields.push(("value", omit(Node::Value(v.clone()))));
+                fields.push(("sensitive", omit(Node::Bool(o.sensitive))));
+            }
+            Node::Map(fields)
         })
         .collect();
     let providers = doc

@@ -47,6 +47,7 @@ fn xml_of(name: &str, n: &Node) -> X {
         Node::Bool(b) => X::Text(b.to_string()),
         Node::Str(s) => X::Text(s.clone()),
         Node::Value(v) => value(v),
+        Node::OmitEmpty(inner) => xml_of(name, inner),
         Node::List(items) => X::Children(
             items
                 .iter()

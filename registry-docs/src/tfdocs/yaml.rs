@@ -41,6 +41,7 @@ fn yaml_of(n: &Node) -> Y {
         Node::Bool(b) => Y::Bool(*b),
         Node::Str(s) => Y::Str(s.clone()),
         Node::Value(v) => value(v),
+        Node::OmitEmpty(inner) => yaml_of(inner),
         Node::List(items) => Y::Seq(items.iter().map(yaml_of).collect()),
         Node::Map(fields) => Y::Map(
             fields

@@ -17,6 +17,7 @@ use registry_core::{Error, Result};
 use registry_docs::tfdocs::config::{RunConfig, formatter, merge_yaml};
 use registry_docs::tfdocs::content::Include;
 use registry_docs::tfdocs::output::Output;
+use registry_docs::tfdocs::output_values::OutputValues;
 use registry_docs::tfdocs::{Flavor, render_with_content};
 use registry_resolve::Constraints;
 
@@ -206,6 +207,22 @@ fn relative_inside(p: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// `output-values.from`: `terraform output -json` of the module, read
+/// relative to the current directory as terraform-docs reads it.
+pub fn load_output_values(from: &str) -> Result<OutputValues> {
+    if from.is_empty() {
+        return Err(Error::invalid_input(
+            "value of '--output-values-from' is missing",
+        ));
+    }
+    let text = std::fs::read_to_string(from).map_err(|e| {
+        Error::invalid_input(format!(
+            "caught error while reading the terraform outputs file at {from}: {e}"
+        ))
+    })?;
+    OutputValues::parse(&text, from)
+}
+
 /// The submodule folders directly under `root/path`, in name order.
 fn submodules(root: &Path, path: &str) -> Result<Vec<PathBuf>> {
     let dir = joined(root, path);
@@ -264,12 +281,6 @@ pub fn run(a: RunArgs) -> CmdResult {
         if root.recursive.enabled && run.output.file.is_empty() {
             return Err(Error::invalid_input(
                 "value of '--output-file' cannot be empty with '--recursive'",
-            ));
-        }
-        if run.output_values.enabled {
-            return Err(Error::new(
-                registry_core::ErrorKind::Unsupported,
-                "output-values is not supported yet: the Value column needs `terraform output -json` values, which this run does not read",
             ));
         }
         let format = formatter(&run.formatter).ok_or_else(|| {

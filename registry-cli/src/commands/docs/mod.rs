@@ -178,6 +178,15 @@ pub struct DocsArgs {
     /// Write the table separators of terraform-docs 0.16–0.20 (`|------|`).
     #[arg(long)]
     compact: bool,
+    /// The Sensitive column next to output values.
+    #[arg(long)]
+    sensitive: Option<bool>,
+    /// Show outputs' values (`output-values.enabled`), from `--output-values-from`.
+    #[arg(long)]
+    output_values: bool,
+    /// `terraform output -json` of the module, relative to the current directory.
+    #[arg(long)]
+    output_values_from: Option<PathBuf>,
 }
 
 /// `registry docs inject` options.
@@ -241,8 +250,21 @@ impl DocsArgs {
     /// text), then the flags.
     fn settings_from(&self, config: Option<&str>) -> Result<Settings> {
         let mut s = Settings::default();
+        let mut values = registry_docs::tfdocs::config::RunConfig::default().output_values;
         if let Some(text) = config {
             s.apply_yaml(text)?;
+            let mut run = registry_docs::tfdocs::config::RunConfig::default();
+            run.apply_yaml(text)?;
+            values = run.output_values;
+        }
+        if self.output_values {
+            values.enabled = true;
+        }
+        if let Some(from) = &self.output_values_from {
+            values.from = from.display().to_string();
+        }
+        if values.enabled {
+            s.output_values = Some(configured::load_output_values(&values.from)?);
         }
         let mut yaml = String::new();
         if !self.show.is_empty() {
@@ -289,7 +311,8 @@ impl DocsArgs {
             hide_empty,
             lockfile,
             color,
-            description
+            description,
+            sensitive
         );
         if let Some(i) = self.indent {
             s.indent = if (1..=5).contains(&i) { i } else { 2 };
