@@ -155,6 +155,12 @@ impl World {
             &dir.path().join("vpc"),
         );
         certificate(dir.path());
+        // `registry docs ./vpc` reads the module's terraform-docs configuration.
+        std::fs::write(
+            dir.path().join("vpc/.terraform-docs.yml"),
+            "formatter: markdown table\noutput:\n  file: README.md\n  mode: inject\n",
+        )
+        .unwrap();
         // A module at the folder's root for `registry test .` lines.
         std::fs::write(
             dir.path().join("main.tf"),

@@ -9,20 +9,23 @@
 //! module, with terraform-docs' field names) and `.Config` (sections and
 //! settings). Functions: Go's built-ins, terraform-docs' own (`default`,
 //! `indent`, `name`, `ternary`, `tostring`, `trim*`, `sanitize*`,
-//! `anchorName*`), `include`, and the sprig functions modules use most
-//! (`upper`, `lower`, `title`, `replace`, `contains`, `hasPrefix`,
-//! `hasSuffix`, `join`, `quote`, `squote`, `repeat`, `nindent`, `empty`,
-//! `coalesce`, `list`, `trimAll`, `toString`).
+//! `anchorName*`), `include`, and sprig's string, list, dictionary, math,
+//! regular-expression and JSON functions (`tfdocs/sprig.rs`).
 
 use std::sync::Arc;
 
 use gotmpl::{TemplateError, Value};
+
+fn fail(name: &str, why: impl std::fmt::Display) -> TemplateError {
+    TemplateError::Exec(format!("error calling {name}: {why}"))
+}
 use registry_core::{Error, Result};
 
 use super::docmodel::DocModule;
 use super::markdown::Flavor;
 use super::sanitize;
 use super::settings::{Sections, Settings};
+use super::sprig::{self, arg, str_arg};
 use super::{Format, format_doc};
 
 /// Reads a file for `include`, by its path relative to the module root.
@@ -300,33 +303,10 @@ fn config_value(s: &Settings) -> Value {
     ])
 }
 
-fn fail(name: &str, why: impl std::fmt::Display) -> TemplateError {
-    TemplateError::Exec(format!("error calling {name}: {why}"))
-}
-
-/// The string form of a template value, as Go's `%v` would print a scalar.
-fn text(v: &Value) -> String {
-    match v {
-        Value::Nil => String::new(),
-        Value::String(s) => s.to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn arg<'a>(name: &str, args: &'a [Value], i: usize) -> gotmpl::Result<&'a Value> {
-    args.get(i).ok_or_else(|| TemplateError::ArgCount {
-        name: name.to_string(),
-        expected: i + 1,
-        got: args.len(),
-    })
-}
-
-fn str_arg(name: &str, args: &[Value], i: usize) -> gotmpl::Result<String> {
-    arg(name, args, i).map(text)
-}
-
-/// Register terraform-docs' functions, `include` and the sprig subset.
+/// Register the sprig functions, then terraform-docs' own and `include`
+/// (which win where names clash, as in terraform-docs).
 fn functions(t: gotmpl::Template, s: &Settings, include: Include) -> gotmpl::Template {
+    let t = sprig::register(t);
     let (indent, escape, html, anchor) = (s.indent, s.escape, s.html, s.anchor);
     let string = |f: fn(&str, &str) -> String, name: &'static str| {
         move |args: &[Value]| -> gotmpl::Result<Value> {
@@ -427,106 +407,6 @@ fn functions(t: gotmpl::Template, s: &Settings, include: Include) -> gotmpl::Tem
         );
         Ok(sanitize::anchor_asciidoc(&p, &v, anchor, escape).into())
     })
-    // sprig.
-    .func("upper", |args| {
-        Ok(str_arg("upper", args, 0)?.to_uppercase().into())
-    })
-    .func("lower", |args| {
-        Ok(str_arg("lower", args, 0)?.to_lowercase().into())
-    })
-    .func("title", |args| {
-        let s = str_arg("title", args, 0)?;
-        let mut out = String::with_capacity(s.len());
-        let mut start = true;
-        for c in s.chars() {
-            if start {
-                out.extend(c.to_uppercase());
-            } else {
-                out.push(c);
-            }
-            start = c.is_whitespace();
-        }
-        Ok(out.into())
-    })
-    .func("replace", |args| {
-        let (old, new, s) = (
-            str_arg("replace", args, 0)?,
-            str_arg("replace", args, 1)?,
-            str_arg("replace", args, 2)?,
-        );
-        Ok(s.replace(&old, &new).into())
-    })
-    .func("contains", |args| {
-        Ok(Value::Bool(
-            str_arg("contains", args, 1)?.contains(&str_arg("contains", args, 0)?),
-        ))
-    })
-    .func("hasPrefix", |args| {
-        Ok(Value::Bool(
-            str_arg("hasPrefix", args, 1)?.starts_with(&str_arg("hasPrefix", args, 0)?),
-        ))
-    })
-    .func("hasSuffix", |args| {
-        Ok(Value::Bool(
-            str_arg("hasSuffix", args, 1)?.ends_with(&str_arg("hasSuffix", args, 0)?),
-        ))
-    })
-    .func("join", |args| {
-        let sep = str_arg("join", args, 0)?;
-        let joined = match arg("join", args, 1)? {
-            Value::List(items) => items.iter().map(text).collect::<Vec<_>>().join(&sep),
-            other => text(other),
-        };
-        Ok(joined.into())
-    })
-    .func("quote", |args| {
-        Ok(args
-            .iter()
-            .map(|a| format!("{:?}", text(a)))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .into())
-    })
-    .func("squote", |args| {
-        Ok(args
-            .iter()
-            .map(|a| format!("'{}'", text(a)))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .into())
-    })
-    .func("repeat", |args| {
-        let n = arg("repeat", args, 0)?
-            .as_int()
-            .unwrap_or(0)
-            .clamp(0, 10_000) as usize;
-        Ok(str_arg("repeat", args, 1)?.repeat(n).into())
-    })
-    .func("nindent", |args| {
-        let n = arg("nindent", args, 0)?.as_int().unwrap_or(0).clamp(0, 64) as usize;
-        let pad = " ".repeat(n);
-        let s = str_arg("nindent", args, 1)?;
-        let body: Vec<String> = s.split('\n').map(|l| format!("{pad}{l}")).collect();
-        Ok(format!("\n{}", body.join("\n")).into())
-    })
-    .func(
-        "trimAll",
-        string(
-            |cut, s| s.trim_matches(|c| cut.contains(c)).to_string(),
-            "trimAll",
-        ),
-    )
-    .func("empty", |args| {
-        Ok(Value::Bool(!arg("empty", args, 0)?.is_truthy()))
-    })
-    .func("coalesce", |args| {
-        Ok(args
-            .iter()
-            .find(|a| a.is_truthy())
-            .cloned()
-            .unwrap_or(Value::Nil))
-    })
-    .func("list", |args| Ok(Value::from(args.to_vec())))
 }
 
 #[cfg(test)]

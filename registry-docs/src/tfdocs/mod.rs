@@ -16,6 +16,7 @@ pub mod output_values;
 pub mod pretty;
 pub mod sanitize;
 pub mod settings;
+mod sprig;
 pub mod tfvars;
 pub mod toml;
 pub mod tree;
