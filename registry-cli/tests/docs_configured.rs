@@ -332,3 +332,34 @@ fn output_values_come_from_terraform_output_json() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_readme_terraform_docs_left_up_to_date_passes_the_output_check() {
+    // Written by terraform-docs 0.16–0.20 (`|------|` tables) and by 0.21+.
+    for golden in [
+        "table-DEFAULTS-derived-v0.19-v0.20-compact.md",
+        "table-DEFAULTS-derived-v0.2x-padded.md",
+    ] {
+        let d = module(
+            "formatter: markdown table\nfooter-from: footer.md\noutput:\n  file: README.md\n",
+        );
+        let readme = format!(
+            "# Example\n\n<!-- BEGIN_TF_DOCS -->\n{}\n<!-- END_TF_DOCS -->\n",
+            expected(golden)
+        );
+        std::fs::write(d.path().join("README.md"), &readme).unwrap();
+        let out = registry_in(d.path(), &["docs", ".", "--output-check"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{golden}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "README.md is up to date\n");
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("README.md")).unwrap(),
+            readme,
+            "untouched"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! The whole server as one axum [`Router`]: the HTTP API and, with the
-//! `grpc` feature, the gRPC service on the same port, behind one guard
+//! `grpc` feature, the gRPC service on the same port, and with `ui` the
+//! web UI, behind one guard
 //! (tokens, rate limits, refusals in each client's own form) and one
 //! observer (request metrics by route).
 
@@ -20,12 +21,16 @@ fn claimers() -> Vec<Arc<dyn FrontEnd>> {
     vec![
         #[cfg(feature = "grpc")]
         Arc::new(crate::grpc::GrpcFrontEnd),
+        #[cfg(feature = "ui")]
+        crate::ui::front_end(),
     ]
 }
 
 /// Every route the server answers, guarded, ready to serve or mount.
 pub fn router(state: AppState) -> Router {
     let (router, _) = crate::http::routes().split_for_parts();
+    #[cfg(feature = "ui")]
+    let router = router.merge(crate::ui::routes());
     #[cfg(feature = "grpc")]
     let router = router.route_service(
         &format!("{}{{*method}}", crate::grpc::PATH_PREFIX),

@@ -33,6 +33,8 @@ pub mod metrics;
 mod serve;
 pub mod state;
 pub mod trust;
+#[cfg(feature = "ui")]
+pub mod ui;
 
 pub use assembly::{
     ChangeFollower, OpenedRegistry, RegistryConfig, catch_up, open_registry, open_registry_with,

@@ -55,7 +55,7 @@ impl ListQuery {
 
 /// Modules matching `filter` from `offset` on, each with its latest listed
 /// version; walks keyset pages so no query scans past what it returns.
-async fn latest_modules(
+pub(crate) async fn latest_modules(
     state: &AppState,
     ctx: &RequestContext,
     mut filter: Filter,

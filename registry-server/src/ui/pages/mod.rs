@@ -1,0 +1,53 @@
+//! The UI's pages, one file each, and the pieces they share: links to a
+//! module or version, dates, a module card.
+
+pub mod home;
+pub mod module;
+pub mod namespace;
+pub mod search;
+
+use maud::{Markup, html};
+use registry_core::{ModuleAddress, ModuleRecord};
+
+/// `/modules/NS/NAME/SYSTEM`.
+pub fn module_href(a: &ModuleAddress) -> String {
+    format!(
+        "/modules/{}/{}/{}",
+        enc(a.namespace()),
+        enc(a.name()),
+        enc(a.system())
+    )
+}
+
+/// `/modules/NS/NAME/SYSTEM/VERSION`.
+pub fn version_href(r: &ModuleRecord) -> String {
+    format!(
+        "{}/{}",
+        module_href(&r.address),
+        enc(&r.version.to_string())
+    )
+}
+
+/// One path segment, percent-encoded (names are validated, but a version
+/// may carry `+build` metadata).
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A date as people read it (`2026-12-01`).
+pub fn date(t: &chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// A module's card in a list: address, latest version, description.
+pub fn card(r: &ModuleRecord) -> Markup {
+    html! {
+        li class="card" {
+            h3 { a href=(module_href(&r.address)) { (r.address.to_string()) } }
+            p class="muted" { "v" (r.version.to_string()) " · " (date(&r.metadata.published_at)) }
+            @if let Some(d) = &r.metadata.description {
+                p { (d) }
+            }
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! `/modules/NS/NAME/SYSTEM[/VERSION]`: a module version's page. The
+//! header (address, description, version and date, source, downloads,
+//! signature, tests, deprecation and yank banners, a note when it is not
+//! the latest), a provision snippet for this registry, a version picker
+//! (a plain form), and tabs, each its own URL (`?tab=inputs`): Readme,
+//! Inputs, Outputs, Resources, Dependencies, Submodules, Examples,
+//! Integrity, Versions.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect};
+use maud::{Markup, PreEscaped, html};
+use registry_core::{ModuleAddress, ModuleId, ModuleInterface, ModuleRecord, TestOutcome, Version};
+use serde::Deserialize;
+
+use super::{date, module_href, version_href};
+use crate::http::Ctx;
+use crate::state::AppState;
+use crate::ui::{UiResult, layout, markdown};
+
+/// The tabs, in order: (`?tab=` word, label).
+const TABS: &[(&str, &str)] = &[
+    ("readme", "Readme"),
+    ("inputs", "Inputs"),
+    ("outputs", "Outputs"),
+    ("resources", "Resources"),
+    ("dependencies", "Dependencies"),
+    ("submodules", "Submodules"),
+    ("examples", "Examples"),
+    ("integrity", "Integrity"),
+    ("versions", "Versions"),
+];
+
+/// `?tab=` and the version picker's `?v=`.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageParams {
+    tab: Option<String>,
+    /// The version picker's choice (a form with scripts off).
+    v: Option<String>,
+}
+
+/// `GET /modules/{ns}/{name}/{system}`: the latest version.
+pub async fn latest(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    headers: HeaderMap,
+    Path((ns, name, system)): Path<(String, String, String)>,
+    Query(p): Query<PageParams>,
+) -> UiResult {
+    let address = ModuleAddress::new(&ns, &name, &system)?;
+    if let Some(v) = p.v.as_deref().filter(|v| !v.is_empty()) {
+        return Ok(pick(&address, v, p.tab.as_deref()).into_response());
+    }
+    let record = state.registry().latest(&ctx, &address).await?;
+    render(&state, &ctx, &headers, record, &p).await
+}
+
+/// `GET /modules/{ns}/{name}/{system}/{version}`.
+pub async fn version(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    headers: HeaderMap,
+    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+    Query(p): Query<PageParams>,
+) -> UiResult {
+    let address = ModuleAddress::new(&ns, &name, &system)?;
+    if let Some(v) = p.v.as_deref().filter(|v| !v.is_empty() && *v != version) {
+        return Ok(pick(&address, v, p.tab.as_deref()).into_response());
+    }
+    let version = Version::parse(&version)?;
+    let record = state
+        .registry()
+        .get(&ctx, &ModuleId::new(address, version))
+        .await?;
+    render(&state, &ctx, &headers, record, &p).await
+}
+
+/// The version picker's answer: that version's page, same tab.
+fn pick(address: &ModuleAddress, v: &str, tab: Option<&str>) -> Redirect {
+    let v: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+    let tab = tab
+        .filter(|t| TABS.iter().any(|(w, _)| w == t))
+        .map(|t| format!("?tab={t}"))
+        .unwrap_or_default();
+    Redirect::to(&format!("{}/{v}{tab}", module_href(address)))
+}
+
+/// The `~>` constraint a caller would write for `v`: the minor series from
+/// 1.0 on, the patch series before (where minors break).
+fn constraint(v: &Version) -> String {
+    let s = v.segments();
+    let (major, minor, patch) = (
+        s.first().copied().unwrap_or(0),
+        s.get(1).copied().unwrap_or(0),
+        s.get(2).copied().unwrap_or(0),
+    );
+    if major == 0 {
+        format!("~> 0.{minor}.{patch}")
+    } else {
+        format!("~> {major}.{minor}")
+    }
+}
+
+/// The host callers write in module sources: the request's `Host`.
+fn registry_host(headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("registry.example.com")
+        .to_string()
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &registry_core::RequestContext,
+    headers: &HeaderMap,
+    record: ModuleRecord,
+    p: &PageParams,
+) -> UiResult {
+    let registry = state.registry();
+    let latest = registry.latest(ctx, &record.address).await.ok();
+    let versions = registry.versions(ctx, &record.address).await?;
+    let tab = p
+        .tab
+        .as_deref()
+        .filter(|t| TABS.iter().any(|(w, _)| w == t))
+        .unwrap_or("readme");
+    let meta = &record.metadata;
+    let summary = &meta.summary;
+    let host = registry_host(headers);
+    let source = format!(
+        "{host}/{}/{}/{}",
+        record.address.namespace(),
+        record.address.name(),
+        record.address.system()
+    );
+    let snippet = format!(
+        "module \"{}\" {{\n  source  = \"{source}\"\n  version = \"{}\"\n}}",
+        record.address.name().replace('-', "_"),
+        constraint(&record.version)
+    );
+    let here = version_href(&record);
+    let body = html! {
+        h1 { (record.address.to_string()) }
+        @if let Some(d) = &meta.description { p { (d) } }
+        ul class="meta" {
+            li { "Version " strong { (record.version.to_string()) } }
+            li { "Published " (date(&meta.published_at)) }
+            li { (meta.downloads) " downloads" }
+            @if let Some(url) = meta.source_url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+                li { a href=(url) rel="noopener noreferrer nofollow" { "Source" } }
+            }
+            li { @if meta.signature.is_some() { span class="yes" { "Signed" } } @else { "Not signed" } }
+            @if let Some(checks) = &meta.checks {
+                li { "Tests: " (match checks.status {
+                    TestOutcome::Passed => "passed",
+                    TestOutcome::Failed => "failed",
+                    TestOutcome::Errored => "errored",
+                    TestOutcome::NotRun => "not run",
+                }) }
+            }
+        }
+        @if let Some(y) = &meta.lifecycle.yanked {
+            div class="banner bad" role="alert" {
+                strong { "Yanked" } " on " (date(&y.at))
+                @if let Some(r) = &y.reason { ": " (r) }
+                ". It is hidden from version lists and resolution; lock files pinning it still download it."
+            }
+        }
+        @if let Some(d) = &meta.lifecycle.deprecated {
+            div class="banner warn" role="status" {
+                strong { "Deprecated" } ": " (d.reason)
+                @if let Some(s) = &d.successor { " Use " (s) " instead." }
+            }
+        }
+        @if let Some(l) = latest.as_ref().filter(|l| l.version != record.version) {
+            div class="banner warn" role="status" {
+                "This is not the latest version. "
+                a href=(version_href(l)) { "See " (l.version.to_string()) }
+            }
+        }
+        section aria-labelledby="provision" {
+            h2 id="provision" { "Provision" }
+            pre { code { (snippet) } }
+        }
+        form class="versions" method="get" action=(module_href(&record.address)) {
+            label for="v" { "Version " }
+            select id="v" name="v" {
+                @for r in versions.iter().rev() {
+                    option value=(r.version.to_string()) selected[r.version == record.version] { (r.version.to_string()) }
+                }
+            }
+            input type="hidden" name="tab" value=(tab);
+            button type="submit" { "Show" }
+        }
+        nav class="tabs" aria-label="Module" {
+            @for (word, label) in TABS {
+                a href=(format!("{here}?tab={word}")) aria-current=[(*word == tab).then_some("page")] { (label) }
+            }
+        }
+        section class="tab" {
+            @match tab {
+                "inputs" => (inputs(&summary.root)),
+                "outputs" => (outputs(&summary.root)),
+                "resources" => (resources(&summary.root)),
+                "dependencies" => (dependencies(&summary.root)),
+                "submodules" => (interfaces(&summary.submodules, "submodules")),
+                "examples" => (interfaces(&summary.examples, "examples")),
+                "integrity" => (integrity(&record)),
+                "versions" => (version_list(&versions, &record)),
+                _ => (readme(summary.root.readme.as_deref())),
+            }
+        }
+    };
+    Ok(layout::page(&record.address.to_string(), "", body).into_response())
+}
+
+fn readme(text: Option<&str>) -> Markup {
+    match text {
+        Some(t) => html! { div class="readme" { (PreEscaped(markdown::render(t))) } },
+        None => html! { p class="muted" { "This module has no README." } },
+    }
+}
+
+fn inputs(i: &ModuleInterface) -> Markup {
+    let ordered = i
+        .inputs
+        .iter()
+        .filter(|x| x.required)
+        .chain(i.inputs.iter().filter(|x| !x.required));
+    html! {
+        @if i.inputs.is_empty() { p class="muted" { "No inputs." } } @else {
+            table {
+                thead { tr { th { "Name" } th { "Type" } th { "Default" } th { "Description" } } }
+                tbody {
+                    @for x in ordered {
+                        tr {
+                            td { code { (x.name) } @if x.required { " " strong { "required" } } @if x.sensitive { " (sensitive)" } }
+                            td { code { (x.type_expr.as_deref().unwrap_or("any")) } }
+                            td { @match &x.default { Some(d) => code { (d.to_string()) }, None => "—" } }
+                            td { (x.description.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn outputs(i: &ModuleInterface) -> Markup {
+    html! {
+        @if i.outputs.is_empty() { p class="muted" { "No outputs." } } @else {
+            table {
+                thead { tr { th { "Name" } th { "Description" } } }
+                tbody {
+                    @for o in &i.outputs {
+                        tr {
+                            td { code { (o.name) } @if o.sensitive { " (sensitive)" } }
+                            td { (o.description.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn resources(i: &ModuleInterface) -> Markup {
+    html! {
+        @if i.resources.is_empty() { p class="muted" { "No resources." } } @else {
+            table {
+                thead { tr { th { "Resource" } th { "Kind" } } }
+                tbody {
+                    @for r in &i.resources {
+                        tr {
+                            td { code { (r.resource_type) "." (r.name) } }
+                            td { @if r.mode == "data" { "data source" } @else { "resource" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn dependencies(i: &ModuleInterface) -> Markup {
+    html! {
+        h3 { "Modules" }
+        @if i.dependencies.is_empty() { p class="muted" { "No module calls." } } @else {
+            table {
+                thead { tr { th { "Name" } th { "Source" } th { "Version" } } }
+                tbody { @for d in &i.dependencies {
+                    tr { td { code { (d.name) } } td { code { (d.source) } } td { (d.version.as_deref().unwrap_or("any")) } }
+                } }
+            }
+        }
+        h3 { "Providers" }
+        @if i.providers.is_empty() { p class="muted" { "No providers." } } @else {
+            table {
+                thead { tr { th { "Name" } th { "Source" } th { "Constraint" } } }
+                tbody { @for p in &i.providers {
+                    tr { td { code { (p.name) } } td { (p.source.as_deref().unwrap_or("")) } td { (p.version.as_deref().unwrap_or("any")) } }
+                } }
+            }
+        }
+        @if let Some(v) = &i.required_version {
+            p { "Terraform " code { (v) } }
+        }
+    }
+}
+
+fn interfaces(list: &[ModuleInterface], what: &str) -> Markup {
+    html! {
+        @if list.is_empty() { p class="muted" { "No " (what) "." } } @else {
+            @for m in list {
+                details {
+                    summary { code { (m.path) } " · " (m.inputs.len()) " inputs, " (m.outputs.len()) " outputs" }
+                    (readme(m.readme.as_deref()))
+                    h3 { "Inputs" } (inputs(m))
+                    h3 { "Outputs" } (outputs(m))
+                }
+            }
+        }
+    }
+}
+
+fn integrity(r: &ModuleRecord) -> Markup {
+    let m = &r.metadata;
+    html! {
+        table {
+            tbody {
+                tr { th { "SHA-256 of the archive" } td { code { (m.sha256.to_string()) } } }
+                tr { th { "Content hash (" code { "h1:" } ")" } td { code { (m.h1) } } }
+                tr { th { "Size" } td { (m.size) " bytes" } }
+                tr { th { "Signature" } td { @if m.signature.is_some() { "signed (" code { "registry verify" } " checks it)" } @else { "none" } } }
+            }
+        }
+    }
+}
+
+fn version_list(versions: &[ModuleRecord], shown: &ModuleRecord) -> Markup {
+    html! {
+        table {
+            thead { tr { th { "Version" } th { "Published" } th { "State" } } }
+            tbody {
+                @for r in versions.iter().rev() {
+                    tr {
+                        td {
+                            @if r.version == shown.version { strong { (r.version.to_string()) } }
+                            @else { a href=(version_href(r)) { (r.version.to_string()) } }
+                        }
+                        td { (date(&r.metadata.published_at)) }
+                        td { (format!("{:?}", r.metadata.lifecycle.state()).to_lowercase()) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constraint;
+    use registry_core::Version;
+
+    #[test]
+    fn the_snippet_pins_the_series_that_cannot_break() {
+        assert_eq!(constraint(&Version::parse("1.4.2").unwrap()), "~> 1.4");
+        assert_eq!(constraint(&Version::parse("0.3.1").unwrap()), "~> 0.3.1");
+    }
+}

@@ -1,0 +1,250 @@
+//! The web UI over HTTP: every page answers with the module's data, tabs
+//! and the version picker work without scripts, refusals are pages, and
+//! nothing from a hostile module reaches the page as markup.
+#![cfg(feature = "ui")]
+
+mod common;
+
+use common::live;
+use registry_core::Role;
+use registry_core::testing::TarBuilder;
+use reqwest::StatusCode;
+
+/// A module whose every text tries to run something.
+fn hostile() -> Vec<u8> {
+    TarBuilder::new()
+        .file(
+            "main.tf",
+            "variable \"x\" {\n  type        = string\n  description = \"<script>alert('desc')</script><img src=x onerror=alert(1)>\"\n}\n\noutput \"y\" {\n  value       = var.x\n  description = \"<b onmouseover=alert(2)>bold</b>\"\n}\n",
+        )
+        .file(
+            "README.md",
+            "# Evil\n\n<script>alert('readme')</script>\n\n[click](javascript:alert(3))\n\n<a href=\"https://example.com\" onclick=\"alert(4)\">site</a>\n\n<iframe src=\"https://example.com\"></iframe>\n",
+        )
+        .finish()
+}
+
+fn greeting(version: &str, extra: &str) -> Vec<u8> {
+    TarBuilder::new()
+        .file(
+            "main.tf",
+            format!(
+                "variable \"name\" {{\n  type        = string\n  description = \"Who to greet.\"\n}}\n\nvariable \"punctuation\" {{\n  type    = string\n  default = \"!\"\n}}\n\noutput \"greeting\" {{\n  description = \"The greeting.\"\n  value       = \"Hello, ${{var.name}}${{var.punctuation}}\"\n}}\n{extra}"
+            ),
+        )
+        .file(
+            "README.md",
+            format!("# Greeting {version}\n\nSays hello.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"),
+        )
+        .file(
+            "modules/polite/main.tf",
+            "variable \"title\" {\n  type = string\n}\n",
+        )
+        .finish()
+}
+
+/// The tags of a page (what sits between `<` and `>`; escaped text has neither).
+fn tags(html: &str) -> Vec<&str> {
+    html.split('<')
+        .skip(1)
+        .filter_map(|s| s.split_once('>').map(|(t, _)| t))
+        .collect()
+}
+
+async fn page(live: &common::Live, path: &str) -> (StatusCode, String) {
+    let r = live.http.get(live.url(path)).send().await.unwrap();
+    let status = r.status();
+    if status == StatusCode::OK {
+        assert_eq!(
+            r.headers()["content-type"],
+            "text/html; charset=utf-8",
+            "{path}"
+        );
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{csp}"
+        );
+    }
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_page_shows_the_modules_and_works_without_scripts() {
+    let live = live(|_| {}).await;
+    let token = live.token("*", Role::Admin).await;
+    for (v, extra) in [
+        ("1.0.0", ""),
+        ("1.1.0", "resource \"null_resource\" \"n\" {}\n"),
+    ] {
+        let r = live
+            .put_archive(
+                &token,
+                &format!("/v1/modules/acme/greeting/null/{v}"),
+                greeting(v, extra),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+
+    let (s, home) = page(&live, "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        home.contains("acme/greeting/null") && home.contains("v1.1.0"),
+        "{home}"
+    );
+    assert!(
+        home.contains("href=\"/modules/acme\""),
+        "namespaces are listed"
+    );
+
+    let (_, ns) = page(&live, "/modules/acme").await;
+    assert!(ns.contains("href=\"/modules/acme/greeting/null\""), "{ns}");
+
+    // The latest version, its README rendered (a table), the provision snippet.
+    let (s, m) = page(&live, "/modules/acme/greeting/null").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(m.contains("<h1>Greeting 1.1.0</h1>"), "{m}");
+    assert!(m.contains("<table>"), "Markdown tables render");
+    let host = live.server.url().trim_start_matches("http://").to_string();
+    assert!(
+        m.contains(&format!("source  = &quot;{host}/acme/greeting/null&quot;"))
+            && m.contains("version = &quot;~&gt; 1.1&quot;"),
+        "{m}"
+    );
+    assert!(!m.contains("not the latest version"));
+
+    // An older version says so; tabs are URLs.
+    let (_, old) = page(&live, "/modules/acme/greeting/null/1.0.0?tab=inputs").await;
+    assert!(old.contains("This is not the latest version"), "{old}");
+    assert!(
+        old.contains("<code>name</code> <strong>required</strong>"),
+        "{old}"
+    );
+    let required = old.find("<code>name</code>").unwrap();
+    let optional = old.find("<code>punctuation</code>").unwrap();
+    assert!(required < optional, "required inputs first");
+    let (_, outs) = page(&live, "/modules/acme/greeting/null?tab=outputs").await;
+    assert!(outs.contains("The greeting."), "{outs}");
+    let (_, res) = page(&live, "/modules/acme/greeting/null?tab=resources").await;
+    assert!(res.contains("null_resource.n"), "{res}");
+    let (_, subs) = page(&live, "/modules/acme/greeting/null?tab=submodules").await;
+    assert!(subs.contains("modules/polite"), "{subs}");
+    let (_, integ) = page(&live, "/modules/acme/greeting/null?tab=integrity").await;
+    assert!(integ.contains("h1:"), "{integ}");
+    let (_, vers) = page(&live, "/modules/acme/greeting/null?tab=versions").await;
+    assert!(
+        vers.contains("href=\"/modules/acme/greeting/null/1.0.0\""),
+        "{vers}"
+    );
+
+    // The version picker is a form: its answer is a redirect to the version, same tab.
+    let r = live
+        .http
+        .get(live.url("/modules/acme/greeting/null?v=1.0.0&tab=outputs"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers()["location"],
+        "/modules/acme/greeting/null/1.0.0?tab=outputs"
+    );
+
+    // Deprecation shows as a banner.
+    let r = live
+        .http
+        .post(live.url("/v1/modules/acme/greeting/null/1.0.0/deprecate"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"reason": "use 1.1", "successor": "1.1.0"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let (_, dep) = page(&live, "/modules/acme/greeting/null/1.0.0").await;
+    assert!(
+        dep.contains("Deprecated") && dep.contains("use 1.1"),
+        "{dep}"
+    );
+
+    // Search marks the words found and keeps the query in its links.
+    let (_, found) = page(&live, "/search?q=greeting").await;
+    assert!(
+        found.contains("<mark class=\"hl\">greeting</mark>"),
+        "{found}"
+    );
+    assert!(
+        found.contains("value=\"greeting\""),
+        "the box keeps the query"
+    );
+    let (_, none) = page(&live, "/search?q=zzzznothing").await;
+    assert!(none.contains("No modules match"), "{none}");
+
+    // Missing things are pages with the right status.
+    let (s, missing) = page(&live, "/modules/acme/nothere/null").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(missing.contains("<h1>Not found</h1>"), "{missing}");
+    let (s, _) = page(&live, "/modules/acme/greeting/null/9.9.9").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The API stays where it is.
+    let r = live
+        .http
+        .get(live.url("/v1/modules/acme/greeting/null/versions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn nothing_from_a_hostile_module_reaches_the_page_as_markup() {
+    let live = live(|_| {}).await;
+    let token = live.token("*", Role::Admin).await;
+    let r = live
+        .put_archive(&token, "/v1/modules/evil/mod/null/1.0.0", hostile())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for tab in ["readme", "inputs", "outputs"] {
+        let (s, html) = page(&live, &format!("/modules/evil/mod/null?tab={tab}")).await;
+        assert_eq!(s, StatusCode::OK);
+        // Escaped text may spell anything; no tag may carry it.
+        for tag in tags(&html) {
+            let t = tag.to_ascii_lowercase();
+            for bad in ["script", "iframe", "javascript:", "src=x"] {
+                assert!(!t.contains(bad), "{tab}: <{tag}> reached the page");
+            }
+            assert!(
+                !t.split_whitespace()
+                    .any(|w| w.starts_with("on") && w.contains('=')),
+                "{tab}: an event handler in <{tag}>"
+            );
+        }
+    }
+    let (_, inputs) = page(&live, "/modules/evil/mod/null?tab=inputs").await;
+    assert!(
+        inputs.contains("&lt;script&gt;alert("),
+        "descriptions show as text: {inputs}"
+    );
+    let (_, readme) = page(&live, "/modules/evil/mod/null").await;
+    assert!(
+        readme.contains("<h1>Evil</h1>") && readme.contains("href=\"https://example.com\""),
+        "{readme}"
+    );
+}
+
+#[tokio::test]
+async fn reads_that_need_a_token_are_refused_as_a_page() {
+    let live = live(|c| c.registry.require_auth = true).await;
+    let (s, html) = page(&live, "/").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("Sign-in needed"), "{html}");
+    // The stylesheet needs no token.
+    let r = live
+        .http
+        .get(live.url("/static/ui.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
+}
