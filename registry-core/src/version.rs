@@ -155,6 +155,22 @@ impl Version {
         !self.pre.is_empty()
     }
 
+    /// Whether `newer` opens a new major series after this version, where
+    /// semantic versioning lets the API break: a new major, or for `0.x`
+    /// a new minor.
+    ///
+    /// ```
+    /// use registry_core::Version;
+    /// let v = |s| Version::parse(s).unwrap();
+    /// assert!(v("1.4.0").opens_new_major(&v("2.0.0")));
+    /// assert!(!v("1.4.0").opens_new_major(&v("1.5.0")));
+    /// assert!(v("0.3.1").opens_new_major(&v("0.4.0")));
+    /// ```
+    pub fn opens_new_major(&self, newer: &Version) -> bool {
+        let (o, n) = (self.segments(), newer.segments());
+        n[0] != o[0] || (o[0] == 0 && n[1] != o[1])
+    }
+
     /// go-version's `String()`: padded segments, `-pre`, `+metadata`.
     pub fn canonical(&self) -> String {
         let mut s = self

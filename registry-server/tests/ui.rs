@@ -129,13 +129,45 @@ async fn every_page_shows_the_modules_and_works_without_scripts() {
     let (_, res) = page(&live, "/modules/acme/greeting/null?tab=resources").await;
     assert!(res.contains("null_resource.n"), "{res}");
     let (_, subs) = page(&live, "/modules/acme/greeting/null?tab=submodules").await;
-    assert!(subs.contains("modules/polite"), "{subs}");
+    assert!(
+        subs.contains("href=\"/modules/acme/greeting/null/1.1.0/submodules/polite\""),
+        "{subs}"
+    );
+    // A submodule is a page of its own, called with `//modules/polite`.
+    let (s, sub) = page(
+        &live,
+        "/modules/acme/greeting/null/1.1.0/submodules/polite?tab=inputs",
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(sub.contains("<code>title</code>"), "{sub}");
+    assert!(
+        sub.contains("/acme/greeting/null//modules/polite&quot;"),
+        "{sub}"
+    );
+    let (s, _) = page(
+        &live,
+        "/modules/acme/greeting/null/1.1.0/submodules/nothere",
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, integ) = page(&live, "/modules/acme/greeting/null?tab=integrity").await;
     assert!(integ.contains("h1:"), "{integ}");
     let (_, vers) = page(&live, "/modules/acme/greeting/null?tab=versions").await;
     assert!(
         vers.contains("href=\"/modules/acme/greeting/null/1.0.0\""),
         "{vers}"
+    );
+    assert!(
+        vers.contains("href=\"/modules/acme/greeting/null/diff/1.0.0...1.1.0\""),
+        "versions link to their API diff: {vers}"
+    );
+    // The diff page: what changed and whether it needed a new major.
+    let (s, diff) = page(&live, "/modules/acme/greeting/null/diff/1.0.0...1.1.0").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        diff.contains("null_resource.n") && diff.contains("Nothing breaks"),
+        "{diff}"
     );
 
     // The version picker is a form: its answer is a redirect to the version, same tab.
@@ -247,4 +279,45 @@ async fn reads_that_need_a_token_are_refused_as_a_page() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
+}
+
+#[tokio::test]
+async fn a_breaking_change_without_a_new_major_is_called_out() {
+    let live = live(|_| {}).await;
+    let token = live.token("*", Role::Admin).await;
+    let with_input = |extra: &str| {
+        TarBuilder::new()
+            .file(
+                "main.tf",
+                format!("variable \"a\" {{\n  type = string\n}}\n{extra}"),
+            )
+            .finish()
+    };
+    for (v, body) in [
+        ("1.0.0", with_input("")),
+        (
+            "1.1.0",
+            with_input("variable \"b\" {\n  type = string\n}\n"),
+        ),
+        (
+            "2.0.0",
+            with_input("variable \"c\" {\n  type = string\n}\n"),
+        ),
+    ] {
+        let r = live
+            .put_archive(&token, &format!("/v1/modules/acme/m/null/{v}"), body)
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED, "{v}");
+    }
+    let (_, minor) = page(&live, "/modules/acme/m/null/diff/1.0.0...1.1.0").await;
+    assert!(
+        minor.contains("Breaking changes without a new major version")
+            && minor.contains("new required input"),
+        "{minor}"
+    );
+    let (_, major) = page(&live, "/modules/acme/m/null/diff/1.1.0...2.0.0").await;
+    assert!(major.contains("in a new major version"), "{major}");
+    let (s, bad) = page(&live, "/modules/acme/m/null/diff/1.0.0").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("FROM...TO"), "{bad}");
 }

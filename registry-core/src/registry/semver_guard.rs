@@ -32,7 +32,7 @@ impl Registry {
         let Some(previous) = previous_release(&records, &id.version) else {
             return Ok(());
         };
-        if opens_new_major(&previous.version, &id.version) {
+        if previous.version.opens_new_major(&id.version) {
             return Ok(());
         }
         let Some(check) = &self.inner.compatibility else {
@@ -86,12 +86,6 @@ fn previous_release<'a>(
         .max_by(|a, b| a.version.cmp(&b.version))
 }
 
-/// Whether `new` may break `old`: a new major, or for `0.x` a new minor.
-fn opens_new_major(old: &Version, new: &Version) -> bool {
-    let (o, n) = (old.segments(), new.segments());
-    n[0] != o[0] || (o[0] == 0 && n[1] != o[1])
-}
-
 /// What to publish a breaking change as.
 fn next_major(v: &Version) -> String {
     let s = v.segments();
@@ -112,10 +106,10 @@ mod tests {
 
     #[test]
     fn new_majors_and_zero_minors_may_break() {
-        assert!(opens_new_major(&v("1.4.0"), &v("2.0.0")));
-        assert!(!opens_new_major(&v("1.4.0"), &v("1.5.0")));
-        assert!(opens_new_major(&v("0.4.2"), &v("0.5.0")));
-        assert!(!opens_new_major(&v("0.4.2"), &v("0.4.3")));
+        assert!(v("1.4.0").opens_new_major(&v("2.0.0")));
+        assert!(!v("1.4.0").opens_new_major(&v("1.5.0")));
+        assert!(v("0.4.2").opens_new_major(&v("0.5.0")));
+        assert!(!v("0.4.2").opens_new_major(&v("0.4.3")));
         assert_eq!(next_major(&v("1.4.0")), "2.0.0");
         assert_eq!(next_major(&v("0.4.2")), "0.5.0");
     }

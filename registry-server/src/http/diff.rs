@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use registry_core::{Error, ModuleId, Version};
+use registry_core::{Error, ModuleAddress, ModuleId, ModuleRecord, RequestContext, Version};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -68,6 +68,34 @@ fn word<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// The two versions `range` (`FROM...TO`) names and the API diff between
+/// them, read as `ctx` (who may read the module is checked before the
+/// range is judged). The API and the UI's diff page both answer with it.
+pub(crate) async fn versions_diff(
+    state: &AppState,
+    ctx: &RequestContext,
+    address: &ModuleAddress,
+    range: &str,
+) -> ApiResult<(ModuleRecord, ModuleRecord, registry_diff::ApiDiff)> {
+    state.registry().versions(ctx, address).await?;
+    let (from, to) = range.split_once("...").ok_or_else(|| {
+        Error::invalid_input(format!(
+            "invalid range {range:?}: name two versions as FROM...TO (1.0.0...2.0.0)"
+        ))
+    })?;
+    let (from, to) = (Version::parse(from)?, Version::parse(to)?);
+    let old = state
+        .registry()
+        .get(ctx, &ModuleId::new(address.clone(), from))
+        .await?;
+    let new = state
+        .registry()
+        .get(ctx, &ModuleId::new(address.clone(), to))
+        .await?;
+    let d = registry_diff::diff(&old.metadata.summary, &new.metadata.summary);
+    Ok((old, new, d))
+}
+
 /// The API changes between two published versions.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/diff/{range}", tag = "modules", params(DiffParams),
@@ -79,24 +107,8 @@ pub async fn diff(
     ModulePath(address): ModulePath,
     Path(params): Path<HashMap<String, String>>,
 ) -> ApiResult<Response> {
-    // Who may read the module, before anything about the request is judged.
-    state.registry().versions(&ctx, &address).await?;
     let range = params.get("range").map(String::as_str).unwrap_or_default();
-    let (from, to) = range.split_once("...").ok_or_else(|| {
-        Error::invalid_input(format!(
-            "invalid range {range:?}: name two versions as FROM...TO (1.0.0...2.0.0)"
-        ))
-    })?;
-    let (from, to) = (Version::parse(from)?, Version::parse(to)?);
-    let old = state
-        .registry()
-        .get(&ctx, &ModuleId::new(address.clone(), from))
-        .await?;
-    let new = state
-        .registry()
-        .get(&ctx, &ModuleId::new(address, to))
-        .await?;
-    let d = registry_diff::diff(&old.metadata.summary, &new.metadata.summary);
+    let (old, new, d) = versions_diff(&state, &ctx, &address, range).await?;
     let view = DiffView {
         from: old.version.to_string(),
         to: new.version.to_string(),

@@ -1,6 +1,7 @@
 //! The web UI (feature `ui`): pages for finding, reading and comparing
 //! modules, rendered on the server (maud) and readable with scripts off,
-//! at `/`, `/search`, `/modules/NS`, `/modules/NS/NAME/SYSTEM[/VERSION]`.
+//! at `/`, `/search`, `/modules/NS`, `/modules/NS/NAME/SYSTEM[/VERSION]`,
+//! a version's submodules and examples, and the API diff of two versions.
 //! Every page reads through the same [`Registry`](registry_core::Registry)
 //! calls the API makes (latest version, lifecycle, authorization), as the
 //! caller the guard authenticated. Module text (README, descriptions,
@@ -35,6 +36,18 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/modules/{ns}/{name}/{system}/{version}",
             get(pages::module::version),
+        )
+        .route(
+            "/modules/{ns}/{name}/{system}/{version}/submodules/{*path}",
+            get(pages::part::submodule),
+        )
+        .route(
+            "/modules/{ns}/{name}/{system}/{version}/examples/{*path}",
+            get(pages::part::example),
+        )
+        .route(
+            "/modules/{ns}/{name}/{system}/diff/{range}",
+            get(pages::diff::diff),
         )
         .route("/static/ui.css", get(layout::stylesheet))
 }

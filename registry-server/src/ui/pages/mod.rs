@@ -1,9 +1,11 @@
 //! The UI's pages, one file each, and the pieces they share: links to a
 //! module or version, dates, a module card.
 
+pub mod diff;
 pub mod home;
 pub mod module;
 pub mod namespace;
+pub mod part;
 pub mod search;
 
 use maud::{Markup, html};

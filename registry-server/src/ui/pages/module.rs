@@ -34,7 +34,8 @@ const TABS: &[(&str, &str)] = &[
 /// `?tab=` and the version picker's `?v=`.
 #[derive(Debug, Default, Deserialize)]
 pub struct PageParams {
-    tab: Option<String>,
+    /// The tab shown.
+    pub(super) tab: Option<String>,
     /// The version picker's choice (a form with scripts off).
     v: Option<String>,
 }
@@ -102,7 +103,7 @@ fn constraint(v: &Version) -> String {
 }
 
 /// The host callers write in module sources: the request's `Host`.
-fn registry_host(headers: &HeaderMap) -> String {
+pub(super) fn registry_host(headers: &HeaderMap) -> String {
     headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -137,11 +138,6 @@ async fn render(
         record.address.namespace(),
         record.address.name(),
         record.address.system()
-    );
-    let snippet = format!(
-        "module \"{}\" {{\n  source  = \"{source}\"\n  version = \"{}\"\n}}",
-        record.address.name().replace('-', "_"),
-        constraint(&record.version)
     );
     let here = version_href(&record);
     let body = html! {
@@ -183,10 +179,7 @@ async fn render(
                 a href=(version_href(l)) { "See " (l.version.to_string()) }
             }
         }
-        section aria-labelledby="provision" {
-            h2 id="provision" { "Provision" }
-            pre { code { (snippet) } }
-        }
+        (snippet(record.address.name(), &source, &record.version))
         form class="versions" method="get" action=(module_href(&record.address)) {
             label for="v" { "Version " }
             select id="v" name="v" {
@@ -204,19 +197,42 @@ async fn render(
         }
         section class="tab" {
             @match tab {
-                "inputs" => (inputs(&summary.root)),
-                "outputs" => (outputs(&summary.root)),
-                "resources" => (resources(&summary.root)),
-                "dependencies" => (dependencies(&summary.root)),
-                "submodules" => (interfaces(&summary.submodules, "submodules")),
-                "examples" => (interfaces(&summary.examples, "examples")),
+                "submodules" => (interfaces(&record, &summary.submodules, "submodules")),
+                "examples" => (interfaces(&record, &summary.examples, "examples")),
                 "integrity" => (integrity(&record)),
                 "versions" => (version_list(&versions, &record)),
-                _ => (readme(summary.root.readme.as_deref())),
+                _ => (interface_tab(tab, &summary.root)),
             }
         }
     };
     Ok(layout::page(&record.address.to_string(), "", body).into_response())
+}
+
+/// A tab about one module directory (the root, a submodule, an example):
+/// readme (the default), inputs, outputs, resources or dependencies.
+pub(super) fn interface_tab(tab: &str, i: &ModuleInterface) -> Markup {
+    match tab {
+        "inputs" => inputs(i),
+        "outputs" => outputs(i),
+        "resources" => resources(i),
+        "dependencies" => dependencies(i),
+        _ => readme(i.readme.as_deref()),
+    }
+}
+
+/// A provision snippet calling `source` at `version`'s series.
+pub(super) fn snippet(name: &str, source: &str, version: &Version) -> Markup {
+    let text = format!(
+        "module \"{}\" {{\n  source  = \"{source}\"\n  version = \"{}\"\n}}",
+        name.replace('-', "_"),
+        constraint(version)
+    );
+    html! {
+        section aria-labelledby="provision" {
+            h2 id="provision" { "Provision" }
+            pre { code { (text) } }
+        }
+    }
 }
 
 fn readme(text: Option<&str>) -> Markup {
@@ -313,15 +329,15 @@ fn dependencies(i: &ModuleInterface) -> Markup {
     }
 }
 
-fn interfaces(list: &[ModuleInterface], what: &str) -> Markup {
+fn interfaces(record: &ModuleRecord, list: &[ModuleInterface], what: &str) -> Markup {
     html! {
         @if list.is_empty() { p class="muted" { "No " (what) "." } } @else {
-            @for m in list {
-                details {
-                    summary { code { (m.path) } " · " (m.inputs.len()) " inputs, " (m.outputs.len()) " outputs" }
-                    (readme(m.readme.as_deref()))
-                    h3 { "Inputs" } (inputs(m))
-                    h3 { "Outputs" } (outputs(m))
+            ul {
+                @for m in list {
+                    li {
+                        a href=(format!("{}/{what}/{}", version_href(record), super::part::short(&m.path, what))) { code { (m.path) } }
+                        " · " (m.inputs.len()) " inputs, " (m.outputs.len()) " outputs"
+                    }
                 }
             }
         }
@@ -343,9 +359,22 @@ fn integrity(r: &ModuleRecord) -> Markup {
 }
 
 fn version_list(versions: &[ModuleRecord], shown: &ModuleRecord) -> Markup {
+    let compare = |r: &ModuleRecord| {
+        let (a, b) = if r.version < shown.version {
+            (r, shown)
+        } else {
+            (shown, r)
+        };
+        format!(
+            "{}/diff/{}...{}",
+            module_href(&shown.address),
+            super::enc(&a.version.to_string()),
+            super::enc(&b.version.to_string())
+        )
+    };
     html! {
         table {
-            thead { tr { th { "Version" } th { "Published" } th { "State" } } }
+            thead { tr { th { "Version" } th { "Published" } th { "State" } th { "API changes" } } }
             tbody {
                 @for r in versions.iter().rev() {
                     tr {
@@ -355,6 +384,7 @@ fn version_list(versions: &[ModuleRecord], shown: &ModuleRecord) -> Markup {
                         }
                         td { (date(&r.metadata.published_at)) }
                         td { (format!("{:?}", r.metadata.lifecycle.state()).to_lowercase()) }
+                        td { @if r.version != shown.version { a href=(compare(r)) { "compare with " (shown.version.to_string()) } } }
                     }
                 }
             }

@@ -1,0 +1,114 @@
+//! `/modules/NS/NAME/SYSTEM/VERSION/submodules/PATH` and
+//! `…/examples/PATH`: one directory of a version, a page of its own with
+//! the same tabs as the root (readme, inputs, outputs, resources,
+//! dependencies); a submodule's provision snippet calls it with `//PATH`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use maud::html;
+use registry_core::{Error, ModuleAddress, ModuleId, Version};
+
+use super::module::{PageParams, interface_tab, registry_host, snippet};
+use super::version_href;
+use crate::http::Ctx;
+use crate::state::AppState;
+use crate::ui::{UiResult, layout};
+
+/// The tabs of a directory's page.
+const TABS: &[(&str, &str)] = &[
+    ("readme", "Readme"),
+    ("inputs", "Inputs"),
+    ("outputs", "Outputs"),
+    ("resources", "Resources"),
+    ("dependencies", "Dependencies"),
+];
+
+/// A directory's path as its page names it: `modules/net` is `net` under
+/// `submodules/`, `examples/basic` is `basic` under `examples/`.
+pub fn short<'a>(path: &'a str, what: &str) -> &'a str {
+    let prefix = if what == "submodules" {
+        "modules/"
+    } else {
+        "examples/"
+    };
+    path.strip_prefix(prefix).unwrap_or(path)
+}
+
+/// `GET …/{version}/submodules/{*path}`.
+pub async fn submodule(
+    state: State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((ns, name, system, version, path)): Path<(String, String, String, String, String)>,
+    Query(p): Query<PageParams>,
+) -> UiResult {
+    let id = ModuleId::new(
+        ModuleAddress::new(&ns, &name, &system)?,
+        Version::parse(&version)?,
+    );
+    part(state, ctx, headers, id, &path, "submodules", p).await
+}
+
+/// `GET …/{version}/examples/{*path}`.
+pub async fn example(
+    state: State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((ns, name, system, version, path)): Path<(String, String, String, String, String)>,
+    Query(p): Query<PageParams>,
+) -> UiResult {
+    let id = ModuleId::new(
+        ModuleAddress::new(&ns, &name, &system)?,
+        Version::parse(&version)?,
+    );
+    part(state, ctx, headers, id, &path, "examples", p).await
+}
+
+async fn part(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    headers: HeaderMap,
+    id: ModuleId,
+    path: &str,
+    what: &str,
+    p: PageParams,
+) -> UiResult {
+    let record = state.registry().get(&ctx, &id).await?;
+    let summary = &record.metadata.summary;
+    let list = if what == "submodules" {
+        &summary.submodules
+    } else {
+        &summary.examples
+    };
+    let Some(dir) = list.iter().find(|m| short(&m.path, what) == path) else {
+        return Err(
+            Error::not_found(format!("{id} has no {} {path:?}", &what[..what.len() - 1])).into(),
+        );
+    };
+    let tab = p
+        .tab
+        .as_deref()
+        .filter(|t| TABS.iter().any(|(w, _)| w == t))
+        .unwrap_or("readme");
+    let here = format!("{}/{what}/{path}", version_href(&record));
+    let a = &record.address;
+    let body = html! {
+        p { a href=(version_href(&record)) { (a.to_string()) " " (record.version.to_string()) } }
+        h1 { code { (dir.path) } }
+        @if what == "submodules" {
+            (snippet(
+                short(&dir.path, what),
+                &format!("{}/{}/{}/{}//{}", registry_host(&headers), a.namespace(), a.name(), a.system(), dir.path),
+                &record.version,
+            ))
+        }
+        nav class="tabs" aria-label="Directory" {
+            @for (word, label) in TABS {
+                a href=(format!("{here}?tab={word}")) aria-current=[(*word == tab).then_some("page")] { (label) }
+            }
+        }
+        section class="tab" { (interface_tab(tab, dir)) }
+    };
+    Ok(layout::page(&format!("{} {} {}", a, record.version, dir.path), "", body).into_response())
+}
