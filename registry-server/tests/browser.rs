@@ -1,0 +1,276 @@
+//! The web UI in a real browser: headless Chromium driven through
+//! WebDriver (chromedriver, fantoccini). A user searches from the home
+//! page, opens a module, switches tabs and versions with the page's own
+//! links and forms, follows a submodule and a diff; a hostile module's
+//! page runs none of its scripts. Screenshots of the main pages go to
+//! `target/ui-screenshots/`. Needs `REGISTRY_TEST_CHROMEDRIVER`
+//! (`eval "$(scripts/install-browser.sh)"`); skipped without it, a failure
+//! under `CI=true`.
+#![cfg(feature = "ui")]
+
+mod common;
+
+use std::io::BufRead as _;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use common::live;
+use fantoccini::{Client, ClientBuilder, Locator};
+use registry_core::Role;
+use registry_core::testing::TarBuilder;
+
+/// chromedriver on a port it picks, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn driver(bin: &str) -> Driver {
+    let mut child = Command::new(bin)
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = loop {
+        let line = lines.next().expect("chromedriver exited").unwrap();
+        if let Some(rest) = line.split("started successfully on port ").nth(1) {
+            break rest.trim_end_matches('.').trim().to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// A headless Chromium session with the flags this machine needs.
+async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+            "binary": std::env::var("REGISTRY_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .expect("a chromium session")
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/ui-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+/// The page's URL once the navigation a click started has arrived where
+/// `done` says (a click returns before a redirected navigation lands).
+async fn arrived(c: &Client, done: impl Fn(&url::Url) -> bool) -> url::Url {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let url = c.current_url().await.unwrap();
+        if done(&url) {
+            return url;
+        }
+        assert!(std::time::Instant::now() < deadline, "still at {url}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+fn module(version: &str, extra: &str) -> Vec<u8> {
+    TarBuilder::new()
+        .file(
+            "main.tf",
+            format!("variable \"name\" {{\n  type        = string\n  description = \"Who to greet.\"\n}}\n\noutput \"greeting\" {{\n  description = \"The greeting.\"\n  value       = \"Hello, ${{var.name}}\"\n}}\n{extra}"),
+        )
+        .file(
+            "README.md",
+            format!("# Greeting\n\nSays hello ({version}).\n\n```hcl\nmodule \"greeting\" {{\n  name = \"you\"\n}}\n```\n"),
+        )
+        .file("modules/polite/main.tf", "variable \"title\" {\n  type = string\n}\n")
+        .finish()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_finds_reads_and_compares_modules_in_chromium() {
+    let Some(bin) = registry_testkit::env::service_url("REGISTRY_TEST_CHROMEDRIVER", "browser")
+    else {
+        return;
+    };
+    let live = live(|_| {}).await;
+    let token = live.token("*", Role::Admin).await;
+    for (v, extra) in [
+        ("1.0.0", ""),
+        ("2.0.0", "variable \"lang\" {\n  type = string\n}\n"),
+    ] {
+        let r = live
+            .put_archive(
+                &token,
+                &format!("/v1/modules/acme/greeting/null/{v}"),
+                module(v, extra),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let evil = TarBuilder::new()
+        .file(
+            "main.tf",
+            "variable \"x\" {\n  description = \"<img src=x onerror=\\\"window.pwned='desc'\\\">\"\n}\n",
+        )
+        .file(
+            "README.md",
+            "# Evil\n\n<script>window.pwned='script'</script>\n\n<img src=\"x\" onerror=\"window.pwned='img'\">\n\n[x](javascript:window.pwned='link')\n",
+        )
+        .finish();
+    assert_eq!(
+        live.put_archive(&token, "/v1/modules/evil/mod/null/1.0.0", evil)
+            .await
+            .status(),
+        201
+    );
+
+    let d = driver(&bin);
+    let profile = tempfile::tempdir().unwrap();
+    let c = browser(&d, profile.path()).await;
+
+    // Home, then a search typed into the box.
+    c.goto(&live.url("/")).await.unwrap();
+    assert!(text_of(&c, "main").await.contains("acme/greeting/null"));
+    shot(&c, "home").await;
+    let q = c.find(Locator::Css("#home-q")).await.unwrap();
+    q.send_keys("greeting").await.unwrap();
+    c.find(Locator::Css("main form.search button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.as_str().contains("/search?q=greeting")).await;
+    assert_eq!(text_of(&c, "mark.hl").await.to_lowercase(), "greeting");
+    shot(&c, "search").await;
+
+    // The module from the results; its README; the Inputs tab.
+    c.find(Locator::Css("ol.cards h3 a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path().ends_with("/modules/acme/greeting/null")).await;
+    assert!(text_of(&c, ".readme").await.contains("Says hello (2.0.0)."));
+    shot(&c, "module").await;
+    c.find(Locator::LinkText("Inputs"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.query() == Some("tab=inputs")).await;
+    assert!(text_of(&c, "section.tab").await.contains("lang"));
+
+    // The version picker, then the submodule, then the diff.
+    c.find(Locator::Css("select#v"))
+        .await
+        .unwrap()
+        .select_by_value("1.0.0")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.versions button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = arrived(&c, |u| u.path().ends_with("/1.0.0")).await;
+    assert_eq!(url.path(), "/modules/acme/greeting/null/1.0.0");
+    assert_eq!(url.query(), Some("tab=inputs"), "the tab is kept");
+    assert!(!text_of(&c, "section.tab").await.contains("lang"));
+    assert!(
+        text_of(&c, "main")
+            .await
+            .contains("This is not the latest version")
+    );
+    c.find(Locator::LinkText("Submodules"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.query() == Some("tab=submodules")).await;
+    c.find(Locator::Css("section.tab a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path().ends_with("/1.0.0/submodules/polite")).await;
+    c.goto(&live.url("/modules/acme/greeting/null?tab=versions"))
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//a[starts-with(., 'compare with')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path().ends_with("/diff/1.0.0...2.0.0")).await;
+    let diff = text_of(&c, "main").await;
+    assert!(
+        diff.contains("new required input") && diff.contains("in a new major version"),
+        "{diff}"
+    );
+    shot(&c, "diff").await;
+
+    // Nothing from the hostile module runs, on any tab.
+    for tab in ["readme", "inputs"] {
+        c.goto(&live.url(&format!("/modules/evil/mod/null?tab={tab}")))
+            .await
+            .unwrap();
+        let pwned = c
+            .execute(
+                "return window.pwned === undefined ? null : String(window.pwned);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(pwned, serde_json::Value::Null, "{tab}: module content ran");
+    }
+    assert!(
+        text_of(&c, "section.tab").await.contains("<img src=x"),
+        "the description reads as text"
+    );
+    c.close().await.unwrap();
+}
