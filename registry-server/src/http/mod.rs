@@ -30,6 +30,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub use error::{ApiError, ApiResult, status_of};
 pub use extract::Ctx;
 pub use publish::SIGNATURE_HEADER;
+#[cfg(feature = "ui")]
 pub(crate) use read::latest_modules;
 
 use crate::guard::FrontEnd;
