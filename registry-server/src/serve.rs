@@ -48,6 +48,10 @@ pub struct ServeConfig {
     pub grant_ttl: std::time::Duration,
     /// Proxies whose forwarded headers name the client (`X-Forwarded-For`).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The address callers reach this registry at
+    /// (`https://registry.example.com`), whose host goes into module
+    /// sources the UI shows; default: the request's `Host`.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServeConfig {
@@ -64,6 +68,7 @@ impl Default for ServeConfig {
             connections: crate::conn::ConnectionLimits::default(),
             trusted_proxies: Vec::new(),
             grant_ttl: crate::grant::DEFAULT_GRANT_TTL,
+            public_url: None,
         }
     }
 }
@@ -144,6 +149,36 @@ impl RunningServer {
     }
 }
 
+/// The host (with its port, if any) of `--public-url`: what a module
+/// source names (`HOST/NS/NAME/SYSTEM`).
+fn public_host(config: &ServeConfig) -> Result<Option<String>> {
+    let Some(text) = &config.public_url else {
+        return Ok(None);
+    };
+    let bad = |why: &str| {
+        Error::invalid_input(format!(
+            "--public-url {text:?}: {why} (give the address callers use, https://registry.example.com)"
+        ))
+    };
+    let url = url::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(bad("not an http or https URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("carries credentials"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !matches!(url.path(), "" | "/") {
+        return Err(bad(
+            "module sources have no path, query or fragment after the host",
+        ));
+    }
+    let host = url.host_str().ok_or_else(|| bad("no host"))?;
+    Ok(Some(match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }))
+}
+
 fn grant_key(config: &ServeConfig) -> Result<GrantKey> {
     let ttl = config.grant_ttl;
     if ttl < std::time::Duration::from_secs(10) || ttl > std::time::Duration::from_secs(86_400) {
@@ -179,6 +214,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         .require_auth(config.registry.require_auth)
         .metrics_token(metrics_token(&config)?)
         .trusted_proxies(config.trusted_proxies.clone())
+        .public_host(public_host(&config)?)
         .metrics(metrics)
         .audit_log(opened.audit.clone())
         .limiter(limiter(&config).await?)

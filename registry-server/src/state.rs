@@ -32,6 +32,7 @@ struct StateInner {
     rendered: moka::sync::Cache<String, Bytes>,
     metrics_token: Option<secrecy::SecretString>,
     trusted_proxies: Vec<ipnet::IpNet>,
+    public_host: Option<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -56,7 +57,13 @@ impl AppState {
             audit: None,
             metrics_token: None,
             trusted_proxies: Vec::new(),
+            public_host: None,
         }
+    }
+
+    /// The host callers name this registry by (`--public-url`), if set.
+    pub fn public_host(&self) -> Option<&str> {
+        self.inner.public_host.as_deref()
     }
 
     /// The registry.
@@ -126,6 +133,7 @@ pub struct AppStateBuilder {
     audit: Option<Arc<dyn AuditLog>>,
     metrics_token: Option<secrecy::SecretString>,
     trusted_proxies: Vec<ipnet::IpNet>,
+    public_host: Option<String>,
 }
 
 impl std::fmt::Debug for AppStateBuilder {
@@ -154,6 +162,13 @@ impl AppStateBuilder {
     /// `X-Forwarded-For`; from any other peer the header is ignored.
     pub fn trusted_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
         self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The host (and port) callers name this registry by in module
+    /// sources; without it, pages use the request's `Host`.
+    pub fn public_host(mut self, host: Option<String>) -> Self {
+        self.public_host = host;
         self
     }
 
@@ -210,6 +225,7 @@ impl AppStateBuilder {
                 rendered,
                 metrics_token: self.metrics_token,
                 trusted_proxies: self.trusted_proxies,
+                public_host: self.public_host,
             }),
         })
     }

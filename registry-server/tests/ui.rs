@@ -321,3 +321,44 @@ async fn a_breaking_change_without_a_new_major_is_called_out() {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(bad.contains("FROM...TO"), "{bad}");
 }
+
+#[tokio::test]
+async fn the_snippet_names_the_public_url_when_one_is_set() {
+    let live = live(|c| c.public_url = Some("https://registry.example.com:8443/".into())).await;
+    let token = live.token("*", Role::Admin).await;
+    let r = live
+        .put_archive(
+            &token,
+            "/v1/modules/acme/greeting/null/1.0.0",
+            greeting("1.0.0", ""),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let (_, m) = page(&live, "/modules/acme/greeting/null").await;
+    assert!(
+        m.contains("source  = &quot;registry.example.com:8443/acme/greeting/null&quot;"),
+        "{m}"
+    );
+    let (_, sub) = page(&live, "/modules/acme/greeting/null/1.0.0/submodules/polite").await;
+    assert!(
+        sub.contains("registry.example.com:8443/acme/greeting/null//modules/polite"),
+        "{sub}"
+    );
+    // An address a module source cannot name is refused at start, saying why.
+    for bad in [
+        "ftp://x",
+        "https://registry.example.com/sub",
+        "https://u:p@h",
+        "not a url",
+    ] {
+        let mut config = registry_server::ServeConfig::default();
+        let dir = tempfile::tempdir().unwrap();
+        config.registry.storage.data_dir = dir.path().to_path_buf();
+        config.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        config.public_url = Some(bad.into());
+        let Err(e) = registry_server::start(config).await else {
+            panic!("{bad} was accepted");
+        };
+        assert!(e.to_string().contains("--public-url"), "{bad}: {e}");
+    }
+}

@@ -108,6 +108,10 @@ pub struct ServeArgs {
     /// How long an archive URL's download grant stays valid (default 5m).
     #[arg(long, env = "REGISTRY_GRANT_TTL")]
     grant_ttl: Option<String>,
+    /// The address callers reach the registry at (`https://registry.example.com`),
+    /// for the module sources the web UI shows (default: the request's host).
+    #[arg(long, env = "REGISTRY_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 fn parse_duration(flag: &str, s: &str) -> Result<std::time::Duration> {
@@ -190,6 +194,7 @@ struct FileConfig {
     max_connections: Option<usize>,
     trusted_proxies: Option<Vec<String>>,
     grant_ttl: Option<String>,
+    public_url: Option<String>,
 }
 
 fn load_file(path: &PathBuf) -> Result<FileConfig> {
@@ -286,6 +291,7 @@ impl ServeArgs {
         };
         Ok(ServeConfig {
             grant_ttl,
+            public_url: self.public_url.or(file.public_url),
             connections,
             trusted_proxies,
             rate_limits,

@@ -102,8 +102,12 @@ fn constraint(v: &Version) -> String {
     }
 }
 
-/// The host callers write in module sources: the request's `Host`.
-pub(super) fn registry_host(headers: &HeaderMap) -> String {
+/// The host callers write in module sources: `--public-url`'s, else the
+/// request's `Host`.
+pub(super) fn registry_host(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(h) = state.public_host() {
+        return h.to_string();
+    }
     headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -132,7 +136,7 @@ async fn render(
         .unwrap_or("readme");
     let meta = &record.metadata;
     let summary = &meta.summary;
-    let host = registry_host(headers);
+    let host = registry_host(state, headers);
     let source = format!(
         "{host}/{}/{}/{}",
         record.address.namespace(),

@@ -99,7 +99,7 @@ async fn part(
         @if what == "submodules" {
             (snippet(
                 short(&dir.path, what),
-                &format!("{}/{}/{}/{}//{}", registry_host(&headers), a.namespace(), a.name(), a.system(), dir.path),
+                &format!("{}/{}/{}/{}//{}", registry_host(&state, &headers), a.namespace(), a.name(), a.system(), dir.path),
                 &record.version,
             ))
         }
