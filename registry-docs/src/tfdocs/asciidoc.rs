@@ -7,7 +7,7 @@
 use super::docmodel::{DocInput, DocModule};
 use super::sanitize::{
     anchor_asciidoc, fenced_code_block, sanitize_asciidoc_document, sanitize_asciidoc_table,
-    sanitize_doc, sanitize_document, sanitize_section,
+    sanitize_doc, sanitize_document, sanitize_section, value_or_na,
 };
 use super::settings::Settings;
 
@@ -37,13 +37,7 @@ fn or_na(v: &str) -> &str {
 }
 
 fn default_cell(i: &DocInput) -> String {
-    let v = i.value();
-    let shown = if v.is_empty() {
-        "n/a".to_string()
-    } else {
-        fenced_code_block(&v, "")
-    };
-    sanitize_asciidoc_table(&shown, false)
+    sanitize_asciidoc_table(&value_or_na(&i.value()), false)
 }
 
 /// The `asciidoc table` document (no trailing newline).
@@ -188,13 +182,7 @@ pub fn table(doc: &DocModule, settings: &Settings) -> String {
                 ));
                 if values {
                     // Markdown fences and no sanitizing, as terraform-docs writes it.
-                    let v = o.shown_value();
-                    let shown = if v.is_empty() {
-                        "n/a".to_string()
-                    } else {
-                        fenced_code_block(&v, "")
-                    };
-                    out.push_str(&format!(" |{shown}"));
+                    out.push_str(&format!(" |{}", value_or_na(&o.shown_value())));
                     if s.sensitive {
                         out.push_str(if o.sensitive { " |yes" } else { " |no" });
                     }

@@ -7,7 +7,7 @@
 use super::docmodel::{DocInput, DocModule};
 use super::sanitize::{
     anchor_markdown, fenced_code_block, sanitize_doc, sanitize_document, sanitize_markdown_table,
-    sanitize_section,
+    sanitize_section, value_or_na,
 };
 use super::settings::Settings;
 
@@ -69,12 +69,7 @@ fn default_cell(i: &DocInput, s: &Settings) -> String {
 
 /// A value in a table cell: `n/a`, inline code, or a `<pre>` block.
 fn value_cell(v: &str, s: &Settings) -> String {
-    let shown = if v.is_empty() {
-        "n/a".to_string()
-    } else {
-        fenced_code_block(v, "")
-    };
-    sanitize_markdown_table(&shown, s.escape, s.html)
+    sanitize_markdown_table(&value_or_na(v), s.escape, s.html)
 }
 
 /// The `markdown table` document (without the BEGIN/END markers, without a trailing newline).

@@ -309,6 +309,16 @@ static MANY_NEWLINES: LazyLock<Regex> =
 static END_NEWLINES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\r?\n){2,}$").expect("regex"));
 
+/// The table formatters' `value` template function: `n/a` for an empty
+/// value, else the value fenced (inline code, or a block when multi-line).
+pub fn value_or_na(v: &str) -> String {
+    if v.is_empty() {
+        "n/a".to_string()
+    } else {
+        fenced_code_block(v, "")
+    }
+}
+
 /// `SanitizeDocument`: text outside ```` ``` ```` blocks escaped and joined
 /// as a document's prose, the blocks kept (closed on their own line).
 pub fn sanitize_doc(s: &str, escape: bool, html: bool) -> String {

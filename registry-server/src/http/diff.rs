@@ -61,7 +61,8 @@ pub struct DiffParams {
     range: String,
 }
 
-fn word<T: Serialize>(v: &T) -> String {
+/// A diff enum in the API's word for it (`data_source`, `added`).
+pub(crate) fn word<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

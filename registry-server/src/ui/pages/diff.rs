@@ -10,6 +10,7 @@ use registry_core::ModuleAddress;
 
 use super::{module_href, version_href};
 use crate::http::Ctx;
+use crate::http::diff::word;
 use crate::state::AppState;
 use crate::ui::{UiResult, layout};
 
@@ -45,8 +46,8 @@ pub async fn diff(
                     @for c in &d.changes {
                         tr {
                             td { @if c.path.is_empty() { "root" } @else { code { (c.path) } } }
-                            td { (format!("{:?}", c.item).to_lowercase()) " " code { (c.name) } }
-                            td { (format!("{:?}", c.kind).to_lowercase()) }
+                            td { (word(&c.item).replace('_', " ")) " " code { (c.name) } }
+                            td { (word(&c.kind)) }
                             td { @if c.breaking { strong { "yes" } } @else { "no" } }
                             td { (c.detail) }
                         }
