@@ -165,6 +165,19 @@ pub struct Input {
     pub required: bool,
     /// Whether the value is sensitive.
     pub sensitive: bool,
+    /// Its `validation` rules, in source order; `None` in records stored
+    /// before they were kept (so a diff does not read them as added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validations: Option<Vec<InputValidation>>,
+}
+
+/// A `validation` rule of an input variable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputValidation {
+    /// The condition expression as written.
+    pub condition: String,
+    /// The message shown when the condition fails.
+    pub error_message: String,
 }
 
 /// One output value of a module.

@@ -27,7 +27,7 @@
 pub mod constraints;
 pub mod types;
 
-use registry_core::{ModuleInterface, ModuleSummary};
+use registry_core::{Input, ModuleInterface, ModuleSummary};
 use serde::{Deserialize, Serialize};
 
 use constraints::lost_version;
@@ -373,9 +373,33 @@ impl Diff {
                             format!("default {} → {}", shown(&o.default), shown(&n.default));
                         self.push(path, Item::Input, &name, ChangeKind::Changed, false, detail);
                     }
+                    self.validations(path, &name, o, n);
                 }
                 (None, None) => {}
             }
+        }
+    }
+
+    /// Validation rules of an input both versions recorded: a new rule may
+    /// refuse a value the older version took (breaking); a dropped one
+    /// only widens what is accepted.
+    fn validations(&mut self, path: &str, name: &str, old: &Input, new: &Input) {
+        let (Some(o), Some(n)) = (&old.validations, &new.validations) else {
+            return;
+        };
+        for rule in n
+            .iter()
+            .filter(|r| !o.iter().any(|x| x.condition == r.condition))
+        {
+            let detail = format!("new validation rule: {}", rule.condition);
+            self.push(path, Item::Input, name, ChangeKind::Changed, true, detail);
+        }
+        for rule in o
+            .iter()
+            .filter(|r| !n.iter().any(|x| x.condition == r.condition))
+        {
+            let detail = format!("validation rule dropped: {}", rule.condition);
+            self.push(path, Item::Input, name, ChangeKind::Changed, false, detail);
         }
     }
 

@@ -1,7 +1,8 @@
 //! One test per rule of the API diff: what is breaking and what is not.
 
 use registry_core::{
-    Input, ModuleCall, ModuleInterface, ModuleSummary, Output, ProviderRequirement, Resource,
+    Input, InputValidation, ModuleCall, ModuleInterface, ModuleSummary, Output,
+    ProviderRequirement, Resource,
 };
 use registry_diff::{ApiDiff, ChangeKind, Item, diff};
 
@@ -131,6 +132,46 @@ fn a_narrower_input_type_breaks_a_wider_one_does_not() {
             "type list(string) → list(any)"
         )
     );
+}
+
+#[test]
+fn a_new_validation_rule_breaks_a_dropped_one_does_not() {
+    let with = |conditions: Option<&[&str]>| {
+        root(|r| {
+            let mut i = input("cidr", Some("string"), None);
+            i.validations = conditions.map(|cs| {
+                cs.iter()
+                    .map(|c| InputValidation {
+                        condition: c.to_string(),
+                        error_message: "Bad.".into(),
+                    })
+                    .collect()
+            });
+            r.inputs.push(i);
+        })
+    };
+    let none = with(Some(&[]));
+    let one = with(Some(&["can(cidrhost(var.cidr, 0))"]));
+    assert_eq!(
+        only(&diff(&none, &one)),
+        (
+            Item::Input,
+            ChangeKind::Changed,
+            true,
+            "new validation rule: can(cidrhost(var.cidr, 0))"
+        )
+    );
+    assert_eq!(
+        only(&diff(&one, &none)),
+        (
+            Item::Input,
+            ChangeKind::Changed,
+            false,
+            "validation rule dropped: can(cidrhost(var.cidr, 0))"
+        )
+    );
+    // A version stored before rules were recorded is not read as ruleless.
+    assert_eq!(diff(&with(None), &one), ApiDiff::default());
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The module model: what a module directory declares, with source positions.
 
 use registry_core::{
-    Input, ModuleCall, ModuleInterface, Output, Problem, ProviderRequirement, Resource,
+    Input, InputValidation, ModuleCall, ModuleInterface, Output, Problem, ProviderRequirement,
+    Resource,
 };
 use serde::{Deserialize, Serialize};
 
@@ -235,6 +236,15 @@ impl ModuleModel {
                     default: v.default.clone(),
                     required: v.required(),
                     sensitive: v.sensitive,
+                    validations: Some(
+                        v.validations
+                            .iter()
+                            .map(|r| InputValidation {
+                                condition: r.condition.clone(),
+                                error_message: r.error_message.clone(),
+                            })
+                            .collect(),
+                    ),
                 })
                 .collect(),
             outputs: self

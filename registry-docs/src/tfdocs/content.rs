@@ -9,8 +9,9 @@
 //! module, with terraform-docs' field names) and `.Config` (sections and
 //! settings). Functions: Go's built-ins, terraform-docs' own (`default`,
 //! `indent`, `name`, `ternary`, `tostring`, `trim*`, `sanitize*`,
-//! `anchorName*`), `include`, and sprig's string, list, dictionary, math,
-//! regular-expression and JSON functions (`tfdocs/sprig.rs`).
+//! `anchorName*`), `include`, and sprig's functions (`tfdocs/sprig/`: all
+//! but those reading the environment, files or network, and the random
+//! ones).
 
 use std::sync::Arc;
 

@@ -2,10 +2,20 @@
 //! order (the piped value last). terraform-docs exposes every sprig
 //! function except where its own of the same name wins (`default`,
 //! `indent`, `trim`, `trimPrefix`, `trimSuffix`, `ternary`, …, in
-//! [`content`](super::content)). No Rust crate provides sprig; these are
-//! the string, list, dictionary, math, regular-expression and JSON
-//! functions (date, crypto, file-system, network and random ones are
-//! left out: a template has no business with them).
+//! [`content`](super::content)). No Rust crate provides sprig, so these
+//! are written here: this file holds the common string, list, dictionary,
+//! math, regular-expression and JSON functions; [`dates`], [`encoding`],
+//! [`collections`] and [`strings`] the rest. Left out on purpose: the
+//! functions that read the environment, files or the network (`env`,
+//! `expandenv`, `getHostByName`), the random ones (`rand*`, `uuidv4`,
+//! `shuffle`) and the key and certificate generators (`genPrivateKey`,
+//! `genCA`, …): a template comes with a module from anyone, and the docs
+//! it renders must be reproducible for `--output-check`.
+
+mod collections;
+mod dates;
+mod encoding;
+mod strings;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -119,6 +129,28 @@ fn json_of(v: &Value) -> serde_json::Value {
     }
 }
 
+/// JSON as a template value (for `fromJson`).
+fn value_of_json(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::Int(i),
+            (None, Some(u)) => Value::Uint(u),
+            _ => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::from(s.as_str()),
+        serde_json::Value::Array(items) => {
+            Value::from(items.iter().map(value_of_json).collect::<Vec<_>>())
+        }
+        serde_json::Value::Object(m) => Value::from(
+            m.iter()
+                .map(|(k, v)| (Arc::<str>::from(k.as_str()), value_of_json(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
+}
+
 fn number(v: &Value) -> f64 {
     match v {
         Value::Int(n) => *n as f64,
@@ -151,6 +183,13 @@ fn regex(name: &str, pattern: &str) -> gotmpl::Result<regex::Regex> {
 
 /// Register the sprig functions on `t`.
 pub(super) fn register(t: Template) -> Template {
+    let t = dates::register(common(t));
+    let t = encoding::register(t);
+    strings::register(collections::register(t))
+}
+
+/// The common functions (this file's).
+fn common(t: Template) -> Template {
     let t = t
         .func("upper", |a| {
             Ok(str_arg("upper", a, 0)?.to_uppercase().into())
