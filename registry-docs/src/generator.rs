@@ -314,11 +314,19 @@ impl DocGenerator for TfDocsGenerator {
                 .as_deref()
                 .and_then(first_paragraph)
                 .or_else(|| crate::parse::header_comment(&main));
+            // Relative calls of the module itself name this registry, so a
+            // copy installs what is published.
+            let code = crate::example_sources::rewrite_relative_sources(
+                &main,
+                &ex.path,
+                &module.address.to_string(),
+                &format!("~> {}", module.version.canonical()),
+            );
             out.push(Example {
                 name: ex.path.rsplit('/').next().unwrap_or(&ex.path).to_string(),
                 path: ex.path.clone(),
                 description,
-                code: main,
+                code,
             });
         }
         Ok(out)

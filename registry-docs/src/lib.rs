@@ -17,6 +17,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod example_sources;
 mod generator;
 mod inspector;
 mod json_config;

@@ -362,3 +362,73 @@ async fn the_snippet_names_the_public_url_when_one_is_set() {
         assert!(e.to_string().contains("--public-url"), "{bad}: {e}");
     }
 }
+
+#[tokio::test]
+async fn a_version_shows_its_rules_checks_example_code_and_lock_entry() {
+    let live = live(|_| {}).await;
+    let token = live.token("*", Role::Admin).await;
+    let r = live
+        .http
+        .put(live.url("/v1/namespaces/acme/policy"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"validation": "warn", "tests": "run"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let archive = TarBuilder::new()
+        .file(
+            "main.tf",
+            "variable \"name\" {\n  type        = string\n  description = \"Who to greet.\"\n  validation {\n    condition     = length(var.name) > 0\n    error_message = \"The name must not be empty.\"\n  }\n}\n\noutput \"greeting\" {\n  description = \"The greeting.\"\n  value       = \"Hello, ${var.name}!\"\n}\n",
+        )
+        .file(
+            "tests/greet.tftest.hcl",
+            "variables {\n  name = \"x\"\n}\n\nrun \"greets\" {\n  command = plan\n  assert {\n    condition     = output.greeting == \"Hello, x!\"\n    error_message = \"wrong greeting\"\n  }\n}\n",
+        )
+        .file(
+            "examples/basic/main.tf",
+            "module \"greeting\" {\n  source = \"../..\"\n  name   = \"world\"\n}\n",
+        )
+        .finish();
+    let r = live
+        .put_archive(&token, "/v1/modules/acme/greet/null/1.2.0", archive)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let base = "/modules/acme/greet/null/1.2.0";
+    let host = live.server.url().trim_start_matches("http://").to_string();
+
+    let (_, inputs) = page(&live, &format!("{base}?tab=inputs")).await;
+    assert!(
+        inputs.contains("Validation: <code>length(var.name) &gt; 0</code>")
+            && inputs.contains("The name must not be empty."),
+        "{inputs}"
+    );
+
+    let (_, tests) = page(&live, &format!("{base}?tab=tests")).await;
+    assert!(
+        tests.contains("Tests <strong>passed</strong>")
+            && tests.contains("<code>tests/greet.tftest.hcl</code>")
+            && tests.contains("<code>greets</code>"),
+        "{tests}"
+    );
+
+    // The example opens on its code, the module's own call pointed here.
+    let (s, ex) = page(&live, &format!("{base}/examples/basic")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        ex.contains(&format!("source = &quot;{host}/acme/greet/null&quot;"))
+            && ex.contains("version = &quot;~&gt; 1.2.0&quot;")
+            && !ex.contains("../.."),
+        "{ex}"
+    );
+
+    let (_, integ) = page(&live, &format!("{base}?tab=integrity")).await;
+    assert!(
+        integ.contains(".registry.lock.hcl")
+            && integ.contains(&format!("source      = &quot;{host}/acme/greet/null&quot;"))
+            && integ.contains("version     = &quot;1.2.0&quot;")
+            && integ.contains("constraints = &quot;~&gt; 1.2&quot;")
+            && integ.contains("&quot;sha256:"),
+        "{integ}"
+    );
+}

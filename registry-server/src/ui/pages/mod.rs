@@ -1,6 +1,7 @@
 //! The UI's pages, one file each, and the pieces they share: links to a
 //! module or version, dates, a module card.
 
+pub mod checks;
 pub mod diff;
 pub mod home;
 pub mod module;

@@ -3,14 +3,15 @@
 //! signature, tests, deprecation and yank banners, a note when it is not
 //! the latest), a provision snippet for this registry, a version picker
 //! (a plain form), and tabs, each its own URL (`?tab=inputs`): Readme,
-//! Inputs, Outputs, Resources, Dependencies, Submodules, Examples,
-//! Integrity, Versions.
+//! Inputs, Outputs, Resources, Dependencies, Submodules, Examples, Tests
+//! (what the checks on publish found), Integrity (digests, signer, a
+//! lock-file entry), Versions.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, PreEscaped, html};
-use registry_core::{ModuleAddress, ModuleId, ModuleInterface, ModuleRecord, TestOutcome, Version};
+use registry_core::{ModuleAddress, ModuleId, ModuleInterface, ModuleRecord, Version};
 use serde::Deserialize;
 
 use super::{date, module_href, version_href};
@@ -27,6 +28,7 @@ const TABS: &[(&str, &str)] = &[
     ("dependencies", "Dependencies"),
     ("submodules", "Submodules"),
     ("examples", "Examples"),
+    ("tests", "Tests"),
     ("integrity", "Integrity"),
     ("versions", "Versions"),
 ];
@@ -156,12 +158,7 @@ async fn render(
             }
             li { @if meta.signature.is_some() { span class="yes" { "Signed" } } @else { "Not signed" } }
             @if let Some(checks) = &meta.checks {
-                li { "Tests: " (match checks.status {
-                    TestOutcome::Passed => "passed",
-                    TestOutcome::Failed => "failed",
-                    TestOutcome::Errored => "errored",
-                    TestOutcome::NotRun => "not run",
-                }) }
+                li { a href=(format!("{here}?tab=tests")) { "Tests: " (super::checks::outcome_word(checks.status)) } }
             }
         }
         @if let Some(y) = &meta.lifecycle.yanked {
@@ -203,7 +200,8 @@ async fn render(
             @match tab {
                 "submodules" => (interfaces(&record, &summary.submodules, "submodules")),
                 "examples" => (interfaces(&record, &summary.examples, "examples")),
-                "integrity" => (integrity(&record)),
+                "tests" => (super::checks::tests_tab(meta.checks.as_ref())),
+                "integrity" => (integrity(&record, &source)),
                 "versions" => (version_list(&versions, &record)),
                 _ => (interface_tab(tab, &summary.root)),
             }
@@ -262,7 +260,15 @@ fn inputs(i: &ModuleInterface) -> Markup {
                             td { code { (x.name) } @if x.required { " " strong { "required" } } @if x.sensitive { " (sensitive)" } }
                             td { code { (x.type_expr.as_deref().unwrap_or("any")) } }
                             td { @match &x.default { Some(d) => code { (d.to_string()) }, None => "—" } }
-                            td { (x.description.as_deref().unwrap_or("")) }
+                            td {
+                                (x.description.as_deref().unwrap_or(""))
+                                @for rule in x.validations.iter().flatten() {
+                                    div class="rule" {
+                                        "Validation: " code { (rule.condition) }
+                                        @if !rule.error_message.is_empty() { " — " (rule.error_message) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -348,17 +354,42 @@ fn interfaces(record: &ModuleRecord, list: &[ModuleInterface], what: &str) -> Ma
     }
 }
 
-fn integrity(r: &ModuleRecord) -> Markup {
+/// Digests, signer and the `.registry.lock.hcl` entry `registry lock`
+/// writes for a call of this version (`source` as callers write it).
+fn integrity(r: &ModuleRecord, source: &str) -> Markup {
     let m = &r.metadata;
+    let signer = m
+        .signature
+        .as_deref()
+        .map(registry_resolve::signing::signature_key_id);
+    let mut lock = registry_resolve::LockFile::default();
+    lock.modules.insert(
+        r.address.name().replace('-', "_"),
+        registry_resolve::LockedModule {
+            source: source.to_string(),
+            version: r.version.to_string(),
+            constraints: Some(constraint(&r.version)),
+            hashes: vec![m.h1.clone(), format!("sha256:{}", m.sha256)],
+        },
+    );
     html! {
         table {
             tbody {
                 tr { th { "SHA-256 of the archive" } td { code { (m.sha256.to_string()) } } }
                 tr { th { "Content hash (" code { "h1:" } ")" } td { code { (m.h1) } } }
                 tr { th { "Size" } td { (m.size) " bytes" } }
-                tr { th { "Signature" } td { @if m.signature.is_some() { "signed (" code { "registry verify" } " checks it)" } @else { "none" } } }
+                tr { th { "Signature" } td {
+                    @match &signer {
+                        Some(Ok(key)) => { "minisign, key " code { (key) } " (" code { "registry keys list" } " shows whose; " code { "registry verify" } " checks it)" }
+                        Some(Err(_)) => "present, but not a minisign signature",
+                        None => "none",
+                    }
+                } }
             }
         }
+        h3 { "Lock file" }
+        p { "The entry " code { "registry lock" } " writes in " code { (registry_resolve::LOCK_FILE) } " for a call of this version; " code { "registry verify" } " checks what " code { "terraform init" } " installed against it." }
+        pre { code { (lock.render()) } }
     }
 }
 

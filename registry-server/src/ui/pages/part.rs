@@ -1,7 +1,9 @@
 //! `/modules/NS/NAME/SYSTEM/VERSION/submodules/PATH` and
 //! `…/examples/PATH`: one directory of a version, a page of its own with
 //! the same tabs as the root (readme, inputs, outputs, resources,
-//! dependencies); a submodule's provision snippet calls it with `//PATH`.
+//! dependencies); a submodule's provision snippet calls it with `//PATH`,
+//! and an example opens on its code, its calls of the module itself
+//! rewritten to this registry's address.
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -17,6 +19,16 @@ use crate::ui::{UiResult, layout};
 
 /// The tabs of a directory's page.
 const TABS: &[(&str, &str)] = &[
+    ("readme", "Readme"),
+    ("inputs", "Inputs"),
+    ("outputs", "Outputs"),
+    ("resources", "Resources"),
+    ("dependencies", "Dependencies"),
+];
+
+/// An example's tabs: its code first.
+const EXAMPLE_TABS: &[(&str, &str)] = &[
+    ("code", "Code"),
     ("readme", "Readme"),
     ("inputs", "Inputs"),
     ("outputs", "Outputs"),
@@ -86,11 +98,30 @@ async fn part(
             Error::not_found(format!("{id} has no {} {path:?}", &what[..what.len() - 1])).into(),
         );
     };
+    let tabs = if what == "examples" {
+        EXAMPLE_TABS
+    } else {
+        TABS
+    };
     let tab = p
         .tab
         .as_deref()
-        .filter(|t| TABS.iter().any(|(w, _)| w == t))
-        .unwrap_or("readme");
+        .filter(|t| tabs.iter().any(|(w, _)| w == t))
+        .unwrap_or(tabs[0].0);
+    let host = registry_host(&state, &headers);
+    let code = if tab == "code" {
+        match state.registry().examples(&ctx, &id, Some(&host)).await {
+            Ok(examples) => examples
+                .into_iter()
+                .find(|e| e.path == dir.path)
+                .map(|e| e.code),
+            // A registry built without a documentation generator.
+            Err(e) if e.kind() == registry_core::ErrorKind::Unsupported => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
     let here = format!("{}/{what}/{path}", version_href(&record));
     let a = &record.address;
     let body = html! {
@@ -99,16 +130,28 @@ async fn part(
         @if what == "submodules" {
             (snippet(
                 short(&dir.path, what),
-                &format!("{}/{}/{}/{}//{}", registry_host(&state, &headers), a.namespace(), a.name(), a.system(), dir.path),
+                &format!("{host}/{}/{}/{}//{}", a.namespace(), a.name(), a.system(), dir.path),
                 &record.version,
             ))
         }
         nav class="tabs" aria-label="Directory" {
-            @for (word, label) in TABS {
+            @for (word, label) in tabs {
                 a href=(format!("{here}?tab={word}")) aria-current=[(*word == tab).then_some("page")] { (label) }
             }
         }
-        section class="tab" { (interface_tab(tab, dir)) }
+        section class="tab" {
+            @if tab == "code" {
+                @match &code {
+                    Some(c) if !c.is_empty() => {
+                        p class="muted" { code { (dir.path) "/main.tf" } ", its calls of this module pointed at this registry:" }
+                        pre { code { (c) } }
+                    }
+                    _ => p class="muted" { "This example has no " code { "main.tf" } "." },
+                }
+            } @else {
+                (interface_tab(tab, dir))
+            }
+        }
     };
     Ok(layout::page(&format!("{} {} {}", a, record.version, dir.path), "", body).into_response())
 }
