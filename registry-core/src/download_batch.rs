@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+use chrono::{NaiveDate, Utc};
+
 use crate::address::ModuleId;
 use crate::error::Result;
 use crate::traits::storage::MetadataStore;
@@ -16,7 +18,8 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub(crate) struct DownloadBatcher {
     metadata: Arc<dyn MetadataStore>,
-    pending: Mutex<HashMap<ModuleId, u64>>,
+    /// Counts by version and the day (UTC) they were made.
+    pending: Mutex<HashMap<(ModuleId, NaiveDate), u64>>,
     /// Held from drain to the last write, so a flush returns only after
     /// every count drained before it (by it or a concurrent flush) is written.
     writing: tokio::sync::Mutex<()>,
@@ -36,11 +39,13 @@ impl DownloadBatcher {
     /// Count one download; starts the background flusher on first use.
     pub(crate) fn record(self: &Arc<Self>, id: &ModuleId) {
         {
+            let day = Utc::now().date_naive();
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            match pending.get_mut(id) {
+            let key = (id.clone(), day);
+            match pending.get_mut(&key) {
                 Some(n) => *n += 1,
                 None => {
-                    pending.insert(id.clone(), 1);
+                    pending.insert(key, 1);
                 }
             }
         }
@@ -61,15 +66,15 @@ impl DownloadBatcher {
     /// Write every pending count. Counts that fail to write are kept for the next flush.
     pub(crate) async fn flush(&self) -> Result<()> {
         let _writing = self.writing.lock().await;
-        let batch: Vec<(ModuleId, u64)> = self
+        let batch: Vec<((ModuleId, NaiveDate), u64)> = self
             .pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .drain()
             .collect();
         let mut first_error = None;
-        for (id, n) in batch {
-            match self.metadata.add_downloads(&id, n).await {
+        for ((id, day), n) in batch {
+            match self.metadata.add_downloads(&id, day, n).await {
                 Ok(()) => {}
                 // The version was deleted meanwhile: its count goes with it.
                 Err(e) if e.kind() == crate::ErrorKind::NotFound => {}
@@ -78,7 +83,7 @@ impl DownloadBatcher {
                         .pending
                         .lock()
                         .unwrap_or_else(|p| p.into_inner())
-                        .entry(id)
+                        .entry((id, day))
                         .or_insert(0) += n;
                     first_error.get_or_insert(e);
                 }

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::address::{ModuleAddress, ModuleId};
 use crate::archive::ArchiveBody;
@@ -14,7 +14,7 @@ use crate::digest::Sha256Digest;
 use crate::error::{Error, Result};
 use crate::filter::{Cursor, Filter, Page};
 use crate::module::{LifecycleChange, ModuleRecord};
-use crate::traits::storage::{BlobInfo, BlobStore, MetadataStore};
+use crate::traits::storage::{BlobInfo, BlobStore, DailyDownloads, MetadataStore};
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -30,6 +30,8 @@ struct MetaState {
     namespaces: HashMap<String, String>,
     names: HashMap<String, String>,
     seq: u64,
+    /// Downloads by (address key, day, version key).
+    days: BTreeMap<(String, NaiveDate, String), u64>,
 }
 
 /// A [`MetadataStore`] in memory.
@@ -203,7 +205,7 @@ impl MetadataStore for MemoryMetadataStore {
         Ok(row.record.clone())
     }
 
-    async fn add_downloads(&self, id: &ModuleId, count: u64) -> Result<()> {
+    async fn add_downloads(&self, id: &ModuleId, day: NaiveDate, count: u64) -> Result<()> {
         let mut s = self.lock();
         let row = s
             .rows
@@ -211,7 +213,34 @@ impl MetadataStore for MemoryMetadataStore {
             .filter(|r| !r.deleted)
             .ok_or_else(|| not_found(id))?;
         row.record.metadata.downloads += count;
+        *s.days
+            .entry((id.address.key(), day, id.version.key()))
+            .or_insert(0) += count;
         Ok(())
+    }
+
+    async fn downloads_by_day(
+        &self,
+        address: &ModuleAddress,
+        since: NaiveDate,
+    ) -> Result<Vec<DailyDownloads>> {
+        let s = self.lock();
+        let key = address.key();
+        let mut out: Vec<DailyDownloads> = Vec::new();
+        let from = (key.clone(), since, String::new());
+        for ((k, day, _), n) in s.days.range(from..) {
+            if *k != key {
+                break;
+            }
+            match out.last_mut() {
+                Some(last) if last.day == *day => last.downloads += n,
+                _ => out.push(DailyDownloads {
+                    day: *day,
+                    downloads: *n,
+                }),
+            }
+        }
+        Ok(out)
     }
 
     async fn namespace_usage(&self, namespace: &str) -> Result<crate::NamespaceUsage> {

@@ -344,6 +344,14 @@ impl ModuleStorage for StorageStack {
         Ok(())
     }
 
+    async fn downloads_by_day(
+        &self,
+        address: &ModuleAddress,
+        since: chrono::NaiveDate,
+    ) -> Result<Vec<crate::DailyDownloads>> {
+        self.metadata.downloads_by_day(address, since).await
+    }
+
     async fn flush(&self) -> Result<()> {
         self.downloads.flush().await
     }

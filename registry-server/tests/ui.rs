@@ -393,7 +393,12 @@ async fn a_version_shows_its_rules_checks_example_code_and_lock_entry() {
     let r = live
         .put_archive(&token, "/v1/modules/acme/greet/null/1.2.0", archive)
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     let base = "/modules/acme/greet/null/1.2.0";
     let host = live.server.url().trim_start_matches("http://").to_string();
 
@@ -420,6 +425,36 @@ async fn a_version_shows_its_rules_checks_example_code_and_lock_entry() {
             && ex.contains("version = &quot;~&gt; 1.2.0&quot;")
             && !ex.contains("../.."),
         "{ex}"
+    );
+
+    // Downloads show per day: counted in a batch written within a second.
+    let (_, before) = page(&live, base).await;
+    assert!(before.contains("0 in the last 30 days"), "{before}");
+    let day_before = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    for _ in 0..2 {
+        let r = live
+            .http
+            .get(live.url("/v1/modules/acme/greet/null/1.2.0/download"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = page(&live, base).await.1;
+        if shown.contains("2 in the last 30 days") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown.contains("2 downloads")
+            && shown.contains("2 in the last 30 days")
+            && (shown.contains(&format!("<title>{today}: 2</title>"))
+                || shown.contains(&format!("<title>{day_before}: 2</title>"))),
+        "{shown}"
     );
 
     let (_, integ) = page(&live, &format!("{base}?tab=integrity")).await;

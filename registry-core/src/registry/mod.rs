@@ -336,6 +336,32 @@ impl Registry {
         self.inner.storage.get_record(id).await
     }
 
+    /// A module's downloads on each of the last `days` days (UTC, today
+    /// last, days without downloads as zero); `Unsupported` when the store
+    /// keeps only totals. Counts still batched in memory are not in it yet.
+    pub async fn downloads_by_day(
+        &self,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+        days: u32,
+    ) -> Result<Vec<crate::DailyDownloads>> {
+        self.authorize_read(ctx, address, "versions").await?;
+        let today = self.inner.clock.now().date_naive();
+        let first = today - chrono::Days::new(u64::from(days.max(1) - 1));
+        let counted = self.inner.storage.downloads_by_day(address, first).await?;
+        Ok(first
+            .iter_days()
+            .take_while(|d| *d <= today)
+            .map(|day| crate::DailyDownloads {
+                day,
+                downloads: counted
+                    .iter()
+                    .find(|c| c.day == day)
+                    .map_or(0, |c| c.downloads),
+            })
+            .collect())
+    }
+
     /// The newest listed version (by version order), if any.
     pub async fn latest(
         &self,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::address::{ModuleAddress, ModuleId};
@@ -125,6 +125,21 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
     /// Count one download. Implementations may batch counts (see
     /// [`ModuleStorage::flush`]); a count is never lost while the process runs.
     async fn record_download(&self, id: &ModuleId) -> Result<()>;
+
+    /// A module's downloads per day from `since` on (see
+    /// [`MetadataStore::downloads_by_day`]). The default answers
+    /// `Unsupported`, for stores that keep only totals.
+    async fn downloads_by_day(
+        &self,
+        address: &ModuleAddress,
+        since: NaiveDate,
+    ) -> Result<Vec<DailyDownloads>> {
+        let _ = (address, since);
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            "this store keeps no per-day download counts",
+        ))
+    }
 
     /// How much a namespace (case-insensitive) stores, for quotas. The
     /// default pages through [`ModuleStorage::list`]; stores with a query
@@ -246,14 +261,32 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
     /// Mark a version deleted, keeping its number and digest reserved.
     async fn delete_version(&self, id: &ModuleId) -> Result<ModuleRecord>;
 
-    /// Add `count` to a version's download count.
-    async fn add_downloads(&self, id: &ModuleId, count: u64) -> Result<()>;
+    /// Add `count` to a version's download count, and to its count for
+    /// `day` (UTC), in one write.
+    async fn add_downloads(&self, id: &ModuleId, day: NaiveDate, count: u64) -> Result<()>;
+
+    /// A module's downloads (every version) per day from `since` on,
+    /// oldest first, days without downloads left out.
+    async fn downloads_by_day(
+        &self,
+        address: &ModuleAddress,
+        since: NaiveDate,
+    ) -> Result<Vec<DailyDownloads>>;
 
     /// How much a namespace (case-insensitive) stores, for quotas.
     async fn namespace_usage(&self, namespace: &str) -> Result<NamespaceUsage>;
 
     /// Digests of every live version's archive (for garbage collection).
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>>;
+}
+
+/// Downloads of a module on one day (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyDownloads {
+    /// The day.
+    pub day: NaiveDate,
+    /// Downloads of any of its versions that day.
+    pub downloads: u64,
 }
 
 /// A stored blob's digest, size and age.

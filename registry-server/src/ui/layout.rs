@@ -120,6 +120,6 @@ table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid va
 .readme img{max-width:100%}.hl{background:var(--warn-bg);color:var(--warn-fg)}
 .facets{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}.facets a{border:1px solid var(--line);border-radius:12px;padding:2px 10px;text-decoration:none}
 .versions form{display:inline-flex;gap:6px}.yes{color:var(--ok)}.no{color:var(--bad-fg);font-weight:600}
-.rule{margin-top:4px;font-size:.9em;color:var(--muted)}ul.diagnostics{margin:4px 0;padding-left:18px;font-size:.9em}ul.diagnostics pre{margin:4px 0}
+svg.spark{vertical-align:middle;fill:var(--accent)}.rule{margin-top:4px;font-size:.9em;color:var(--muted)}ul.diagnostics{margin:4px 0;padding-left:18px;font-size:.9em}ul.diagnostics pre{margin:4px 0}
 @media (max-width:600px){main{padding:12px}header.top{padding:10px 12px}th,td{padding:4px}}
 "#;

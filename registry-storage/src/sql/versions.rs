@@ -4,11 +4,11 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use registry_core::{
-    Cursor, Error, ErrorKind, Filter, Lifecycle, LifecycleChange, LifecycleState, MetadataStore,
-    ModuleAddress, ModuleId, ModuleMetadata, ModuleRecord, NamespaceUsage, Page, Result,
-    Sha256Digest, Version, VersionEntry,
+    Cursor, DailyDownloads, Error, ErrorKind, Filter, Lifecycle, LifecycleChange, LifecycleState,
+    MetadataStore, ModuleAddress, ModuleId, ModuleMetadata, ModuleRecord, NamespaceUsage, Page,
+    Result, Sha256Digest, Version, VersionEntry,
 };
 
 use super::SqlMetadataStore;
@@ -582,19 +582,61 @@ impl MetadataStore for SqlMetadataStore {
         Ok(record)
     }
 
-    async fn add_downloads(&self, id: &ModuleId, count: u64) -> Result<()> {
-        let q = Sql::new(
+    async fn add_downloads(&self, id: &ModuleId, day: NaiveDate, count: u64) -> Result<()> {
+        let count = i64::try_from(count).unwrap_or(i64::MAX);
+        let total = Sql::new(
             "count download",
             "UPDATE module_versions SET downloads = downloads + $1 WHERE address_key = $2 AND version_key = $3 AND deleted = $4",
         )
-        .bind(i64::try_from(count).unwrap_or(i64::MAX))
+        .bind(count)
         .bind(id.address.key())
         .bind(id.version.key())
         .bind(false);
-        if self.pool.execute(&q).await? == 0 {
+        let daily = Sql::new(
+            "count download per day",
+            "INSERT INTO download_days (address_key, version_key, day, downloads) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (address_key, version_key, day) DO UPDATE SET downloads = download_days.downloads + excluded.downloads",
+        )
+        .bind(id.address.key())
+        .bind(id.version.key())
+        .bind(day.format("%Y-%m-%d").to_string())
+        .bind(count);
+        // Both or neither: the total and the day's count stay in step.
+        let mut tx = self.pool.begin_write().await?;
+        if tx.execute(&total).await? == 0 {
             return Err(version_not_found(id));
         }
-        Ok(())
+        tx.execute(&daily).await?;
+        tx.commit().await
+    }
+
+    async fn downloads_by_day(
+        &self,
+        address: &ModuleAddress,
+        since: NaiveDate,
+    ) -> Result<Vec<DailyDownloads>> {
+        let q = Sql::new(
+            "downloads per day",
+            "SELECT day, CAST(SUM(downloads) AS BIGINT) FROM download_days WHERE address_key = $1 AND day >= $2 GROUP BY day ORDER BY day",
+        )
+        .bind(address.key())
+        .bind(since.format("%Y-%m-%d").to_string());
+        let mut out = Vec::new();
+        for row in self.pool.fetch_all(&q).await? {
+            let day: String = row.get(0)?;
+            let downloads: i64 = row.get(1)?;
+            let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| {
+                Error::new(
+                    ErrorKind::Integrity,
+                    format!("download_days holds a day that is not a date ({day:?}): {e}"),
+                )
+            })?;
+            out.push(DailyDownloads {
+                day,
+                downloads: downloads.max(0) as u64,
+            });
+        }
+        Ok(out)
     }
 
     async fn namespace_usage(&self, namespace: &str) -> Result<NamespaceUsage> {

@@ -531,21 +531,60 @@ pub async fn delete_hides_and_reserves_the_version(h: &StorageHarness) {
     assert!(h.storage.get(&m.id()).await.is_ok());
 }
 
-/// Downloads are counted.
+/// Downloads are counted, in total per version and per day per module.
 pub async fn downloads_are_counted(h: &StorageHarness) {
     let a = h.addr("dl", "mod");
+    let other = h.addr("dl", "other");
     let m = module(&a, "1.0.0", "dl").await;
-    h.storage.store(&m).await.unwrap();
+    let m2 = module(&a, "1.1.0", "dl2").await;
+    let o = module(&other, "1.0.0", "dlo").await;
+    for x in [&m, &m2, &o] {
+        h.storage.store(x).await.unwrap();
+    }
     for _ in 0..3 {
         h.storage.record_download(&m.id()).await.unwrap();
     }
+    for _ in 0..2 {
+        h.storage.record_download(&m2.id()).await.unwrap();
+    }
+    h.storage.record_download(&o.id()).await.unwrap();
     h.storage.flush().await.unwrap();
     let page = h
         .storage
         .list(&Filter::all().namespace(format!("{}dl", h.prefix)))
         .await
         .unwrap();
-    assert_eq!(page.items[0].metadata.downloads, 3);
+    let of = |v: &str| {
+        page.items
+            .iter()
+            .find(|r| r.address == m.address && r.version.to_string() == v)
+            .map(|r| r.metadata.downloads)
+    };
+    assert_eq!((of("1.0.0"), of("1.1.0")), (Some(3), Some(2)));
+    // Per day: both versions summed, the other module apart. The counts
+    // were made today (or, across midnight, yesterday).
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Days::new(1);
+    let days = h
+        .storage
+        .downloads_by_day(&m.address, yesterday)
+        .await
+        .unwrap();
+    assert_eq!(days.iter().map(|d| d.downloads).sum::<u64>(), 5, "{days:?}");
+    assert!(days.iter().all(|d| d.day >= yesterday), "{days:?}");
+    let days = h
+        .storage
+        .downloads_by_day(&o.address, yesterday)
+        .await
+        .unwrap();
+    assert_eq!(days.iter().map(|d| d.downloads).sum::<u64>(), 1, "{days:?}");
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    assert!(
+        h.storage
+            .downloads_by_day(&m.address, tomorrow)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Bytes that no longer match their digest are an `Integrity` error, never served.

@@ -3,6 +3,7 @@
 
 pub mod checks;
 pub mod diff;
+pub mod downloads;
 pub mod home;
 pub mod module;
 pub mod namespace;

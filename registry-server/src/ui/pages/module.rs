@@ -131,6 +131,8 @@ async fn render(
     let registry = state.registry();
     let latest = registry.latest(ctx, &record.address).await.ok();
     let versions = registry.versions(ctx, &record.address).await?;
+    let recent = super::downloads::recent(state, ctx, &record.address).await?;
+    let module_downloads: u64 = versions.iter().map(|r| r.metadata.downloads).sum();
     let tab = p
         .tab
         .as_deref()
@@ -152,7 +154,11 @@ async fn render(
         ul class="meta" {
             li { "Version " strong { (record.version.to_string()) } }
             li { "Published " (date(&meta.published_at)) }
-            li { (meta.downloads) " downloads" }
+            li {
+                (module_downloads) " downloads"
+                @if versions.len() > 1 { " (" (meta.downloads) " of this version)" }
+            }
+            @if let Some(days) = &recent { li class="recent" { (super::downloads::summary(days)) } }
             @if let Some(url) = meta.source_url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
                 li { a href=(url) rel="noopener noreferrer nofollow" { "Source" } }
             }
