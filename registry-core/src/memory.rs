@@ -14,7 +14,9 @@ use crate::digest::Sha256Digest;
 use crate::error::{Error, Result};
 use crate::filter::{Cursor, Filter, Page};
 use crate::module::{LifecycleChange, ModuleRecord};
-use crate::traits::storage::{BlobInfo, BlobStore, DailyDownloads, MetadataStore};
+use crate::traits::storage::{
+    BlobInfo, BlobStore, DailyDownloads, Dependent, MetadataStore, source_names,
+};
 
 #[derive(Debug, Clone)]
 struct Row {
@@ -217,6 +219,40 @@ impl MetadataStore for MemoryMetadataStore {
             .entry((id.address.key(), day, id.version.key()))
             .or_insert(0) += count;
         Ok(())
+    }
+
+    async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>> {
+        let s = self.lock();
+        let mut out = Vec::new();
+        // Rows are keyed by (address key, version key): already in order.
+        for row in s.rows.values().filter(|r| !r.deleted) {
+            let summary = &row.record.metadata.summary;
+            let mut calls: Vec<Dependent> = std::iter::once(&summary.root)
+                .chain(&summary.submodules)
+                .flat_map(|iface| {
+                    iface
+                        .dependencies
+                        .iter()
+                        .filter(|d| source_names(&d.source, source))
+                        .map(|d| Dependent {
+                            id: row.record.id(),
+                            module_path: iface.path.clone(),
+                            call_name: d.name.clone(),
+                            source: d.source.clone(),
+                            constraint: d.version.clone(),
+                        })
+                })
+                .collect();
+            calls.sort_by(|a, b| {
+                (&a.module_path, &a.call_name).cmp(&(&b.module_path, &b.call_name))
+            });
+            out.extend(calls);
+            if out.len() >= limit {
+                out.truncate(limit);
+                break;
+            }
+        }
+        Ok(out)
     }
 
     async fn downloads_by_day(

@@ -352,6 +352,10 @@ impl ModuleStorage for StorageStack {
         self.metadata.downloads_by_day(address, since).await
     }
 
+    async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<crate::Dependent>> {
+        self.metadata.dependents(source, limit).await
+    }
+
     async fn flush(&self) -> Result<()> {
         self.downloads.flush().await
     }

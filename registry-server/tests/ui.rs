@@ -427,6 +427,27 @@ async fn a_version_shows_its_rules_checks_example_code_and_lock_entry() {
         "{ex}"
     );
 
+    // Used by: a module calling this one at this registry's address.
+    let caller = TarBuilder::new()
+        .file(
+            "main.tf",
+            format!("module \"hello\" {{\n  source  = \"{host}/acme/greet/null\"\n  version = \"~> 1.2\"\n  name    = \"a\"\n}}\n"),
+        )
+        .finish();
+    let r = live
+        .put_archive(&token, "/v1/modules/acme/app/null/0.1.0", caller)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let (_, used) = page(&live, &format!("{base}?tab=used-by")).await;
+    assert!(
+        used.contains("href=\"/modules/acme/app/null/0.1.0\"")
+            && used.contains("module.hello")
+            && used.contains("~&gt; 1.2"),
+        "{used}"
+    );
+    let (_, unused) = page(&live, "/modules/acme/app/null?tab=used-by").await;
+    assert!(unused.contains("No module in this registry calls"), "{unused}");
+
     // Downloads show per day: counted in a batch written within a second.
     let (_, before) = page(&live, base).await;
     assert!(before.contains("0 in the last 30 days"), "{before}");

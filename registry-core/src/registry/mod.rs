@@ -362,6 +362,41 @@ impl Registry {
             .collect())
     }
 
+    /// The stored versions whose module calls name `address` as served at
+    /// `host` (`host/ns/name/system`, or with a `//subdir`), at most
+    /// `limit`, leaving out those the caller may not read (quietly: a
+    /// reader of this module learns nothing of namespaces closed to it).
+    /// `Unsupported` when the store keeps no dependency index.
+    pub async fn used_by(
+        &self,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+        host: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::Dependent>> {
+        self.authorize_read(ctx, address, "versions").await?;
+        let target = format!(
+            "{host}/{}/{}/{}",
+            address.namespace(),
+            address.name(),
+            address.system()
+        );
+        // Ask for more than shown: some may be filtered out below.
+        let found = self
+            .inner
+            .storage
+            .dependents(&target, limit.saturating_mul(4))
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter(|d| {
+                self.authorize(ctx, Action::Read, d.id.address.namespace())
+                    .is_ok()
+            })
+            .take(limit)
+            .collect())
+    }
+
     /// The newest listed version (by version order), if any.
     pub async fn latest(
         &self,

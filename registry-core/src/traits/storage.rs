@@ -141,6 +141,16 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
         ))
     }
 
+    /// Module calls naming `source` (see [`MetadataStore::dependents`]).
+    /// The default answers `Unsupported`, for stores without that index.
+    async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>> {
+        let _ = (source, limit);
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            "this store keeps no dependency index",
+        ))
+    }
+
     /// How much a namespace (case-insensitive) stores, for quotas. The
     /// default pages through [`ModuleStorage::list`]; stores with a query
     /// for it should override this.
@@ -273,11 +283,40 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
         since: NaiveDate,
     ) -> Result<Vec<DailyDownloads>>;
 
+    /// Module calls of stored (not deleted) versions, in their root or
+    /// submodules, whose `source` is `source` exactly or `source//SUBDIR`;
+    /// ordered by (address key, version key, path, call), at most `limit`.
+    async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>>;
+
     /// How much a namespace (case-insensitive) stores, for quotas.
     async fn namespace_usage(&self, namespace: &str) -> Result<NamespaceUsage>;
 
     /// Digests of every live version's archive (for garbage collection).
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>>;
+}
+
+/// One module call of a stored version, found by its `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependent {
+    /// The calling version.
+    pub id: ModuleId,
+    /// The directory the call is in (`""` for the root, `modules/x`).
+    pub module_path: String,
+    /// The call's name (`module "NAME"`).
+    pub call_name: String,
+    /// The `source` as written.
+    pub source: String,
+    /// Its `version` constraint, if any.
+    pub constraint: Option<String>,
+}
+
+/// Whether a call's `source` names `target` (`host/ns/name/system`),
+/// exactly or with a `//subdir`.
+pub fn source_names(source: &str, target: &str) -> bool {
+    source == target
+        || source
+            .strip_prefix(target)
+            .is_some_and(|rest| rest.starts_with("//"))
 }
 
 /// Downloads of a module on one day (UTC).

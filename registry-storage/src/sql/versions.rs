@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use registry_core::{
-    Cursor, DailyDownloads, Error, ErrorKind, Filter, Lifecycle, LifecycleChange, LifecycleState,
-    MetadataStore, ModuleAddress, ModuleId, ModuleMetadata, ModuleRecord, NamespaceUsage, Page,
-    Result, Sha256Digest, Version, VersionEntry,
+    Cursor, DailyDownloads, Dependent, Error, ErrorKind, Filter, Lifecycle, LifecycleChange,
+    LifecycleState, MetadataStore, ModuleAddress, ModuleId, ModuleMetadata, ModuleRecord,
+    NamespaceUsage, Page, Result, Sha256Digest, Version, VersionEntry,
 };
 
 use super::SqlMetadataStore;
@@ -608,6 +608,39 @@ impl MetadataStore for SqlMetadataStore {
         }
         tx.execute(&daily).await?;
         tx.commit().await
+    }
+
+    async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>> {
+        // `substr` rather than LIKE: names may hold `_`, a LIKE wildcard.
+        let len = source.chars().count() as i64;
+        let q = Sql::new(
+            "dependents",
+            "SELECT n.display_name, m.name, m.system, n.key, v.version, d.module_path, d.call_name, d.source, d.version_constraint \
+             FROM module_dependencies d JOIN module_versions v ON v.id = d.version_id \
+             JOIN modules m ON m.id = v.module_id JOIN namespaces n ON n.key = m.namespace_key \
+             WHERE (d.source = $1 OR (substr(d.source, 1, CAST($2 AS INTEGER)) = $3 AND substr(d.source, CAST($4 AS INTEGER), 2) = $5)) AND v.deleted = $6 \
+             ORDER BY v.address_key, v.version_key, d.module_path, d.call_name LIMIT $7",
+        )
+        .bind(source)
+        .bind(len)
+        .bind(source)
+        .bind(len + 1)
+        .bind("//")
+        .bind(false)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut out = Vec::new();
+        for row in self.pool.fetch_all(&q).await? {
+            let address = decode_address(&row, 0, 3)?;
+            let version: String = row.get(4)?;
+            out.push(Dependent {
+                id: ModuleId::new(address, Version::parse(&version)?),
+                module_path: row.get(5)?,
+                call_name: row.get(6)?,
+                source: row.get(7)?,
+                constraint: row.get(8)?,
+            });
+        }
+        Ok(out)
     }
 
     async fn downloads_by_day(

@@ -7,8 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use registry_core::{
-    BlobStore, ErrorKind, Filter, LifecycleChange, LifecycleState, ModuleId, ModuleStorage,
-    Sha256Digest,
+    BlobStore, ErrorKind, Filter, LifecycleChange, LifecycleState, ModuleCall, ModuleId,
+    ModuleInterface, ModuleStorage, Sha256Digest,
 };
 
 use crate::fixtures::module;
@@ -587,6 +587,70 @@ pub async fn downloads_are_counted(h: &StorageHarness) {
     );
 }
 
+/// Module calls are found by the source they name, exactly or with a
+/// `//subdir`, in roots and submodules, deleted versions left out.
+pub async fn dependents_are_found_by_source(h: &StorageHarness) {
+    let target = format!("reg.example.com/{}dep/net_x/aws", h.prefix);
+    let call = |name: &str, source: String, version: Option<&str>| ModuleCall {
+        name: name.into(),
+        source,
+        version: version.map(str::to_string),
+    };
+    let mut app = module(&h.addr("dep", "app"), "1.0.0", "dep-app").await;
+    app.metadata.summary.root.dependencies = vec![
+        call("net", target.clone(), Some("~> 1.0")),
+        call("sub", format!("{target}//modules/sub"), None),
+        // Neither: another module whose name starts the same, a public call.
+        call("near", format!("{target}2"), None),
+        call("public", format!("{}dep/net_x/aws", h.prefix), None),
+    ];
+    let mut nested = module(&h.addr("dep", "app"), "2.0.0", "dep-app2").await;
+    nested.metadata.summary.submodules = vec![ModuleInterface {
+        path: "modules/inner".into(),
+        dependencies: vec![call("net", target.clone(), Some(">= 1"))],
+        ..ModuleInterface::default()
+    }];
+    let mut gone = module(&h.addr("dep", "old"), "1.0.0", "dep-old").await;
+    gone.metadata.summary.root.dependencies = vec![call("net", target.clone(), None)];
+    for m in [&app, &nested, &gone] {
+        h.storage.store(m).await.unwrap();
+    }
+    h.storage.delete(&gone.id()).await.unwrap();
+    let found = h.storage.dependents(&target, 100).await.unwrap();
+    let seen: Vec<(String, &str, &str, Option<&str>)> = found
+        .iter()
+        .map(|d| {
+            (
+                d.id.to_string(),
+                d.module_path.as_str(),
+                d.call_name.as_str(),
+                d.constraint.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (app.id().to_string(), "", "net", Some("~> 1.0")),
+            (app.id().to_string(), "", "sub", None),
+            (
+                nested.id().to_string(),
+                "modules/inner",
+                "net",
+                Some(">= 1")
+            ),
+        ]
+    );
+    assert_eq!(h.storage.dependents(&target, 1).await.unwrap().len(), 1);
+    assert!(
+        h.storage
+            .dependents("reg.example.com/nobody/x/aws", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// Bytes that no longer match their digest are an `Integrity` error, never served.
 pub async fn corrupted_archive_is_an_integrity_error(h: &StorageHarness) {
     let Some(corrupt) = &h.corrupt else {
@@ -663,6 +727,7 @@ pub async fn run_all(h: &StorageHarness) {
     lifecycle_changes_apply_and_show(h).await;
     delete_hides_and_reserves_the_version(h).await;
     downloads_are_counted(h).await;
+    dependents_are_found_by_source(h).await;
     corrupted_archive_is_an_integrity_error(h).await;
     gc_removes_old_orphans_only(h).await;
     reopen_keeps_everything(h).await;

@@ -9,6 +9,7 @@ pub mod module;
 pub mod namespace;
 pub mod part;
 pub mod search;
+pub mod used_by;
 
 use maud::{Markup, html};
 use registry_core::{ModuleAddress, ModuleRecord};

@@ -5,7 +5,7 @@
 //! (a plain form), and tabs, each its own URL (`?tab=inputs`): Readme,
 //! Inputs, Outputs, Resources, Dependencies, Submodules, Examples, Tests
 //! (what the checks on publish found), Integrity (digests, signer, a
-//! lock-file entry), Versions.
+//! lock-file entry), Used by (calls of it in this registry), Versions.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
@@ -30,6 +30,7 @@ const TABS: &[(&str, &str)] = &[
     ("examples", "Examples"),
     ("tests", "Tests"),
     ("integrity", "Integrity"),
+    ("used-by", "Used by"),
     ("versions", "Versions"),
 ];
 
@@ -148,6 +149,11 @@ async fn render(
         record.address.system()
     );
     let here = version_href(&record);
+    let used_by = if tab == "used-by" {
+        super::used_by::find(state, ctx, &record.address, &host).await?
+    } else {
+        None
+    };
     let body = html! {
         h1 { (record.address.to_string()) }
         @if let Some(d) = &meta.description { p { (d) } }
@@ -208,6 +214,7 @@ async fn render(
                 "examples" => (interfaces(&record, &summary.examples, "examples")),
                 "tests" => (super::checks::tests_tab(meta.checks.as_ref())),
                 "integrity" => (integrity(&record, &source)),
+                "used-by" => (super::used_by::tab(used_by.as_deref(), &source)),
                 "versions" => (version_list(&versions, &record)),
                 _ => (interface_tab(tab, &summary.root)),
             }
