@@ -108,8 +108,8 @@ pub use traits::policy::{
 };
 pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use traits::storage::{
-    BlobInfo, BlobStore, DailyDownloads, Dependent, GcReport, MetadataStore, ModuleStorage,
-    NamespaceUsage, VersionEntry,
+    BlobInfo, BlobStore, CatalogueTotals, DailyDownloads, Dependent, GcReport, MetadataStore,
+    ModuleStorage, NamespaceUsage, VersionEntry,
 };
 pub use traits::test_runner::{
     ProviderMock, ReportFormat, TestCase, TestDiagnostic, TestFileResult, TestOptions, TestOutcome,

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::filter::{Cursor, Filter, Page};
 use crate::module::{LifecycleChange, ModuleRecord};
 use crate::traits::storage::{
-    BlobInfo, BlobStore, DailyDownloads, Dependent, MetadataStore, source_names,
+    BlobInfo, BlobStore, CatalogueTotals, DailyDownloads, Dependent, MetadataStore, source_names,
 };
 
 #[derive(Debug, Clone)]
@@ -219,6 +219,38 @@ impl MetadataStore for MemoryMetadataStore {
             .entry((id.address.key(), day, id.version.key()))
             .or_insert(0) += count;
         Ok(())
+    }
+
+    async fn recent_versions(&self, limit: usize) -> Result<Vec<ModuleRecord>> {
+        let s = self.lock();
+        let mut listed: Vec<&Row> = s
+            .rows
+            .values()
+            .filter(|r| !r.deleted && r.record.metadata.lifecycle.yanked.is_none())
+            .collect();
+        listed.sort_by(|a, b| {
+            (b.record.metadata.published_at, b.seq).cmp(&(a.record.metadata.published_at, a.seq))
+        });
+        Ok(listed
+            .into_iter()
+            .take(limit)
+            .map(|r| r.record.clone())
+            .collect())
+    }
+
+    async fn totals(&self) -> Result<CatalogueTotals> {
+        let s = self.lock();
+        let mut t = CatalogueTotals::default();
+        let mut modules = HashSet::new();
+        for r in s.rows.values().filter(|r| !r.deleted) {
+            t.downloads += r.record.metadata.downloads;
+            if r.record.metadata.lifecycle.yanked.is_none() {
+                t.versions += 1;
+                modules.insert(r.record.address.key());
+            }
+        }
+        t.modules = modules.len() as u64;
+        Ok(t)
     }
 
     async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>> {

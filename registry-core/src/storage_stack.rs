@@ -356,6 +356,14 @@ impl ModuleStorage for StorageStack {
         self.metadata.dependents(source, limit).await
     }
 
+    async fn recent_versions(&self, limit: usize) -> Result<Vec<ModuleRecord>> {
+        self.metadata.recent_versions(limit).await
+    }
+
+    async fn totals(&self) -> Result<crate::CatalogueTotals> {
+        self.metadata.totals().await
+    }
+
     async fn flush(&self) -> Result<()> {
         self.downloads.flush().await
     }

@@ -97,6 +97,21 @@ async fn every_page_shows_the_modules_and_works_without_scripts() {
         home.contains("href=\"/modules/acme\""),
         "namespaces are listed"
     );
+    assert!(
+        home.contains("<strong>1</strong> modules") && home.contains("<strong>2</strong> versions"),
+        "{home}"
+    );
+    let recent = home
+        .split("Recently published")
+        .nth(1)
+        .expect("recent versions");
+    let newest = recent
+        .find("href=\"/modules/acme/greeting/null/1.1.0\"")
+        .unwrap();
+    let older = recent
+        .find("href=\"/modules/acme/greeting/null/1.0.0\"")
+        .unwrap();
+    assert!(newest < older, "newest first: {recent}");
 
     let (_, ns) = page(&live, "/modules/acme").await;
     assert!(ns.contains("href=\"/modules/acme/greeting/null\""), "{ns}");
@@ -437,7 +452,12 @@ async fn a_version_shows_its_rules_checks_example_code_and_lock_entry() {
     let r = live
         .put_archive(&token, "/v1/modules/acme/app/null/0.1.0", caller)
         .await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
     let (_, used) = page(&live, &format!("{base}?tab=used-by")).await;
     assert!(
         used.contains("href=\"/modules/acme/app/null/0.1.0\"")
@@ -446,7 +466,10 @@ async fn a_version_shows_its_rules_checks_example_code_and_lock_entry() {
         "{used}"
     );
     let (_, unused) = page(&live, "/modules/acme/app/null?tab=used-by").await;
-    assert!(unused.contains("No module in this registry calls"), "{unused}");
+    assert!(
+        unused.contains("No module in this registry calls"),
+        "{unused}"
+    );
 
     // Downloads show per day: counted in a batch written within a second.
     let (_, before) = page(&live, base).await;

@@ -397,6 +397,37 @@ impl Registry {
             .collect())
     }
 
+    /// The most recently published listed versions the caller may read,
+    /// newest first, at most `limit`; `Unsupported` when the store cannot
+    /// order by publish time.
+    pub async fn recent_versions(
+        &self,
+        ctx: &RequestContext,
+        limit: usize,
+    ) -> Result<Vec<ModuleRecord>> {
+        // Ask for more than shown: some may be filtered out below.
+        let found = self
+            .inner
+            .storage
+            .recent_versions(limit.saturating_mul(4))
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter(|r| {
+                self.authorize(ctx, Action::Read, r.address.namespace())
+                    .is_ok()
+            })
+            .take(limit)
+            .collect())
+    }
+
+    /// What the registry holds; only for callers who may read every
+    /// namespace (the numbers cover them all).
+    pub async fn totals(&self, ctx: &RequestContext) -> Result<crate::CatalogueTotals> {
+        self.authorize(ctx, Action::Read, "*")?;
+        self.inner.storage.totals().await
+    }
+
     /// The newest listed version (by version order), if any.
     pub async fn latest(
         &self,

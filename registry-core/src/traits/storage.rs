@@ -141,6 +141,25 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
         ))
     }
 
+    /// The most recently published listed versions (see
+    /// [`MetadataStore::recent_versions`]); `Unsupported` by default.
+    async fn recent_versions(&self, limit: usize) -> Result<Vec<ModuleRecord>> {
+        let _ = limit;
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            "this store cannot list versions by publish time",
+        ))
+    }
+
+    /// What the store holds (see [`MetadataStore::totals`]);
+    /// `Unsupported` by default.
+    async fn totals(&self) -> Result<CatalogueTotals> {
+        Err(crate::Error::new(
+            crate::ErrorKind::Unsupported,
+            "this store keeps no totals",
+        ))
+    }
+
     /// Module calls naming `source` (see [`MetadataStore::dependents`]).
     /// The default answers `Unsupported`, for stores without that index.
     async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>> {
@@ -288,11 +307,29 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
     /// ordered by (address key, version key, path, call), at most `limit`.
     async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>>;
 
+    /// The most recently published listed versions (not yanked, not
+    /// deleted), newest first, at most `limit`.
+    async fn recent_versions(&self, limit: usize) -> Result<Vec<ModuleRecord>>;
+
+    /// How many modules, listed versions and downloads the store holds.
+    async fn totals(&self) -> Result<CatalogueTotals>;
+
     /// How much a namespace (case-insensitive) stores, for quotas.
     async fn namespace_usage(&self, namespace: &str) -> Result<NamespaceUsage>;
 
     /// Digests of every live version's archive (for garbage collection).
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>>;
+}
+
+/// What a store holds, for the home page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatalogueTotals {
+    /// Modules with at least one listed version.
+    pub modules: u64,
+    /// Listed versions (not yanked, not deleted).
+    pub versions: u64,
+    /// Downloads of every stored version.
+    pub downloads: u64,
 }
 
 /// One module call of a stored version, found by its `source`.

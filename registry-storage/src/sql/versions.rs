@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use registry_core::{
-    Cursor, DailyDownloads, Dependent, Error, ErrorKind, Filter, Lifecycle, LifecycleChange,
-    LifecycleState, MetadataStore, ModuleAddress, ModuleId, ModuleMetadata, ModuleRecord,
-    NamespaceUsage, Page, Result, Sha256Digest, Version, VersionEntry,
+    CatalogueTotals, Cursor, DailyDownloads, Dependent, Error, ErrorKind, Filter, Lifecycle,
+    LifecycleChange, LifecycleState, MetadataStore, ModuleAddress, ModuleId, ModuleMetadata,
+    ModuleRecord, NamespaceUsage, Page, Result, Sha256Digest, Version, VersionEntry,
 };
 
 use super::SqlMetadataStore;
@@ -608,6 +608,37 @@ impl MetadataStore for SqlMetadataStore {
         }
         tx.execute(&daily).await?;
         tx.commit().await
+    }
+
+    async fn recent_versions(&self, limit: usize) -> Result<Vec<ModuleRecord>> {
+        let mut q = Sql::new(
+            "recent versions",
+            format!("{SELECT_RECORD} WHERE v.deleted = "),
+        );
+        q.push_bind(false);
+        Self::push_state_filters(&mut q, &Filter::default());
+        q.push(" ORDER BY v.published_at DESC, v.id DESC LIMIT ")
+            .push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+        self.decode_all(&self.pool.fetch_all(&q).await?)
+    }
+
+    async fn totals(&self) -> Result<CatalogueTotals> {
+        let q = Sql::new(
+            "totals",
+            "SELECT COUNT(DISTINCT CASE WHEN state <> $1 THEN module_id END), \
+             COUNT(CASE WHEN state <> $2 THEN 1 END), CAST(COALESCE(SUM(downloads), 0) AS BIGINT) \
+             FROM module_versions WHERE deleted = $3",
+        )
+        .bind(state_str(LifecycleState::Yanked))
+        .bind(state_str(LifecycleState::Yanked))
+        .bind(false);
+        let row = self.pool.fetch_one(&q).await?;
+        let n = |i: usize| -> Result<u64> { Ok(row.get::<i64>(i)?.max(0) as u64) };
+        Ok(CatalogueTotals {
+            modules: n(0)?,
+            versions: n(1)?,
+            downloads: n(2)?,
+        })
     }
 
     async fn dependents(&self, source: &str, limit: usize) -> Result<Vec<Dependent>> {

@@ -651,6 +651,43 @@ pub async fn dependents_are_found_by_source(h: &StorageHarness) {
     );
 }
 
+/// Recently published listed versions come newest first, yanked ones
+/// left out; totals count what is stored. (Other checks share the store,
+/// so only this check's versions are compared, and totals as bounds.)
+pub async fn recent_versions_and_totals(h: &StorageHarness) {
+    let at =
+        |year: i32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, year, 1, 1, 0, 0, 0).unwrap();
+    let mut older = module(&h.addr("recent", "a"), "1.0.0", "recent-a").await;
+    older.metadata.published_at = at(2100);
+    let mut newer = module(&h.addr("recent", "b"), "1.0.0", "recent-b").await;
+    newer.metadata.published_at = at(2101);
+    let mut yanked = module(&h.addr("recent", "b"), "1.1.0", "recent-b2").await;
+    yanked.metadata.published_at = at(2102);
+    for m in [&older, &newer, &yanked] {
+        h.storage.store(m).await.unwrap();
+    }
+    h.storage
+        .change_lifecycle(
+            &yanked.id(),
+            &LifecycleChange::Yank { reason: None },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let mine: Vec<String> = h
+        .storage
+        .recent_versions(200)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id().to_string())
+        .filter(|id| id.contains(&format!("{}recent/", h.prefix)))
+        .collect();
+    assert_eq!(mine, vec![newer.id().to_string(), older.id().to_string()]);
+    let totals = h.storage.totals().await.unwrap();
+    assert!(totals.modules >= 2 && totals.versions >= 2, "{totals:?}");
+}
+
 /// Bytes that no longer match their digest are an `Integrity` error, never served.
 pub async fn corrupted_archive_is_an_integrity_error(h: &StorageHarness) {
     let Some(corrupt) = &h.corrupt else {
@@ -728,6 +765,7 @@ pub async fn run_all(h: &StorageHarness) {
     delete_hides_and_reserves_the_version(h).await;
     downloads_are_counted(h).await;
     dependents_are_found_by_source(h).await;
+    recent_versions_and_totals(h).await;
     corrupted_archive_is_an_integrity_error(h).await;
     gc_removes_old_orphans_only(h).await;
     reopen_keeps_everything(h).await;

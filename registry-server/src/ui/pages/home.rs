@@ -1,5 +1,6 @@
-//! `/`: the search box, the registry's modules with their latest versions,
-//! and its namespaces.
+//! `/`: the search box, what the registry holds (for readers of every
+//! namespace), the recently published versions, the namespaces, and the
+//! modules with their latest versions.
 
 use std::collections::BTreeMap;
 
@@ -16,10 +17,26 @@ use crate::ui::{UiResult, layout};
 /// Modules shown on the home page.
 const SHOWN: usize = 30;
 
+/// Recently published versions shown.
+const RECENT: usize = 8;
+
+/// `Ok(None)` for what the store or the caller's reach does not offer.
+fn optional<T>(r: registry_core::Result<T>) -> registry_core::Result<Option<T>> {
+    use registry_core::ErrorKind::{PermissionDenied, Unauthenticated, Unsupported};
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if matches!(e.kind(), Unsupported | PermissionDenied | Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// `GET /`.
 pub async fn home(State(state): State<AppState>, Ctx(ctx): Ctx) -> UiResult {
     let (modules, more) =
         crate::http::latest_modules(&state, &ctx, Filter::default(), 0, SHOWN).await?;
+    let registry = state.registry();
+    let totals = optional(registry.totals(&ctx).await)?;
+    let recent = optional(registry.recent_versions(&ctx, RECENT).await)?.unwrap_or_default();
     let mut namespaces: BTreeMap<String, usize> = BTreeMap::new();
     for m in &modules {
         *namespaces
@@ -36,6 +53,19 @@ pub async fn home(State(state): State<AppState>, Ctx(ctx): Ctx) -> UiResult {
         @if modules.is_empty() {
             p class="muted" { "Nothing is published here yet. Publish with " code { "registry publish NS/NAME/SYSTEM VERSION DIR" } "." }
         } @else {
+            @if let Some(t) = totals {
+                ul class="meta" aria-label="This registry" {
+                    li { strong { (t.modules) } " modules" }
+                    li { strong { (t.versions) } " versions" }
+                    li { strong { (t.downloads) } " downloads" }
+                }
+            }
+            @if !recent.is_empty() {
+                h2 { "Recently published" }
+                ul class="cards" {
+                    @for r in &recent { (super::version_card(r)) }
+                }
+            }
             h2 { "Namespaces" }
             ul class="facets" {
                 @for (ns, n) in &namespaces {

@@ -44,6 +44,19 @@ pub fn date(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
+/// A version's card: address, that version (linked), date, description.
+pub fn version_card(r: &ModuleRecord) -> Markup {
+    html! {
+        li class="card" {
+            h3 { a href=(module_href(&r.address)) { (r.address.to_string()) } }
+            p class="muted" { a href=(version_href(r)) { "v" (r.version.to_string()) } " · " (date(&r.metadata.published_at)) }
+            @if let Some(d) = &r.metadata.description {
+                p { (d) }
+            }
+        }
+    }
+}
+
 /// A module's card in a list: address, latest version, description.
 pub fn card(r: &ModuleRecord) -> Markup {
     html! {
