@@ -74,7 +74,7 @@ pub use archive::pack_dir;
 pub use archive::{
     ArchiveBody, ArchiveFormat, ArchiveInspection, ArchiveLimits, FileDigest, ModuleFiles,
     ReadSeek, STREAM_CHUNK, SpoolFile, SpooledArchive, inspect_archive, is_parsed_file,
-    is_source_file, parent_dir, spool_bytes, spool_stream, unpack_archive,
+    is_source_file, parent_dir, read_archive_file, spool_bytes, spool_stream, unpack_archive,
 };
 pub use digest::{Sha256Digest, Sha256Hasher, constant_time_eq};
 pub use error::{BoxError, Error, ErrorKind, Problem, Result, Severity};

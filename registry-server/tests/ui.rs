@@ -511,3 +511,78 @@ async fn a_version_shows_its_rules_checks_example_code_and_lock_entry() {
         "{integ}"
     );
 }
+
+#[tokio::test]
+async fn readme_links_and_images_open_files_of_the_archive_safely() {
+    let live = live(|_| {}).await;
+    let token = live.token("*", Role::Admin).await;
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let archive = TarBuilder::new()
+        .file("main.tf", "variable \"x\" {}\n")
+        .file(
+            "README.md",
+            "# Docs\n\n![diagram](docs/diagram.png) [usage](docs/usage.md) [escape](../../etc/passwd)\n",
+        )
+        .file("docs/diagram.png", png.to_vec())
+        .file("docs/usage.md", "# Usage\n\n<script>alert(1)</script>\n")
+        .file("docs/evil.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>")
+        .file("docs/page.html", "<script>alert(1)</script>")
+        .finish();
+    let r = live
+        .put_archive(&token, "/v1/modules/acme/docs/null/1.0.0", archive)
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let base = "/modules/acme/docs/null/1.0.0";
+    let (_, m) = page(&live, base).await;
+    assert!(
+        m.contains(&format!("src=\"{base}/files/docs/diagram.png\""))
+            && m.contains(&format!("href=\"{base}/files/docs/usage.md\""))
+            && m.contains("<a rel=\"noopener noreferrer nofollow\">escape</a>"),
+        "{m}"
+    );
+    let get = |path: String| {
+        let http = live.http.clone();
+        let url = live.url(&path);
+        async move { http.get(url).send().await.unwrap() }
+    };
+    let img = get(format!("{base}/files/docs/diagram.png")).await;
+    assert_eq!(img.status(), StatusCode::OK);
+    assert_eq!(img.headers()["content-type"], "image/png");
+    let csp = img.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(img.bytes().await.unwrap().as_ref(), png);
+    // Text is text, never a page; an SVG is sandboxed; HTML is not served.
+    let md = get(format!("{base}/files/docs/usage.md")).await;
+    assert_eq!(md.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(md.headers()["x-content-type-options"], "nosniff");
+    let svg = get(format!("{base}/files/docs/evil.svg")).await;
+    assert!(
+        svg.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(
+        get(format!("{base}/files/docs/page.html")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(format!("{base}/files/docs/missing.png")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(format!("{base}/files/../main.tf")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

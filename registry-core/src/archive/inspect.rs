@@ -30,6 +30,9 @@ pub struct ArchiveInspection {
     pub entries: u64,
     /// Total unpacked size of the regular files.
     pub uncompressed_bytes: u64,
+    /// The contents of the file [`read_archive_file`] asked for, if the
+    /// archive holds it.
+    pub requested: Option<Bytes>,
 }
 
 /// Inspect an archive on a blocking thread.
@@ -53,10 +56,43 @@ pub async fn unpack_archive(
     walk_archive(body, limits, Some(dir.to_path_buf())).await
 }
 
+/// One file of an archive, by its path inside the archive (a `root_dir`
+/// prefix included), read with every check of [`inspect_archive`]; `None`
+/// when the archive has no such file. A file over `max_bytes` is
+/// `TooLarge`.
+pub async fn read_archive_file(
+    body: &ArchiveBody,
+    limits: &ArchiveLimits,
+    path: &str,
+    max_bytes: u64,
+) -> Result<Option<Bytes>> {
+    let pick = Pick {
+        path: path.to_string(),
+        max_bytes,
+    };
+    Ok(walk(body, limits, None, Some(pick)).await?.requested)
+}
+
+/// A file whose contents a walk keeps, whatever its kind.
+#[derive(Debug, Clone)]
+struct Pick {
+    path: String,
+    max_bytes: u64,
+}
+
 async fn walk_archive(
     body: &ArchiveBody,
     limits: &ArchiveLimits,
     extract: Option<PathBuf>,
+) -> Result<ArchiveInspection> {
+    walk(body, limits, extract, None).await
+}
+
+async fn walk(
+    body: &ArchiveBody,
+    limits: &ArchiveLimits,
+    extract: Option<PathBuf>,
+    pick: Option<Pick>,
 ) -> Result<ArchiveInspection> {
     let head = body.head(4).await?;
     let format = ArchiveFormat::sniff(&head)
@@ -65,7 +101,8 @@ async fn walk_archive(
     let limits = *limits;
     tokio::task::spawn_blocking(move || {
         let reader = body.blocking_reader()?;
-        let c = Collector::new(&limits, extract);
+        let mut c = Collector::new(&limits, extract);
+        c.pick = pick;
         match format {
             ArchiveFormat::TarGz => inspect_tar_gz(reader, c),
             ArchiveFormat::Zip => inspect_zip(reader, c),
@@ -97,6 +134,9 @@ struct Collector<'a> {
     kept_total: u64,
     /// Where files are written as they are read, when unpacking.
     extract: Option<PathBuf>,
+    /// A file to keep whatever its kind ([`read_archive_file`]).
+    pick: Option<Pick>,
+    picked: Option<Bytes>,
 }
 
 impl<'a> Collector<'a> {
@@ -111,6 +151,8 @@ impl<'a> Collector<'a> {
             entries: 0,
             total: 0,
             kept_total: 0,
+            pick: None,
+            picked: None,
         }
     }
 
@@ -166,6 +208,12 @@ impl<'a> Collector<'a> {
     fn file(&mut self, path: String, declared: u64, mut r: impl Read) -> Result<()> {
         let max_total = self.limits.max_uncompressed_bytes;
         let keep = super::is_parsed_file(&path);
+        let picking = self
+            .pick
+            .as_ref()
+            .filter(|p| p.path == path)
+            .map(|p| p.max_bytes);
+        let mut picked = Vec::new();
         let mut hasher = Sha256Hasher::new();
         let mut kept = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
@@ -196,6 +244,15 @@ impl<'a> Collector<'a> {
             if keep && hasher.len() <= self.limits.max_parsed_file_bytes {
                 kept.extend_from_slice(&buf[..n]);
             }
+            if let Some(max) = picking {
+                if hasher.len() > max {
+                    return Err(limit(
+                        "max_bytes",
+                        format!("archive entry {path:?} is larger than {max} bytes"),
+                    ));
+                }
+                picked.extend_from_slice(&buf[..n]);
+            }
         }
         let size = hasher.len();
         if declared != size {
@@ -203,6 +260,9 @@ impl<'a> Collector<'a> {
                 &path,
                 format!("declared {declared} bytes but holds {size}"),
             ));
+        }
+        if picking.is_some() {
+            self.picked = Some(picked.into());
         }
         if keep {
             let within_budget = self.kept_total + size <= self.limits.max_parsed_bytes;
@@ -259,6 +319,7 @@ impl<'a> Collector<'a> {
             root_dir,
             entries: self.entries,
             uncompressed_bytes: self.total,
+            requested: self.picked,
         }
     }
 

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::Sha256Digest;
 
 pub use body::{ArchiveBody, ReadSeek, STREAM_CHUNK, SpoolFile};
-pub use inspect::{ArchiveInspection, inspect_archive, unpack_archive};
+pub use inspect::{ArchiveInspection, inspect_archive, read_archive_file, unpack_archive};
 #[cfg(feature = "pack")]
 pub use pack::pack_dir;
 pub use spool::{SpooledArchive, spool_bytes, spool_stream};

@@ -507,6 +507,26 @@ impl Registry {
         self.inner.storage.get(id).await
     }
 
+    /// One file of a version's archive by its path from the module root
+    /// (`docs/diagram.png`), at most `max_bytes`; `None` when there is no
+    /// such file. Not a download: nothing is counted.
+    pub async fn archive_file(
+        &self,
+        ctx: &RequestContext,
+        id: &ModuleId,
+        path: &str,
+        max_bytes: u64,
+    ) -> Result<Option<bytes::Bytes>> {
+        self.authorize_read(ctx, &id.address, "download").await?;
+        let module = self.inner.storage.get(id).await?;
+        let inside = match &module.metadata.root_dir {
+            Some(root) => format!("{root}/{path}"),
+            None => path.to_string(),
+        };
+        crate::archive::read_archive_file(&module.archive, &self.inner.limits, &inside, max_bytes)
+            .await
+    }
+
     /// Where a version's archive is, counting the download (the protocol's
     /// `/download` step). Yanked versions too, by exact version. Uses the
     /// shared cached record, so a warm call copies no record.

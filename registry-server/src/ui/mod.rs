@@ -46,6 +46,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::part::example),
         )
         .route(
+            "/modules/{ns}/{name}/{system}/{version}/files/{*path}",
+            get(pages::files::file),
+        )
+        .route(
             "/modules/{ns}/{name}/{system}/diff/{range}",
             get(pages::diff::diff),
         )

@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod diff;
 pub mod downloads;
+pub mod files;
 pub mod home;
 pub mod module;
 pub mod namespace;

@@ -216,22 +216,29 @@ async fn render(
                 "integrity" => (integrity(&record, &source)),
                 "used-by" => (super::used_by::tab(used_by.as_deref(), &source)),
                 "versions" => (version_list(&versions, &record)),
-                _ => (interface_tab(tab, &summary.root)),
+                _ => (interface_tab(tab, &summary.root, &here)),
             }
         }
     };
     Ok(layout::page(&record.address.to_string(), "", body).into_response())
 }
 
-/// A tab about one module directory (the root, a submodule, an example):
-/// readme (the default), inputs, outputs, resources or dependencies.
-pub(super) fn interface_tab(tab: &str, i: &ModuleInterface) -> Markup {
+/// A tab about one module directory (the root, a submodule, an example)
+/// of the version at `version_page`: readme (the default), inputs,
+/// outputs, resources or dependencies.
+pub(super) fn interface_tab(tab: &str, i: &ModuleInterface, version_page: &str) -> Markup {
     match tab {
         "inputs" => inputs(i),
         "outputs" => outputs(i),
         "resources" => resources(i),
         "dependencies" => dependencies(i),
-        _ => readme(i.readme.as_deref()),
+        _ => {
+            let links = markdown::ArchiveLinks {
+                route: format!("{version_page}/files/"),
+                dir: i.path.clone(),
+            };
+            readme(i.readme.as_deref(), &links)
+        }
     }
 }
 
@@ -250,9 +257,9 @@ pub(super) fn snippet(name: &str, source: &str, version: &Version) -> Markup {
     }
 }
 
-fn readme(text: Option<&str>) -> Markup {
+fn readme(text: Option<&str>, links: &markdown::ArchiveLinks) -> Markup {
     match text {
-        Some(t) => html! { div class="readme" { (PreEscaped(markdown::render(t))) } },
+        Some(t) => html! { div class="readme" { (PreEscaped(markdown::render(t, links))) } },
         None => html! { p class="muted" { "This module has no README." } },
     }
 }

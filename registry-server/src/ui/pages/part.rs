@@ -149,7 +149,7 @@ async fn part(
                     _ => p class="muted" { "This example has no " code { "main.tf" } "." },
                 }
             } @else {
-                (interface_tab(tab, dir))
+                (interface_tab(tab, dir, &version_href(&record)))
             }
         }
     };
