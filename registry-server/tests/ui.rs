@@ -523,7 +523,7 @@ async fn readme_links_and_images_open_files_of_the_archive_safely() {
             "README.md",
             "# Docs\n\n![diagram](docs/diagram.png) [usage](docs/usage.md) [escape](../../etc/passwd)\n",
         )
-        .file("docs/diagram.png", png.to_vec())
+        .file("docs/diagram.png", png)
         .file("docs/usage.md", "# Usage\n\n<script>alert(1)</script>\n")
         .file("docs/evil.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>")
         .file("docs/page.html", "<script>alert(1)</script>")
