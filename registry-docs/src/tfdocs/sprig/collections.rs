@@ -188,14 +188,7 @@ pub(super) fn register(t: Template) -> Template {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn run(src: &str) -> String {
-        register(super::super::register(Template::new("t")))
-            .parse(src)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
-            .unwrap()
-    }
+    use super::super::{render, run};
 
     #[test]
     fn ranges_and_dictionaries_follow_sprig() {
@@ -244,11 +237,7 @@ mod tests {
             run(r#"{{ all 1 "a" true }} {{ any 0 "" false }}"#),
             "true false"
         );
-        let huge = register(super::super::register(Template::new("t")))
-            .parse(r#"{{ until 100000000 }}"#)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
-            .unwrap_err()
-            .to_string();
+        let huge = render(r#"{{ until 100000000 }}"#).unwrap_err().to_string();
         assert!(huge.contains("more than"), "{huge}");
     }
 }

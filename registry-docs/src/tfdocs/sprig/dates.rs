@@ -496,14 +496,8 @@ fn parse_with_layout(layout: &str, s: &str) -> Option<DateTime<FixedOffset>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::run;
     use super::*;
-
-    fn run(src: &str) -> String {
-        register(Template::new("t"))
-            .parse(src)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
-            .unwrap()
-    }
 
     #[test]
     fn go_layouts_render_as_go_renders_them() {

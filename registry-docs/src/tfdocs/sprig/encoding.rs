@@ -78,14 +78,7 @@ pub(super) fn register(t: Template) -> Template {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn run(src: &str) -> String {
-        register(super::super::register(Template::new("t")))
-            .parse(src)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
-            .unwrap()
-    }
+    use super::super::run;
 
     #[test]
     fn encodings_and_checksums_match_sprig() {

@@ -268,10 +268,6 @@ fn common(t: Template) -> Template {
                 str_arg("hasSuffix", a, 1)?.ends_with(&str_arg("hasSuffix", a, 0)?),
             ))
         })
-        .func("trimAll", |a| {
-            let (cut, s) = (str_arg("trimAll", a, 0)?, str_arg("trimAll", a, 1)?);
-            Ok(s.trim_matches(|c| cut.contains(c)).to_string().into())
-        })
         .func("nospace", |a| {
             Ok(str_arg("nospace", a, 0)?
                 .chars()
@@ -570,6 +566,13 @@ fn common(t: Template) -> Template {
         .func("ceil", |a| {
             Ok(Value::Float(number(arg("ceil", a, 0)?).ceil()))
         });
+    // `trimall` is sprig's older name for `trimAll`.
+    let t = ["trimAll", "trimall"].into_iter().fold(t, |t, name| {
+        t.func(name, move |a| {
+            let (cut, s) = (str_arg(name, a, 0)?, str_arg(name, a, 1)?);
+            Ok(s.trim_matches(|c| cut.contains(c)).to_string().into())
+        })
+    });
     let t = fold(t, "add", i64::checked_add);
     let t = fold(t, "sub", i64::checked_sub);
     let t = fold(t, "mul", i64::checked_mul);
@@ -577,16 +580,23 @@ fn common(t: Template) -> Template {
     fold(t, "mod", i64::checked_rem)
 }
 
+/// `src` run with every sprig function (the tests of each file).
+#[cfg(test)]
+fn render(src: &str) -> gotmpl::Result<String> {
+    register(Template::new("t"))
+        .parse(src)
+        .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
+}
+
+/// [`render`], which must succeed.
+#[cfg(test)]
+fn run(src: &str) -> String {
+    render(src).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn run(src: &str) -> String {
-        register(Template::new("t"))
-            .parse(src)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
-            .unwrap()
-    }
 
     #[test]
     fn strings_lists_dicts_and_math_follow_sprig() {
@@ -619,14 +629,14 @@ mod tests {
         );
         assert_eq!(run(r#"{{ list 1 "a" | toJson }}"#), r#"[1,"a"]"#);
         assert_eq!(
+            run(r#"{{ trimAll "$" "$5.00$" }} {{ trimall "$" "$5$" }}"#),
+            "5.00 5"
+        );
+        assert_eq!(
             run(r#"{{ plural "one" "many" 2 }} {{ "x" | quote }}"#),
             "many \"x\""
         );
-        let e = register(Template::new("t"))
-            .parse(r#"{{ div 1 0 }}"#)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
-            .unwrap_err()
-            .to_string();
+        let e = render(r#"{{ div 1 0 }}"#).unwrap_err().to_string();
         assert!(e.contains("division by zero"), "{e}");
     }
 }

@@ -1,6 +1,5 @@
 //! sprig's remaining string functions: `initials`, `swapcase`, `wrap`,
-//! `wrapWith`, `split`, `splitn`, `regexFindAll`, `regexSplit`,
-//! `trimall`, the path functions (`base`, `dir`, `ext`, `clean`, `isAbs`
+//! `wrapWith`, `split`, `splitn`, `regexFindAll`, `regexSplit`, the path functions (`base`, `dir`, `ext`, `clean`, `isAbs`
 //! and their `os` twins, the same on the Unix paths modules use), the
 //! float math (`addf`, `subf`, `mulf`, `divf`, `maxf`, `minf`, `round`),
 //! type tests (`kindOf`, `kindIs`, `typeOf`, `typeIs`), `semverCompare`,
@@ -254,10 +253,6 @@ pub(super) fn register(t: Template) -> Template {
             };
             Ok(Value::from(pieces))
         })
-        .func("trimall", |a| {
-            let (cut, s) = (str_arg("trimall", a, 0)?, str_arg("trimall", a, 1)?);
-            Ok(s.trim_matches(|c| cut.contains(c)).to_string().into())
-        })
         .func("round", |a| {
             let x = number(arg("round", a, 0)?);
             let places = if a.len() > 1 {
@@ -328,14 +323,7 @@ pub(super) fn register(t: Template) -> Template {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn run(src: &str) -> String {
-        register(super::super::register(Template::new("t")))
-            .parse(src)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
-            .unwrap()
-    }
+    use super::super::{render, run};
 
     #[test]
     fn strings_paths_and_types_follow_sprig() {
@@ -387,9 +375,7 @@ mod tests {
             ),
             "true false true false"
         );
-        let failed = register(super::super::register(Template::new("t")))
-            .parse(r#"{{ required "name is required" "" }}"#)
-            .and_then(|t| t.execute_to_string(&gotmpl::tmap! {}))
+        let failed = render(r#"{{ required "name is required" "" }}"#)
             .unwrap_err()
             .to_string();
         assert!(failed.contains("name is required"), "{failed}");
