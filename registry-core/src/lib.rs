@@ -107,6 +107,9 @@ pub use traits::policy::{
     NamespacePolicy, PolicyStore, SemverGuard, TestsPolicy, ValidationPolicy,
 };
 pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
+pub use traits::sessions::{
+    NewSession, SESSION_PREFIX, SessionInfo, invalid_session, make_session_secret, session_id_of,
+};
 pub use traits::storage::{
     BlobInfo, BlobStore, CatalogueTotals, DailyDownloads, Dependent, GcReport, MetadataStore,
     ModuleStorage, NamespaceUsage, VersionEntry,

@@ -20,7 +20,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use ipnet::IpNet;
 use rand::RngCore;
-use registry_core::{Error, ErrorKind, RequestContext, TokenInfo};
+use registry_core::{Error, ErrorKind, RequestContext, SessionInfo, TokenInfo};
 
 use crate::limits::{LimitClass, RetryAfter};
 use crate::state::AppState;
@@ -39,6 +39,11 @@ pub trait FrontEnd: Send + Sync + 'static {
     }
     /// A refusal (`Unauthenticated`, `RateLimited`, …) in this front end's form.
     fn refuse(&self, error: Error) -> Response;
+    /// The web session secret the request carries (a cookie), for front
+    /// ends that keep sessions; a bearer token wins over it.
+    fn session_secret(&self, _req: &Request) -> Option<String> {
+        None
+    }
 }
 
 /// The front ends in the order they are asked; the last one answers every
@@ -62,6 +67,10 @@ impl FrontEnds {
 /// The token the guard authenticated.
 #[derive(Debug, Clone)]
 struct Authenticated(TokenInfo);
+
+/// The web session the request was authenticated by, if any.
+#[derive(Debug, Clone)]
+struct WebSession(SessionInfo);
 
 /// The request id the guard assigned.
 #[derive(Debug, Clone)]
@@ -142,6 +151,11 @@ pub fn resolve_client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> I
 /// Whether the guard has already seen this request.
 pub fn guarded(ext: &axum::http::Extensions) -> bool {
     ext.get::<RequestId>().is_some()
+}
+
+/// The web session the guard authenticated the request by, if it was one.
+pub fn session_of(ext: &axum::http::Extensions) -> Option<&SessionInfo> {
+    ext.get::<WebSession>().map(|WebSession(s)| s)
 }
 
 /// The request context the guard established: who is calling (the
@@ -250,6 +264,15 @@ pub async fn guard(
                     .await;
                 return front.refuse(e);
             }
+        }
+    } else if let Some(secret) = front.session_secret(&req) {
+        // An ended or unknown session reads as signed out: public pages
+        // keep working, and the page offers sign-in again.
+        if let Ok((session, info)) = state.tokens().session(&secret, chrono::Utc::now()).await {
+            key = format!("token:{}", info.id);
+            anonymous = false;
+            req.extensions_mut().insert(Authenticated(info));
+            req.extensions_mut().insert(WebSession(session));
         }
     }
     // Anonymous requests that need a token (every one under

@@ -40,8 +40,10 @@ pub use assembly::{
     ChangeFollower, OpenedRegistry, RegistryConfig, catch_up, open_registry, open_registry_with,
 };
 pub use limits::{LimitClass, Limiter, RateLimit, RateLimits};
-pub use serve::{CHANGE_POLL, RunningServer, ServeConfig, install_crypto_provider, start};
-pub use state::{AppState, AppStateBuilder};
+pub use serve::{
+    CHANGE_POLL, DEFAULT_SESSION_TTL, RunningServer, ServeConfig, install_crypto_provider, start,
+};
+pub use state::{AppState, AppStateBuilder, WebSessions};
 
 /// The README's code examples, compiled as doctests.
 #[cfg(doctest)]

@@ -52,7 +52,13 @@ pub struct ServeConfig {
     /// (`https://registry.example.com`), whose host goes into module
     /// sources the UI shows; default: the request's `Host`.
     pub public_url: Option<String>,
+    /// How long a web UI sign-in lasts (default 12 h; never past its
+    /// token's expiry).
+    pub session_ttl: std::time::Duration,
 }
+
+/// How long a web UI sign-in lasts unless configured.
+pub const DEFAULT_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
 
 impl Default for ServeConfig {
     fn default() -> Self {
@@ -69,6 +75,7 @@ impl Default for ServeConfig {
             trusted_proxies: Vec::new(),
             grant_ttl: crate::grant::DEFAULT_GRANT_TTL,
             public_url: None,
+            session_ttl: DEFAULT_SESSION_TTL,
         }
     }
 }
@@ -201,6 +208,16 @@ fn unconfigured_grant_key(config: &ServeConfig) -> Result<GrantKey> {
     GrantKey::load_or_create(&path)
 }
 
+/// Whether session cookies carry `Secure`: when browsers reach us over TLS,
+/// ours or a proxy's in front (`--public-url https://…`).
+fn secure_cookies(config: &ServeConfig) -> bool {
+    config.tls_cert.is_some()
+        || config
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+}
+
 /// Open the registry and start serving it.
 pub async fn start(config: ServeConfig) -> Result<RunningServer> {
     let metrics = Arc::new(Metrics::new());
@@ -215,6 +232,10 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         .metrics_token(metrics_token(&config)?)
         .trusted_proxies(config.trusted_proxies.clone())
         .public_host(public_host(&config)?)
+        .web_sessions(crate::state::WebSessions {
+            ttl: config.session_ttl,
+            secure_cookie: secure_cookies(&config),
+        })
         .metrics(metrics)
         .audit_log(opened.audit.clone())
         .limiter(limiter(&config).await?)

@@ -33,6 +33,25 @@ struct StateInner {
     metrics_token: Option<secrecy::SecretString>,
     trusted_proxies: Vec<ipnet::IpNet>,
     public_host: Option<String>,
+    web_sessions: WebSessions,
+}
+
+/// How the web UI's sign-in sessions behave.
+#[derive(Debug, Clone, Copy)]
+pub struct WebSessions {
+    /// How long a session lasts (never past its token's expiry).
+    pub ttl: std::time::Duration,
+    /// Whether the cookie carries `Secure` (browsers reach us over TLS).
+    pub secure_cookie: bool,
+}
+
+impl Default for WebSessions {
+    fn default() -> Self {
+        WebSessions {
+            ttl: crate::serve::DEFAULT_SESSION_TTL,
+            secure_cookie: false,
+        }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -58,7 +77,13 @@ impl AppState {
             metrics_token: None,
             trusted_proxies: Vec::new(),
             public_host: None,
+            web_sessions: WebSessions::default(),
         }
+    }
+
+    /// How web UI sessions behave.
+    pub fn web_sessions(&self) -> WebSessions {
+        self.inner.web_sessions
     }
 
     /// The host callers name this registry by (`--public-url`), if set.
@@ -134,6 +159,7 @@ pub struct AppStateBuilder {
     metrics_token: Option<secrecy::SecretString>,
     trusted_proxies: Vec<ipnet::IpNet>,
     public_host: Option<String>,
+    web_sessions: WebSessions,
 }
 
 impl std::fmt::Debug for AppStateBuilder {
@@ -169,6 +195,12 @@ impl AppStateBuilder {
     /// sources; without it, pages use the request's `Host`.
     pub fn public_host(mut self, host: Option<String>) -> Self {
         self.public_host = host;
+        self
+    }
+
+    /// How web UI sessions behave (default: 12 h, no `Secure`).
+    pub fn web_sessions(mut self, sessions: WebSessions) -> Self {
+        self.web_sessions = sessions;
         self
     }
 
@@ -226,6 +258,7 @@ impl AppStateBuilder {
                 metrics_token: self.metrics_token,
                 trusted_proxies: self.trusted_proxies,
                 public_host: self.public_host,
+                web_sessions: self.web_sessions,
             }),
         })
     }

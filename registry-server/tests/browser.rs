@@ -274,3 +274,151 @@ async fn a_user_finds_reads_and_compares_modules_in_chromium() {
     );
     c.close().await.unwrap();
 }
+
+/// Under `--require-auth`: a page sends the browser to sign in, the token
+/// typed into the form opens a session that brings it back, and a
+/// publisher deprecates the version from its page and sees the banner.
+async fn sign_in_and_deprecate(live: &common::Live, bin: &str, shots: bool) {
+    let token = live.token("acme", Role::Publisher).await;
+    for v in ["1.0.0", "1.1.0"] {
+        let r = live
+            .put_archive(
+                &token,
+                &format!("/v1/modules/acme/greeting/null/{v}"),
+                module(v, ""),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let d = driver(bin);
+    let profile = tempfile::tempdir().unwrap();
+    let c = browser(&d, profile.path()).await;
+
+    c.goto(&live.url("/modules/acme/greeting/null/1.0.0"))
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path() == "/sign-in").await;
+    if shots {
+        shot(&c, "sign-in").await;
+    }
+    c.find(Locator::Css("#token"))
+        .await
+        .unwrap()
+        .send_keys(&token)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.stack button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path() == "/modules/acme/greeting/null/1.0.0").await;
+    assert!(text_of(&c, "nav.account").await.contains("Signed in"));
+    let cookie = c.get_named_cookie("registry_session").await.unwrap();
+    assert_eq!(cookie.http_only(), Some(true));
+    let script_sees = c.execute("return document.cookie;", vec![]).await.unwrap();
+    assert_eq!(
+        script_sees,
+        serde_json::json!(""),
+        "HttpOnly keeps it from scripts"
+    );
+
+    // The other tabs read too, now that the browser is signed in.
+    for (tab, needle) in [("inputs", "name"), ("versions", "1.1.0")] {
+        c.find(Locator::LinkText(match tab {
+            "inputs" => "Inputs",
+            _ => "Versions",
+        }))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        arrived(&c, |u| u.query() == Some(&format!("tab={tab}"))).await;
+        assert!(text_of(&c, "section.tab").await.contains(needle), "{tab}");
+    }
+
+    c.find(Locator::LinkText("Deprecate…"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path().ends_with("/1.0.0/lifecycle")).await;
+    assert!(
+        text_of(&c, "h1")
+            .await
+            .contains("Deprecate acme/greeting/null 1.0.0?")
+    );
+    c.find(Locator::Css("#reason"))
+        .await
+        .unwrap()
+        .send_keys("Use 1.1.0: it greets in more languages.")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#successor"))
+        .await
+        .unwrap()
+        .send_keys("1.1.0")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button.danger"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path() == "/modules/acme/greeting/null/1.0.0").await;
+    let banner = text_of(&c, ".banner.warn").await;
+    assert!(
+        banner.contains("Deprecated") && banner.contains("greets in more languages"),
+        "{banner}"
+    );
+    if shots {
+        shot(&c, "deprecated").await;
+    }
+
+    // Signing out ends the session: the page asks for sign-in again.
+    c.goto(&live.url("/account")).await.unwrap();
+    c.find(Locator::Css("form[action='/sign-out'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.path() == "/sign-in").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publisher_signs_in_and_deprecates_in_chromium() {
+    let Some(bin) = registry_testkit::env::service_url("REGISTRY_TEST_CHROMEDRIVER", "browser")
+    else {
+        return;
+    };
+    let live = live(|c| c.registry.require_auth = true).await;
+    sign_in_and_deprecate(&live, &bin, true).await;
+}
+
+/// The smoke test on PostgreSQL: the same sign-in and deprecation, with
+/// the metadata (sessions included) in PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_works_on_postgres_in_chromium() {
+    let Some(bin) = registry_testkit::env::service_url("REGISTRY_TEST_CHROMEDRIVER", "browser")
+    else {
+        return;
+    };
+    let Some(pg) =
+        registry_testkit::env::service_url("REGISTRY_TEST_POSTGRES_URL", "browser on postgres")
+    else {
+        return;
+    };
+    let live = live(|c| {
+        c.registry.require_auth = true;
+        c.registry.storage.database_url = Some(pg);
+        c.registry.storage.database_schema = Some(registry_testkit::env::unique_name("ui"));
+    })
+    .await;
+    sign_in_and_deprecate(&live, &bin, false).await;
+}

@@ -280,11 +280,14 @@ async fn nothing_from_a_hostile_module_reaches_the_page_as_markup() {
 }
 
 #[tokio::test]
-async fn reads_that_need_a_token_are_refused_as_a_page() {
+async fn reads_that_need_a_token_send_the_browser_to_sign_in() {
     let live = live(|c| c.registry.require_auth = true).await;
-    let (s, html) = page(&live, "/").await;
-    assert_eq!(s, StatusCode::UNAUTHORIZED);
-    assert!(html.contains("Sign-in needed"), "{html}");
+    let r = live.http.get(live.url("/search?q=a")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/sign-in?next=%2Fsearch%3Fq%3Da");
+    let (s, html) = page(&live, "/sign-in").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("API token"), "{html}");
     // The stylesheet needs no token.
     let r = live
         .http

@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// for the module sources the web UI shows (default: the request's host).
     #[arg(long, env = "REGISTRY_PUBLIC_URL")]
     public_url: Option<String>,
+    /// How long a web UI sign-in lasts (default 12h; never past the token's
+    /// expiry).
+    #[arg(long, env = "REGISTRY_SESSION_TTL")]
+    session_ttl: Option<String>,
 }
 
 fn parse_duration(flag: &str, s: &str) -> Result<std::time::Duration> {
@@ -195,6 +199,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     grant_ttl: Option<String>,
     public_url: Option<String>,
+    session_ttl: Option<String>,
 }
 
 fn load_file(path: &PathBuf) -> Result<FileConfig> {
@@ -289,8 +294,16 @@ impl ServeArgs {
             Some(s) => parse_duration("grant-ttl", &s)?,
             None => defaults.grant_ttl,
         };
+        let session_ttl = match self.session_ttl.or(file.session_ttl) {
+            Some(s) => parse_duration("session-ttl", &s)?,
+            None => defaults.session_ttl,
+        };
+        if session_ttl.is_zero() {
+            return Err(Error::invalid_input("--session-ttl must be longer than 0s"));
+        }
         Ok(ServeConfig {
             grant_ttl,
+            session_ttl,
             public_url: self.public_url.or(file.public_url),
             connections,
             trusted_proxies,

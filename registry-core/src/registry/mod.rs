@@ -203,6 +203,12 @@ impl Registry {
         self.audit_outcome(ctx, action, target, Some(error)).await
     }
 
+    /// Record an action that succeeded outside the registry's own calls
+    /// (a web sign-in, a sign-out).
+    pub async fn record_success(&self, ctx: &RequestContext, action: &str, target: &str) {
+        self.audit_outcome(ctx, action, target, None).await
+    }
+
     async fn audit_outcome(
         &self,
         ctx: &RequestContext,

@@ -11,6 +11,7 @@ pub mod integrity;
 pub mod observer;
 pub mod policy;
 pub mod search;
+pub mod sessions;
 pub mod storage;
 pub mod test_runner;
 pub mod tokens;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::traits::auth::{Actor, Grant, Role};
+use crate::traits::sessions::{NewSession, SessionInfo};
 
 /// A token's public record (never the secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,7 +83,12 @@ pub const TOKEN_PREFIX: &str = "rgt_";
 
 /// Split a secret into its id; `None` when it is not one of ours.
 pub fn token_id_of(secret: &str) -> Option<&str> {
-    let rest = secret.strip_prefix(TOKEN_PREFIX)?;
+    id_of(TOKEN_PREFIX, secret)
+}
+
+/// The id part of a `<prefix><id>_<random>` secret.
+pub(crate) fn id_of<'s>(prefix: &str, secret: &'s str) -> Option<&'s str> {
+    let rest = secret.strip_prefix(prefix)?;
     let (id, random) = rest.split_once('_')?;
     (!id.is_empty() && !random.is_empty()).then_some(id)
 }
@@ -95,10 +101,15 @@ pub fn hash_secret(secret: &str) -> String {
 
 /// Make a fresh token id and secret from 32 bytes of randomness the caller supplies.
 pub fn make_secret(random: &[u8; 32]) -> (String, String) {
+    prefixed_secret(TOKEN_PREFIX, random)
+}
+
+/// An id (the first 6 bytes, hex) and `<prefix><id>_<the rest, base64url>`.
+pub(crate) fn prefixed_secret(prefix: &str, random: &[u8; 32]) -> (String, String) {
     use base64::Engine as _;
     let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let id = hex::encode(&random[..6]);
-    let secret = format!("{TOKEN_PREFIX}{id}_{}", enc.encode(&random[6..]));
+    let secret = format!("{prefix}{id}_{}", enc.encode(&random[6..]));
     (id, secret)
 }
 
@@ -119,6 +130,44 @@ pub trait TokenStore: Send + Sync + Debug + 'static {
     async fn get(&self, id: &str) -> Result<Option<TokenInfo>> {
         Ok(self.list().await?.into_iter().find(|t| t.id == id))
     }
+
+    /// Open a web session acting as token `token_id` until `expires_at`
+    /// (the caller authenticated the token). `client` describes the browser
+    /// for the session list.
+    async fn open_session(
+        &self,
+        _token_id: &str,
+        _expires_at: DateTime<Utc>,
+        _client: Option<&str>,
+        _now: DateTime<Utc>,
+    ) -> Result<NewSession> {
+        Err(sessions_unsupported())
+    }
+    /// The session a cookie's secret belongs to and the token it acts as,
+    /// when both are usable at `now`; `Unauthenticated` otherwise.
+    async fn session(
+        &self,
+        _secret: &str,
+        _now: DateTime<Utc>,
+    ) -> Result<(SessionInfo, TokenInfo)> {
+        Err(sessions_unsupported())
+    }
+    /// End a session by id (signing out, or revoking it from the list).
+    async fn revoke_session(&self, _id: &str, _now: DateTime<Utc>) -> Result<SessionInfo> {
+        Err(sessions_unsupported())
+    }
+    /// The sessions opened with a token, newest first (ended ones too, for
+    /// a while).
+    async fn sessions(&self, _token_id: &str) -> Result<Vec<SessionInfo>> {
+        Err(sessions_unsupported())
+    }
+}
+
+fn sessions_unsupported() -> Error {
+    Error::new(
+        crate::ErrorKind::Unsupported,
+        "this token store keeps no web sessions",
+    )
 }
 
 /// The error for a secret that does not authenticate (never says why).

@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
+use crate::ui::session::Viewer;
+
 /// What may load in a page: our stylesheet, images from anywhere a README
 /// points (but never scripts, objects or frames), forms only to us.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
@@ -42,8 +44,9 @@ impl IntoResponse for Page {
     }
 }
 
-/// A whole page: `title` in the tab, `query` in the header's search box.
-pub fn page(title: &str, query: &str, body: Markup) -> Page {
+/// A whole page: `title` in the tab, `query` in the header's search box,
+/// and who is looking (a sign-in link, or who they are signed in as).
+pub fn page(title: &str, query: &str, viewer: &Viewer, body: Markup) -> Page {
     Page(html! {
         (DOCTYPE)
         html lang="en" {
@@ -61,6 +64,12 @@ pub fn page(title: &str, query: &str, body: Markup) -> Page {
                         label for="q" class="visually-hidden" { "Search modules" }
                         input id="q" type="search" name="q" value=(query) placeholder="Search modules";
                         button type="submit" { "Search" }
+                    }
+                    nav class="account" aria-label="Account" {
+                        @match viewer.signed_in() {
+                            Some(who) => a href="/account" { "Signed in · " code { (who.token.id) } },
+                            None => a href=(viewer.sign_in_href()) { "Sign in" },
+                        }
                     }
                 }
                 main id="main" { (body) }
@@ -121,5 +130,7 @@ table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid va
 .facets{display:flex;flex-wrap:wrap;gap:8px;margin:8px 0}.facets a{border:1px solid var(--line);border-radius:12px;padding:2px 10px;text-decoration:none}
 .versions form{display:inline-flex;gap:6px}.yes{color:var(--ok)}.no{color:var(--bad-fg);font-weight:600}
 svg.spark{vertical-align:middle;fill:var(--accent)}.rule{margin-top:4px;font-size:.9em;color:var(--muted)}ul.diagnostics{margin:4px 0;padding-left:18px;font-size:.9em}ul.diagnostics pre{margin:4px 0}
+nav.account a{white-space:nowrap}form.stack{display:grid;gap:6px;max-width:520px}form.stack textarea{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+.row{display:flex;gap:12px;align-items:center;margin-top:6px}button.danger{background:var(--bad-bg);color:var(--bad-fg);border-color:var(--bad-fg)}.manage{margin:8px 0}
 @media (max-width:600px){main{padding:12px}header.top{padding:10px 12px}th,td{padding:4px}}
 "#;

@@ -12,6 +12,7 @@
 mod layout;
 mod markdown;
 mod pages;
+mod session;
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use registry_core::{Error, ErrorKind};
 
 use crate::guard::FrontEnd;
@@ -50,18 +51,59 @@ pub fn routes() -> Router<AppState> {
             get(pages::files::file),
         )
         .route(
+            "/modules/{ns}/{name}/{system}/{version}/lifecycle",
+            get(pages::lifecycle::confirm).post(pages::lifecycle::apply),
+        )
+        .route(
             "/modules/{ns}/{name}/{system}/diff/{range}",
             get(pages::diff::diff),
         )
+        .route(
+            "/sign-in",
+            get(pages::sign_in::form).post(pages::sign_in::sign_in),
+        )
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/account", get(pages::account::account))
+        .route(
+            "/account/sessions/{id}/end",
+            post(pages::account::end_session),
+        )
         .route("/static/ui.css", get(layout::stylesheet))
+        .layer(axum::middleware::from_fn(sign_in_when_needed))
 }
 
-/// Whether a path is one of the UI's.
+/// A page that needs a token, asked for without one, sends the browser to
+/// sign in and come back.
+async fn sign_in_when_needed(req: Request, next: axum::middleware::Next) -> Response {
+    let is_get = req.method() == Method::GET;
+    let here = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let resp = next.run(req).await;
+    if is_get && resp.status() == StatusCode::UNAUTHORIZED && !here.starts_with("/sign-in") {
+        return axum::response::Redirect::to(&session::sign_in_href(&here)).into_response();
+    }
+    resp
+}
+
+/// Whether a path is one of the UI's pages.
 fn is_ui_path(path: &str) -> bool {
     path == "/"
         || path == "/search"
         || path.starts_with("/modules/")
         || path.starts_with("/static/")
+        || is_form_path(path)
+        || path == "/account"
+}
+
+/// The paths the UI's forms post to.
+fn is_form_path(path: &str) -> bool {
+    path == "/sign-in"
+        || path == "/sign-out"
+        || (path.starts_with("/account/sessions/") && path.ends_with("/end"))
+        || (path.starts_with("/modules/") && path.ends_with("/lifecycle"))
 }
 
 /// The UI as the guard sees it: its pages, read-only, refusals as pages.
@@ -70,11 +112,20 @@ pub struct UiFrontEnd;
 
 impl FrontEnd for UiFrontEnd {
     fn claims(&self, req: &Request) -> bool {
-        matches!(*req.method(), Method::GET | Method::HEAD) && is_ui_path(req.uri().path())
+        let path = req.uri().path();
+        match *req.method() {
+            Method::GET | Method::HEAD => is_ui_path(path),
+            Method::POST => is_form_path(path),
+            _ => false,
+        }
     }
 
-    fn is_read(&self, _req: &Request) -> bool {
-        true
+    fn is_read(&self, req: &Request) -> bool {
+        matches!(*req.method(), Method::GET | Method::HEAD)
+    }
+
+    fn session_secret(&self, req: &Request) -> Option<String> {
+        session::secret_of(req.headers())
     }
 
     fn is_exempt(&self, req: &Request) -> bool {
@@ -112,14 +163,8 @@ impl IntoResponse for UiError {
         let status = crate::http::status_of(self.0.kind());
         let (title, text) = match self.0.kind() {
             ErrorKind::NotFound => ("Not found", self.0.to_string()),
-            ErrorKind::Unauthenticated => (
-                "Sign-in needed",
-                "This registry requires a token to read its modules.".to_string(),
-            ),
-            ErrorKind::PermissionDenied => (
-                "Not allowed",
-                "Your token may not read this namespace.".to_string(),
-            ),
+            ErrorKind::Unauthenticated => ("Sign-in needed", self.0.to_string()),
+            ErrorKind::PermissionDenied => ("Not allowed", self.0.to_string()),
             ErrorKind::InvalidInput => ("Bad request", self.0.to_string()),
             ErrorKind::RateLimited => (
                 "Slow down",
@@ -138,6 +183,7 @@ impl IntoResponse for UiError {
         let body = layout::page(
             title,
             "",
+            &session::Viewer::default(),
             maud::html! {
                 h1 { (title) }
                 p { (text) }

@@ -10,6 +10,7 @@ mod engine;
 mod policy;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod sessions;
 mod signing;
 #[cfg(feature = "sqlite")]
 mod sqlite;

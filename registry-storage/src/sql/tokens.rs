@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rand::RngCore as _;
 use registry_core::{
-    Error, NewToken, Result, TokenInfo, TokenRequest, TokenStore, constant_time_eq, hash_secret,
-    invalid_token, make_secret, token_id_of, validate_name,
+    Error, NewSession, NewToken, Result, SessionInfo, TokenInfo, TokenRequest, TokenStore,
+    constant_time_eq, hash_secret, invalid_token, make_secret, token_id_of, validate_name,
 };
 
 use super::SqlMetadataStore;
@@ -13,15 +13,24 @@ use super::engine::{Row, Sql};
 
 const SELECT_TOKEN: &str = "SELECT id, namespace, role, description, created_at, expires_at, revoked_at, secret_hash FROM api_tokens";
 
+/// A token's record columns, as `t.*` for joins (sessions).
+pub(super) const TOKEN_COLUMNS: &str =
+    "t.id, t.namespace, t.role, t.description, t.created_at, t.expires_at, t.revoked_at";
+
 fn decode_token(row: &Row) -> Result<TokenInfo> {
+    decode_token_at(row, 0)
+}
+
+/// A token's record from the row's columns starting at `at`.
+pub(super) fn decode_token_at(row: &Row, at: usize) -> Result<TokenInfo> {
     Ok(TokenInfo {
-        id: row.get(0)?,
-        namespace: row.get(1)?,
-        role: row.get::<String>(2)?.parse()?,
-        description: row.get(3)?,
-        created_at: row.get(4)?,
-        expires_at: row.get(5)?,
-        revoked_at: row.get(6)?,
+        id: row.get(at)?,
+        namespace: row.get(at + 1)?,
+        role: row.get::<String>(at + 2)?.parse()?,
+        description: row.get(at + 3)?,
+        created_at: row.get(at + 4)?,
+        expires_at: row.get(at + 5)?,
+        revoked_at: row.get(at + 6)?,
     })
 }
 
@@ -108,6 +117,29 @@ impl TokenStore for SqlMetadataStore {
         }
         let read = Sql::new("read token", format!("{SELECT_TOKEN} WHERE id = $1")).bind(id);
         decode_token(&self.pool.fetch_one(&read).await?)
+    }
+
+    async fn open_session(
+        &self,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+        client: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<NewSession> {
+        self.open_session_row(token_id, expires_at, client, now)
+            .await
+    }
+
+    async fn session(&self, secret: &str, now: DateTime<Utc>) -> Result<(SessionInfo, TokenInfo)> {
+        self.session_row(secret, now).await
+    }
+
+    async fn revoke_session(&self, id: &str, now: DateTime<Utc>) -> Result<SessionInfo> {
+        self.revoke_session_row(id, now).await
+    }
+
+    async fn sessions(&self, token_id: &str) -> Result<Vec<SessionInfo>> {
+        self.session_rows(token_id).await
     }
 
     async fn list(&self) -> Result<Vec<TokenInfo>> {

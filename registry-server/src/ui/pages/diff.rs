@@ -12,12 +12,14 @@ use super::{module_href, version_href};
 use crate::http::Ctx;
 use crate::http::diff::word;
 use crate::state::AppState;
+use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
 /// `GET /modules/{ns}/{name}/{system}/diff/{range}`.
 pub async fn diff(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    viewer: Viewer,
     Path((ns, name, system, range)): Path<(String, String, String, String)>,
 ) -> UiResult {
     let address = ModuleAddress::new(&ns, &name, &system)?;
@@ -56,5 +58,5 @@ pub async fn diff(
             }
         }
     };
-    Ok(layout::page(&title, "", body).into_response())
+    Ok(layout::page(&title, "", &viewer, body).into_response())
 }

@@ -12,6 +12,7 @@ use registry_core::Filter;
 use super::card;
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
 /// Modules shown on the home page.
@@ -31,7 +32,7 @@ fn optional<T>(r: registry_core::Result<T>) -> registry_core::Result<Option<T>> 
 }
 
 /// `GET /`.
-pub async fn home(State(state): State<AppState>, Ctx(ctx): Ctx) -> UiResult {
+pub async fn home(State(state): State<AppState>, Ctx(ctx): Ctx, viewer: Viewer) -> UiResult {
     let (modules, more) =
         crate::http::latest_modules(&state, &ctx, Filter::default(), 0, SHOWN).await?;
     let registry = state.registry();
@@ -81,5 +82,5 @@ pub async fn home(State(state): State<AppState>, Ctx(ctx): Ctx) -> UiResult {
             }
         }
     };
-    Ok(layout::page("Modules", "", body).into_response())
+    Ok(layout::page("Modules", "", &viewer, body).into_response())
 }

@@ -1,15 +1,18 @@
 //! The UI's pages, one file each, and the pieces they share: links to a
 //! module or version, dates, a module card.
 
+pub mod account;
 pub mod checks;
 pub mod diff;
 pub mod downloads;
 pub mod files;
 pub mod home;
+pub mod lifecycle;
 pub mod module;
 pub mod namespace;
 pub mod part;
 pub mod search;
+pub mod sign_in;
 pub mod used_by;
 
 use maud::{Markup, html};

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use super::{date, module_href, version_href};
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout, markdown};
 
 /// The tabs, in order: (`?tab=` word, label).
@@ -47,6 +48,7 @@ pub struct PageParams {
 pub async fn latest(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    viewer: Viewer,
     headers: HeaderMap,
     Path((ns, name, system)): Path<(String, String, String)>,
     Query(p): Query<PageParams>,
@@ -56,13 +58,14 @@ pub async fn latest(
         return Ok(pick(&address, v, p.tab.as_deref()).into_response());
     }
     let record = state.registry().latest(&ctx, &address).await?;
-    render(&state, &ctx, &headers, record, &p).await
+    render(&state, &ctx, &viewer, &headers, record, &p).await
 }
 
 /// `GET /modules/{ns}/{name}/{system}/{version}`.
 pub async fn version(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    viewer: Viewer,
     headers: HeaderMap,
     Path((ns, name, system, version)): Path<(String, String, String, String)>,
     Query(p): Query<PageParams>,
@@ -76,7 +79,7 @@ pub async fn version(
         .registry()
         .get(&ctx, &ModuleId::new(address, version))
         .await?;
-    render(&state, &ctx, &headers, record, &p).await
+    render(&state, &ctx, &viewer, &headers, record, &p).await
 }
 
 /// The version picker's answer: that version's page, same tab.
@@ -125,6 +128,7 @@ pub(super) fn registry_host(state: &AppState, headers: &HeaderMap) -> String {
 async fn render(
     state: &AppState,
     ctx: &registry_core::RequestContext,
+    viewer: &Viewer,
     headers: &HeaderMap,
     record: ModuleRecord,
     p: &PageParams,
@@ -192,6 +196,7 @@ async fn render(
                 a href=(version_href(l)) { "See " (l.version.to_string()) }
             }
         }
+        (super::lifecycle::actions(viewer, &record))
         (snippet(record.address.name(), &source, &record.version))
         form class="versions" method="get" action=(module_href(&record.address)) {
             label for="v" { "Version " }
@@ -220,7 +225,7 @@ async fn render(
             }
         }
     };
-    Ok(layout::page(&record.address.to_string(), "", body).into_response())
+    Ok(layout::page(&record.address.to_string(), "", viewer, body).into_response())
 }
 
 /// A tab about one module directory (the root, a submodule, an example)

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::card;
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
 /// Modules per page.
@@ -25,6 +26,7 @@ pub struct Paging {
 pub async fn namespace(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    viewer: Viewer,
     Path(ns): Path<String>,
     Query(p): Query<Paging>,
 ) -> UiResult {
@@ -51,5 +53,5 @@ pub async fn namespace(
             }
         }
     };
-    Ok(layout::page(&ns, "", body).into_response())
+    Ok(layout::page(&ns, "", &viewer, body).into_response())
 }

@@ -15,6 +15,7 @@ use super::module::{PageParams, interface_tab, registry_host, snippet};
 use super::version_href;
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
 /// The tabs of a directory's page.
@@ -51,6 +52,7 @@ pub fn short<'a>(path: &'a str, what: &str) -> &'a str {
 pub async fn submodule(
     state: State<AppState>,
     ctx: Ctx,
+    viewer: Viewer,
     headers: HeaderMap,
     Path((ns, name, system, version, path)): Path<(String, String, String, String, String)>,
     Query(p): Query<PageParams>,
@@ -59,13 +61,14 @@ pub async fn submodule(
         ModuleAddress::new(&ns, &name, &system)?,
         Version::parse(&version)?,
     );
-    part(state, ctx, headers, id, &path, "submodules", p).await
+    part(state, ctx, &viewer, headers, id, &path, "submodules", p).await
 }
 
 /// `GET …/{version}/examples/{*path}`.
 pub async fn example(
     state: State<AppState>,
     ctx: Ctx,
+    viewer: Viewer,
     headers: HeaderMap,
     Path((ns, name, system, version, path)): Path<(String, String, String, String, String)>,
     Query(p): Query<PageParams>,
@@ -74,12 +77,14 @@ pub async fn example(
         ModuleAddress::new(&ns, &name, &system)?,
         Version::parse(&version)?,
     );
-    part(state, ctx, headers, id, &path, "examples", p).await
+    part(state, ctx, &viewer, headers, id, &path, "examples", p).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn part(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    viewer: &Viewer,
     headers: HeaderMap,
     id: ModuleId,
     path: &str,
@@ -153,5 +158,11 @@ async fn part(
             }
         }
     };
-    Ok(layout::page(&format!("{} {} {}", a, record.version, dir.path), "", body).into_response())
+    Ok(layout::page(
+        &format!("{} {} {}", a, record.version, dir.path),
+        "",
+        viewer,
+        body,
+    )
+    .into_response())
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{date, module_href};
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
 /// Results per page.
@@ -91,6 +92,7 @@ fn marked(text: &str, words: &[String]) -> Markup {
 pub async fn search(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
+    viewer: Viewer,
     Query(p): Query<SearchParams>,
 ) -> UiResult {
     let text = p.q.trim().to_string();
@@ -99,7 +101,7 @@ pub async fn search(
             h1 { "Search" }
             p class="muted" { "Type a module name, a provider, a resource type or words from a description." }
         };
-        return Ok(layout::page("Search", "", body).into_response());
+        return Ok(layout::page("Search", "", &viewer, body).into_response());
     }
     let query = SearchQuery {
         text: text.clone(),
@@ -176,7 +178,7 @@ pub async fn search(
             }
         }
     };
-    Ok(layout::page(&format!("Search: {text}"), &text, body).into_response())
+    Ok(layout::page(&format!("Search: {text}"), &text, &viewer, body).into_response())
 }
 
 #[cfg(test)]
