@@ -44,7 +44,7 @@ pub struct OpenedRegistry {
     /// Its storage parts (for migrations, garbage collection, metrics).
     pub storage: OpenedStorage,
     /// Its search index (in memory, rebuilt from the metadata store on open).
-    pub search: Arc<TantivySearchIndex>,
+    pub search: Arc<dyn registry_core::SearchIndex>,
     /// Its hash-chained audit log (in the metadata database).
     pub audit: Arc<dyn registry_core::AuditLog>,
     /// The audit log's head when the registry was opened (before the search
@@ -188,7 +188,7 @@ pub async fn open_registry_with(
     observer: Option<Arc<dyn RegistryObserver>>,
 ) -> Result<OpenedRegistry> {
     let storage = open_storage(&config.storage).await?;
-    let search = Arc::new(TantivySearchIndex::in_memory()?);
+    let search: Arc<dyn registry_core::SearchIndex> = Arc::new(TantivySearchIndex::in_memory()?);
     let audit = storage.metadata.as_audit_log();
     let mut builder = Registry::builder()
         .audit_sink(audit.clone())

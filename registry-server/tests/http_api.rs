@@ -1092,3 +1092,55 @@ async fn metrics_need_the_scrape_token_or_an_admin_when_reads_need_auth() {
     let r = open.http.get(open.url("/metrics")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_cached_versions_list_shows_a_deprecation_made_after_it() {
+    let live = Live::start(false, |_| {}).await;
+    let token = live.token("acme", Role::Publisher).await;
+    let base = "/v1/modules/acme/cached/null";
+    live.put_archive(&token, &format!("{base}/1.0.0"), simple_module(&[]))
+        .await;
+    let listed = |live: &Live| {
+        let url = live.url(&format!("{base}/versions"));
+        let http = live.http.clone();
+        async move { json(http.get(url).send().await.unwrap()).await }
+    };
+    let before = listed(&live).await;
+    assert!(
+        before["modules"][0]["versions"][0]
+            .get("deprecation")
+            .is_none()
+    );
+    let change = |verb: &str, body: Value| {
+        live.http
+            .post(live.url(&format!("{base}/1.0.0/{verb}")))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let r = change("deprecate", serde_json::json!({"reason": "old"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let after = listed(&live).await;
+    assert_eq!(
+        after["modules"][0]["versions"][0]["deprecation"]["reason"], "old",
+        "{after}"
+    );
+    let r = change("deprecate", serde_json::json!({"reason": "older"}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let again = listed(&live).await;
+    assert_eq!(
+        again["modules"][0]["versions"][0]["deprecation"]["reason"],
+        "older"
+    );
+    let r = change("undeprecate", serde_json::json!({})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        listed(&live).await["modules"][0]["versions"][0]
+            .get("deprecation")
+            .is_none()
+    );
+}

@@ -7,44 +7,12 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use registry_core::{Error, ModuleAddress, ModuleId, ModuleRecord, RequestContext, Version};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::error::ApiResult;
 use super::extract::{Ctx, ModulePath};
 use super::openapi::ErrorBody;
+use super::views::DiffView;
 use crate::state::AppState;
-
-/// One change of the API.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChangeView {
-    /// The module directory (`""` for the root, `modules/sub`).
-    pub path: String,
-    /// `input`, `output`, `resource`, `data_source`, `module_call`,
-    /// `provider`, `required_version` or `submodule`.
-    pub item: String,
-    /// Its name.
-    pub name: String,
-    /// `added`, `removed` or `changed`.
-    pub kind: String,
-    /// Whether callers of the older version may break on the newer.
-    pub breaking: bool,
-    /// What changed, in words.
-    pub detail: String,
-}
-
-/// The changes from one version to another.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DiffView {
-    /// The older version.
-    pub from: String,
-    /// The newer version.
-    pub to: String,
-    /// Whether any change is breaking.
-    pub breaking: bool,
-    /// The changes.
-    pub changes: Vec<ChangeView>,
-}
 
 /// Path parameters of the diff route.
 #[derive(Debug, utoipa::IntoParams)]
@@ -59,14 +27,6 @@ pub struct DiffParams {
     system: String,
     /// `FROM...TO`, two published versions (`1.0.0...2.0.0`).
     range: String,
-}
-
-/// A diff enum in the API's word for it (`data_source`, `added`).
-pub(crate) fn word<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// The two versions `range` (`FROM...TO`) names and the API diff between
@@ -110,22 +70,5 @@ pub async fn diff(
 ) -> ApiResult<Response> {
     let range = params.get("range").map(String::as_str).unwrap_or_default();
     let (old, new, d) = versions_diff(&state, &ctx, &address, range).await?;
-    let view = DiffView {
-        from: old.version.to_string(),
-        to: new.version.to_string(),
-        breaking: d.is_breaking(),
-        changes: d
-            .changes
-            .iter()
-            .map(|c| ChangeView {
-                path: c.path.clone(),
-                item: word(&c.item),
-                name: c.name.clone(),
-                kind: word(&c.kind),
-                breaking: c.breaking,
-                detail: c.detail.clone(),
-            })
-            .collect(),
-    };
-    Ok(axum::Json(view).into_response())
+    Ok(axum::Json(DiffView::new(&old, &new, &d)).into_response())
 }

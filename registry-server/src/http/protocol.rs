@@ -36,14 +36,21 @@ pub async fn discovery() -> Response {
 }
 
 /// The rendered-body cache key of a versions list: the module and every
-/// listed version with its archive digest (a published version never
-/// changes; yanks and publishes change the list, so the key).
+/// listed version with its archive digest and deprecation, all the body
+/// shows (a published version's content never changes; yanks and
+/// publishes change the list, deprecations the notices, so the key).
 fn versions_key(records: &[ModuleRecord]) -> String {
     let mut h = Sha256::new();
     for r in records {
         h.update(r.version.key().as_bytes());
         h.update(b"\0");
         h.update(r.metadata.sha256.hex().as_bytes());
+        if let Some(d) = &r.metadata.lifecycle.deprecated {
+            h.update(b"\0deprecated\0");
+            h.update(d.reason.as_bytes());
+            h.update(b"\0");
+            h.update(d.successor.as_deref().unwrap_or("").as_bytes());
+        }
         h.update(b"\n");
     }
     format!(
@@ -56,7 +63,7 @@ fn versions_key(records: &[ModuleRecord]) -> String {
 /// `GET …/{ns}/{name}/{system}/versions`: the listed (not yanked) versions.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/versions", tag = "protocol", params(ModuleParams),
-    responses((status = 200, description = "The listed versions", body = VersionsView), (status = 400, description = "Malformed address", body = ErrorBody), (status = 404, description = "No such module", body = ErrorBody))
+    responses((status = 200, description = "The listed versions", body = VersionsView), (status = 400, description = "Malformed address", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody), (status = 404, description = "No such module", body = ErrorBody))
 )]
 pub async fn versions(
     State(state): State<AppState>,
@@ -133,7 +140,7 @@ pub async fn download(
 /// `GET …/{ns}/{name}/{system}/download`: `302` to the latest version's download.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/download", tag = "protocol", params(ModuleParams),
-    responses((status = 302, description = "Redirect to the latest version's download", headers(("Location" = String, description = "The download URL"))), (status = 400, description = "Malformed address", body = ErrorBody), (status = 404, description = "No such module", body = ErrorBody))
+    responses((status = 302, description = "Redirect to the latest version's download", headers(("Location" = String, description = "The download URL"))), (status = 400, description = "Malformed address", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody), (status = 404, description = "No such module", body = ErrorBody))
 )]
 pub async fn download_latest(
     State(state): State<AppState>,

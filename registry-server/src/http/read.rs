@@ -133,7 +133,7 @@ pub async fn list_all(
 /// `GET /v1/modules/{ns}`.
 #[utoipa::path(
     get, path = "/{ns}", tag = "modules", params(("ns" = String, Path, description = "Namespace"), ListQuery),
-    responses((status = 200, description = "The namespace's modules, paged", body = ModuleListView), (status = 400, description = "Malformed namespace or query", body = ErrorBody))
+    responses((status = 200, description = "The namespace's modules, paged", body = ModuleListView), (status = 400, description = "Malformed namespace or query", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody))
 )]
 pub async fn list_namespace(
     State(state): State<AppState>,
@@ -157,7 +157,7 @@ pub struct NamePath {
 /// `GET /v1/modules/{ns}/{name}`: the latest version for every system.
 #[utoipa::path(
     get, path = "/{ns}/{name}", tag = "modules", params(("ns" = String, Path, description = "Namespace"), ("name" = String, Path, description = "Module name"), ListQuery),
-    responses((status = 200, description = "The module for every system, paged", body = ModuleListView), (status = 400, description = "Malformed namespace, name or query", body = ErrorBody))
+    responses((status = 200, description = "The module for every system, paged", body = ModuleListView), (status = 400, description = "Malformed namespace, name or query", body = ErrorBody), (status = 403, description = "The token may not read this namespace", body = ErrorBody))
 )]
 pub async fn list_name(
     State(state): State<AppState>,

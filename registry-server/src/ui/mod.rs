@@ -12,6 +12,7 @@
 mod layout;
 mod markdown;
 mod pages;
+mod paths;
 mod session;
 
 use std::sync::Arc;

@@ -3,15 +3,15 @@
 //! serves), each change marked breaking or not, and the verdict: whether
 //! the change needed a new major version and got one.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use maud::html;
-use registry_core::ModuleAddress;
 
 use super::{module_href, version_href};
 use crate::http::Ctx;
-use crate::http::diff::word;
+use crate::http::views::word;
 use crate::state::AppState;
+use crate::ui::paths::{PageModule, PageRest};
 use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
@@ -20,9 +20,9 @@ pub async fn diff(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     viewer: Viewer,
-    Path((ns, name, system, range)): Path<(String, String, String, String)>,
+    PageModule(address): PageModule,
+    PageRest(range): PageRest,
 ) -> UiResult {
-    let address = ModuleAddress::new(&ns, &name, &system)?;
     let (old, new, d) = crate::http::diff::versions_diff(&state, &ctx, &address, &range).await?;
     let major = old.version.opens_new_major(&new.version);
     let title = format!("{address}: {} → {}", old.version, new.version);

@@ -4,14 +4,15 @@
 //! answer under a sandboxing Content-Security-Policy with `nosniff`, so an
 //! SVG or HTML file cannot run anything on this origin.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{Error, ModuleAddress, ModuleId, Version};
+use registry_core::Error;
 
 use crate::http::Ctx;
 use crate::state::AppState;
 use crate::ui::UiResult;
+use crate::ui::paths::{PageRest, PageVersion};
 
 /// The largest file served (READMEs link diagrams, not datasets).
 pub const MAX_FILE_BYTES: u64 = 8 << 20;
@@ -44,12 +45,9 @@ fn media_type(path: &str) -> Option<&'static str> {
 pub async fn file(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
-    Path((ns, name, system, version, path)): Path<(String, String, String, String, String)>,
+    PageVersion(id): PageVersion,
+    PageRest(path): PageRest,
 ) -> UiResult {
-    let id = ModuleId::new(
-        ModuleAddress::new(&ns, &name, &system)?,
-        Version::parse(&version)?,
-    );
     let not_here = || Error::not_found(format!("{id} has no file {path:?} to show"));
     let Some(kind) = media_type(&path) else {
         return Err(not_here().into());

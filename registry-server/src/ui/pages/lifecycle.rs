@@ -6,16 +6,17 @@
 //! authorized and audited the same way.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
-use registry_core::{Error, LifecycleChange, ModuleAddress, ModuleId, ModuleRecord, Version};
+use registry_core::{Error, LifecycleChange, ModuleRecord};
 use serde::Deserialize;
 
 use super::version_href;
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::paths::PageVersion;
 use crate::ui::session::{self, Viewer};
 use crate::ui::{UiResult, layout};
 
@@ -96,32 +97,20 @@ pub fn actions(viewer: &Viewer, r: &ModuleRecord) -> Markup {
     }
 }
 
-async fn record_of(
-    state: &AppState,
-    ctx: &registry_core::RequestContext,
-    (ns, name, system, version): &(String, String, String, String),
-) -> Result<ModuleRecord, Error> {
-    let id = ModuleId::new(
-        ModuleAddress::new(ns, name, system)?,
-        Version::parse(version)?,
-    );
-    state.registry().get(ctx, &id).await
-}
-
 /// `GET …/{version}/lifecycle?action=…`: what the action does, and a form
 /// to confirm it.
 pub async fn confirm(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     viewer: Viewer,
-    Path(path): Path<(String, String, String, String)>,
+    PageVersion(id): PageVersion,
     Query(q): Query<ActionParam>,
 ) -> UiResult {
     let Some(who) = viewer.signed_in() else {
         return Ok(Redirect::to(&viewer.sign_in_href()).into_response());
     };
     let (word, label, effect) = action(&q.action)?;
-    let record = record_of(&state, &ctx, &path).await?;
+    let record = state.registry().get(&ctx, &id).await?;
     if !who.may_publish(record.address.namespace()) {
         return Err(Error::new(
             registry_core::ErrorKind::PermissionDenied,
@@ -166,7 +155,7 @@ pub async fn apply(
     Ctx(ctx): Ctx,
     viewer: Viewer,
     headers: HeaderMap,
-    Path(path): Path<(String, String, String, String)>,
+    PageVersion(id): PageVersion,
     Form(f): Form<ActionForm>,
 ) -> UiResult {
     session::same_origin(&headers)?;
@@ -185,11 +174,6 @@ pub async fn apply(
         },
         _ => LifecycleChange::Unyank,
     };
-    let (ns, name, system, version) = &path;
-    let id = ModuleId::new(
-        ModuleAddress::new(ns, name, system)?,
-        Version::parse(version)?,
-    );
     let record = state.registry().change_lifecycle(&ctx, &id, change).await?;
     Ok(Redirect::to(&version_href(&record)).into_response())
 }

@@ -7,16 +7,17 @@
 //! (what the checks on publish found), Integrity (digests, signer, a
 //! lock-file entry), Used by (calls of it in this registry), Versions.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, PreEscaped, html};
-use registry_core::{ModuleAddress, ModuleId, ModuleInterface, ModuleRecord, Version};
+use registry_core::{ModuleAddress, ModuleInterface, ModuleRecord, Version};
 use serde::Deserialize;
 
 use super::{date, module_href, version_href};
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::paths::{PageModule, PageVersion};
 use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout, markdown};
 
@@ -50,10 +51,9 @@ pub async fn latest(
     Ctx(ctx): Ctx,
     viewer: Viewer,
     headers: HeaderMap,
-    Path((ns, name, system)): Path<(String, String, String)>,
+    PageModule(address): PageModule,
     Query(p): Query<PageParams>,
 ) -> UiResult {
-    let address = ModuleAddress::new(&ns, &name, &system)?;
     if let Some(v) = p.v.as_deref().filter(|v| !v.is_empty()) {
         return Ok(pick(&address, v, p.tab.as_deref()).into_response());
     }
@@ -67,18 +67,16 @@ pub async fn version(
     Ctx(ctx): Ctx,
     viewer: Viewer,
     headers: HeaderMap,
-    Path((ns, name, system, version)): Path<(String, String, String, String)>,
+    PageVersion(id): PageVersion,
     Query(p): Query<PageParams>,
 ) -> UiResult {
-    let address = ModuleAddress::new(&ns, &name, &system)?;
-    if let Some(v) = p.v.as_deref().filter(|v| !v.is_empty() && *v != version) {
-        return Ok(pick(&address, v, p.tab.as_deref()).into_response());
+    if let Some(v) =
+        p.v.as_deref()
+            .filter(|v| !v.is_empty() && *v != id.version.as_str())
+    {
+        return Ok(pick(&id.address, v, p.tab.as_deref()).into_response());
     }
-    let version = Version::parse(&version)?;
-    let record = state
-        .registry()
-        .get(&ctx, &ModuleId::new(address, version))
-        .await?;
+    let record = state.registry().get(&ctx, &id).await?;
     render(&state, &ctx, &viewer, &headers, record, &p).await
 }
 

@@ -1,6 +1,6 @@
 //! `/modules/NS`: a namespace's modules with their latest versions, paged.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use maud::html;
 use registry_core::{Filter, validate_namespace};
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::card;
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::paths::PageNamespace;
 use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
@@ -27,7 +28,7 @@ pub async fn namespace(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     viewer: Viewer,
-    Path(ns): Path<String>,
+    PageNamespace(ns): PageNamespace,
     Query(p): Query<Paging>,
 ) -> UiResult {
     validate_namespace(&ns)?;

@@ -5,16 +5,17 @@
 //! and an example opens on its code, its calls of the module itself
 //! rewritten to this registry's address.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use maud::html;
-use registry_core::{Error, ModuleAddress, ModuleId, Version};
+use registry_core::{Error, ModuleId};
 
 use super::module::{PageParams, interface_tab, registry_host, snippet};
 use super::version_href;
 use crate::http::Ctx;
 use crate::state::AppState;
+use crate::ui::paths::{PageRest, PageVersion};
 use crate::ui::session::Viewer;
 use crate::ui::{UiResult, layout};
 
@@ -54,13 +55,10 @@ pub async fn submodule(
     ctx: Ctx,
     viewer: Viewer,
     headers: HeaderMap,
-    Path((ns, name, system, version, path)): Path<(String, String, String, String, String)>,
+    PageVersion(id): PageVersion,
+    PageRest(path): PageRest,
     Query(p): Query<PageParams>,
 ) -> UiResult {
-    let id = ModuleId::new(
-        ModuleAddress::new(&ns, &name, &system)?,
-        Version::parse(&version)?,
-    );
     part(state, ctx, &viewer, headers, id, &path, "submodules", p).await
 }
 
@@ -70,13 +68,10 @@ pub async fn example(
     ctx: Ctx,
     viewer: Viewer,
     headers: HeaderMap,
-    Path((ns, name, system, version, path)): Path<(String, String, String, String, String)>,
+    PageVersion(id): PageVersion,
+    PageRest(path): PageRest,
     Query(p): Query<PageParams>,
 ) -> UiResult {
-    let id = ModuleId::new(
-        ModuleAddress::new(&ns, &name, &system)?,
-        Version::parse(&version)?,
-    );
     part(state, ctx, &viewer, headers, id, &path, "examples", p).await
 }
 

@@ -14,6 +14,15 @@ use registry_core::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod checks;
+mod diff;
+
+pub use checks::{
+    ChecksSummaryView, TestDiagnosticView, TestFileView, TestReportView, TestRunView,
+};
+pub(crate) use diff::word;
+pub use diff::{ChangeView, DiffView};
+
 /// Service discovery (`/.well-known/terraform.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DiscoveryView {
@@ -356,7 +365,7 @@ pub struct ModuleDetailView {
     pub versions: Vec<String>,
     /// What publishing checked (tests and validation), when it checked anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checks: Option<super::checks::ChecksSummaryView>,
+    pub checks: Option<ChecksSummaryView>,
 }
 
 impl ModuleDetailView {
