@@ -32,7 +32,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the registry over HTTP(S).
+    /// Serve the registry: the HTTP API, the web UI and gRPC, all on one
+    /// port (HTTP/1.1 and HTTP/2; TLS with --tls-cert).
     Serve(Box<serve::ServeArgs>),
     /// Publish a module version from a directory or an archive.
     Publish(publish::PublishArgs),

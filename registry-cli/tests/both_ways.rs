@@ -254,6 +254,56 @@ fn every_command_has_the_same_effect_locally_and_through_a_server() {
         assert_eq!(l["source"], "https://git.example.com/greeting");
         assert_eq!(l["verified"], true, "the signature travelled and verified");
     }
+    for doc in &published[2..] {
+        assert_eq!(
+            doc["versions"],
+            serde_json::json!(["1.0.0", "1.1.0"]),
+            "publish --json lists every version"
+        );
+    }
+
+    // Warnings from validation (the policy says warn) are printed, with
+    // their file, line and rule, on both sides.
+    let spare = dir("spare");
+    std::fs::create_dir_all(&spare).unwrap();
+    std::fs::write(
+        Path::new(&spare).join("spare.tf"),
+        "variable \"spare\" {\n  type        = string\n  description = \"Unused.\"\n  default     = \"\"\n}\n\noutput \"x\" {\n  description = \"X.\"\n  value       = \"x\"\n}\n",
+    )
+    .unwrap();
+    for s in sides {
+        let sig = dir(&format!("{}-spare.minisig", s.name));
+        ok(&strings(&[
+            "sign",
+            "--key",
+            &sk,
+            "example/spare/null",
+            "1.0.0",
+            &spare,
+            "-o",
+            &sig,
+        ]));
+        let out = run(&s.args(&[
+            "publish",
+            "--signature",
+            &sig,
+            "example/spare/null",
+            "1.0.0",
+            &spare,
+        ]));
+        assert!(out.status.success(), "{}: {out:?}", s.name);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(
+                "warning: spare.tf:1: variable \"spare\" is declared but not used [unused-declaration]"
+            ),
+            "{}: {stderr}",
+            s.name
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("published example/spare/null/1.0.0")
+        );
+    }
 
     // versions, resolve, show, download.
     let same = |cmd: &[&str]| {

@@ -285,6 +285,150 @@ fn file_errors_name_the_file_and_what_it_should_hold() {
         "{}",
         text(&missing.stderr)
     );
+
+    // A truncated archive, signed and published, is named.
+    let cut = format!("{dir}/cut.tgz");
+    let bytes = registry_core::pack_dir(std::path::Path::new(module)).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let signed = registry(&[
+        "sign",
+        "--key",
+        &key,
+        "example/greeting/null",
+        "1.0.0",
+        &cut,
+    ]);
+    assert_eq!(signed.status.code(), Some(2));
+    assert!(
+        text(&signed.stderr).contains("cut.tgz"),
+        "{}",
+        text(&signed.stderr)
+    );
+    let data = format!("{dir}/data");
+    let published = registry(&[
+        "publish",
+        "example/greeting/null",
+        "1.0.0",
+        &cut,
+        "--data-dir",
+        &data,
+    ]);
+    assert!(!published.status.success());
+    assert!(
+        text(&published.stderr).contains("cut.tgz"),
+        "{}",
+        text(&published.stderr)
+    );
+
+    // The public half given as the secret key says which it is.
+    let public = registry(&[
+        "sign",
+        "--key",
+        &format!("{key}.pub"),
+        "example/greeting/null",
+        "1.0.0",
+        module,
+    ]);
+    assert_eq!(public.status.code(), Some(2));
+    let err = text(&public.stderr);
+    assert!(
+        err.contains(&format!(
+            "--key {key}.pub is not an unencrypted minisign secret key"
+        )),
+        "{err}"
+    );
+
+    // download -o into a directory names it.
+    assert!(
+        registry(&[
+            "publish",
+            "example/greeting/null",
+            "1.0.0",
+            module,
+            "--data-dir",
+            &data
+        ])
+        .status
+        .success()
+    );
+    let into = registry(&[
+        "download",
+        "example/greeting/null",
+        "1.0.0",
+        "-o",
+        dir,
+        "--data-dir",
+        &data,
+    ]);
+    assert!(!into.status.success());
+    assert!(
+        text(&into.stderr).contains(&format!("cannot write {dir}")),
+        "{}",
+        text(&into.stderr)
+    );
+}
+
+#[test]
+fn migrate_reports_its_schema_and_refuses_no_migrate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let dir = dir.to_str().unwrap();
+    let out = registry(&["migrate", "--data-dir", dir]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("schema at migration 2026"), "{said}");
+    assert!(!said.contains("Some("), "{said}");
+    let refused = registry(&["migrate", "--no-migrate", "--data-dir", dir]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+}
+
+#[test]
+fn resolve_versions_refuses_an_address_or_a_server_but_not_an_exported_one() {
+    let with_address = registry(&[
+        "resolve",
+        "--constraint",
+        "~> 1.0",
+        "--versions",
+        "1.0.0,1.1.0",
+        "acme/x/null",
+    ]);
+    assert_eq!(with_address.status.code(), Some(2));
+    assert!(with_address.stdout.is_empty());
+    assert!(text(&with_address.stderr).contains("takes no module address or --server"));
+    let with_server = registry(&[
+        "resolve",
+        "--constraint",
+        "~> 1.0",
+        "--versions",
+        "1.0.0,1.1.0",
+        "--server",
+        "https://127.0.0.1:9",
+    ]);
+    assert_eq!(with_server.status.code(), Some(2));
+    assert!(with_server.stdout.is_empty());
+    let exported = Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args([
+            "resolve",
+            "--constraint",
+            "~> 1.0",
+            "--versions",
+            "1.0.0,1.1.0",
+        ])
+        .env("REGISTRY_SERVER", "https://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert!(exported.status.success(), "{}", text(&exported.stderr));
+    assert_eq!(text(&exported.stdout), "1.1.0\n");
+}
+
+#[test]
+fn serve_help_says_grpc_answers_on_the_serving_port() {
+    let help = text(&registry(&["serve", "--help"]).stdout);
+    assert!(help.contains("gRPC"), "{help}");
+    assert!(
+        help.contains("all on one\nport") || help.contains("all on one port"),
+        "{help}"
+    );
 }
 
 #[test]

@@ -1144,3 +1144,33 @@ async fn a_cached_versions_list_shows_a_deprecation_made_after_it() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn generated_examples_name_the_public_url_when_one_is_set() {
+    let live = Live::start(false, |c| {
+        c.public_url = Some("https://registry.example.com".into())
+    })
+    .await;
+    let token = live.token("acme", Role::Publisher).await;
+    let r = live
+        .put_archive(
+            &token,
+            "/v1/modules/acme/named/null/1.0.0",
+            simple_module(&[]),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let ex = json(
+        live.http
+            .get(live.url("/v1/modules/acme/named/null/1.0.0/examples"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let code = ex["examples"][0]["code"].as_str().unwrap();
+    assert!(
+        code.contains("source  = \"registry.example.com/acme/named/null\""),
+        "{code}"
+    );
+}

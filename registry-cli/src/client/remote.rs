@@ -144,6 +144,13 @@ impl RemoteRegistry {
             .map_err(|e| Error::invalid_input(format!("bad path {path:?}: {e}")))
     }
 
+    /// `/v1/namespaces/NS/policy`, the namespace checked first so that
+    /// nothing in it can change the path.
+    fn policy_url(&self, namespace: &str) -> Result<reqwest::Url> {
+        registry_core::validate_namespace(namespace)?;
+        self.at(&format!("/v1/namespaces/{namespace}/policy"))
+    }
+
     fn version_url(&self, id: &ModuleId, rest: &str) -> Result<reqwest::Url> {
         self.url(&format!("{}/{}{rest}", id.address, id.version))
     }
@@ -360,9 +367,7 @@ impl RegistryClient for RemoteRegistry {
     }
 
     async fn policy(&self, namespace: &str) -> Result<PolicyView> {
-        let req = self
-            .http
-            .get(self.at(&format!("/v1/namespaces/{namespace}/policy"))?);
+        let req = self.http.get(self.policy_url(namespace)?);
         self.json(req, "read policy").await
     }
 
@@ -373,10 +378,7 @@ impl RegistryClient for RemoteRegistry {
             "tests": policy.tests.as_str(),
             "semver-guard": policy.semver_guard.as_str(),
         });
-        let req = self
-            .http
-            .put(self.at(&format!("/v1/namespaces/{namespace}/policy"))?)
-            .json(&body);
+        let req = self.http.put(self.policy_url(namespace)?).json(&body);
         self.json(req, "set policy").await
     }
 }

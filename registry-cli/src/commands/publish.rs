@@ -73,7 +73,13 @@ pub async fn run(a: PublishArgs) -> CmdResult {
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     let result = client.publish(request, Bytes::from(archive)).await;
     pb.finish_and_clear();
-    let published = result?;
+    // An archive the registry refuses is named, as the user gave it.
+    let published = result.map_err(|e| match e.kind() {
+        registry_core::ErrorKind::InvalidInput | registry_core::ErrorKind::TooLarge => {
+            e.with_context("archive", a.path.display())
+        }
+        _ => e,
+    })?;
     if a.json {
         println!(
             "{}",

@@ -65,7 +65,10 @@ fn choose(
 /// Resolve a constraint.
 pub async fn run(a: ResolveArgs) -> CmdResult {
     if let Some(list) = &a.versions {
-        if a.address.is_some() || a.target.remote().is_some() {
+        // `--server` on the command line, not REGISTRY_SERVER from a shell
+        // that exports it: tools run `resolve --versions` anywhere.
+        let server_flag = std::env::args().any(|x| x == "--server" || x.starts_with("--server="));
+        if a.address.is_some() || server_flag {
             eprintln!(
                 "error: --versions chooses from the list given; it takes no module address or --server (give one or the other)"
             );

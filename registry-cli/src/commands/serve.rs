@@ -21,7 +21,8 @@ pub struct ServeArgs {
     /// Data directory of the embedded default.
     #[arg(long, env = "REGISTRY_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Address to listen on.
+    /// Address to listen on: the HTTP API, the web UI and gRPC (in the
+    /// default build) all answer there (default 127.0.0.1:8443).
     #[arg(long, env = "REGISTRY_LISTEN")]
     listen: Option<SocketAddr>,
     /// PEM certificate chain (serve HTTPS).

@@ -83,7 +83,9 @@ pub async fn sign(a: SignArgs) -> CmdResult {
         })?
     };
     let sha256 = Sha256Digest::of(&bytes);
-    let inspection = inspect_archive(&ArchiveBody::from(bytes), &ArchiveLimits::default()).await?;
+    let inspection = inspect_archive(&ArchiveBody::from(bytes), &ArchiveLimits::default())
+        .await
+        .map_err(|e| e.with_context("archive", a.path.display()))?;
     let manifest = SignedManifest {
         address,
         version,
@@ -93,7 +95,13 @@ pub async fn sign(a: SignArgs) -> CmdResult {
     let secret = std::fs::read_to_string(&a.key).map_err(|e| {
         registry_core::Error::invalid_input(format!("cannot read key {}: {e}", a.key.display()))
     })?;
-    let sig = registry_resolve::sign_manifest(&secret, &manifest)?;
+    let sig = registry_resolve::sign_manifest(&secret, &manifest).map_err(|e| {
+        registry_core::Error::invalid_input(format!(
+            "--key {} is not an unencrypted minisign secret key (`registry keygen` makes one; the .pub file is the public half): {}",
+            a.key.display(),
+            e.message()
+        ))
+    })?;
     match a.output {
         Some(p) => std::fs::write(&p, sig).map_err(|e| {
             registry_core::Error::invalid_input(format!("cannot write {}: {e}", p.display()))

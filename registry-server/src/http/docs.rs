@@ -92,13 +92,16 @@ pub async fn examples(
     headers: axum::http::HeaderMap,
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
 ) -> ApiResult<Response> {
-    // The host the client reached us by (HTTP/1 Host, HTTP/2 :authority):
-    // a bare `ns/name/system` would mean the public registry.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or(uri.authority().map(|a| a.as_str()))
-        .filter(|h| registry_core::validate_host(&h.to_ascii_lowercase()).is_ok());
+    // The host callers name us by: `--public-url`'s, else the one the
+    // client reached us by (HTTP/1 Host, HTTP/2 :authority); a bare
+    // `ns/name/system` would mean the public registry.
+    let host = state.public_host().or_else(|| {
+        headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or(uri.authority().map(|a| a.as_str()))
+            .filter(|h| registry_core::validate_host(&h.to_ascii_lowercase()).is_ok())
+    });
     let examples = state.registry().examples(&ctx, &id, host).await?;
     Ok(axum::Json(ExamplesView {
         examples: examples.iter().map(ExampleView::from).collect(),
