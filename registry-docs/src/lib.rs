@@ -27,6 +27,7 @@ mod parse;
 #[cfg(feature = "search")]
 pub mod search;
 pub mod tfdocs;
+mod usage;
 
 pub use generator::{TfDocsGenerator, api_doc, type_schema, usage_example};
 pub use inspector::{HclInspector, module_dirs, parse_all};
@@ -34,3 +35,4 @@ pub use model::ModuleModel;
 pub use parse::{header_comment, header_comment_block, parse_module_dir};
 #[cfg(feature = "search")]
 pub use search::TantivySearchIndex;
+pub use usage::{InputKind, UsageProblem, hcl_string, usage_block};

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use registry_core::{
     Error, FacetCount, Filter, ModuleId, ModuleRecord, ModuleStorage, Result, SearchHit,
-    SearchIndex, SearchQuery, SearchResults, Version, VersionEntry,
+    SearchIndex, SearchQuery, SearchResults, TestOutcome, Version, VersionEntry,
 };
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
@@ -199,6 +199,8 @@ impl TantivySearchIndex {
             Facet::from_path(["namespace", r.address.namespace_key().as_str()]),
         );
         d.add_facet(f.facets, Facet::from_path(["system", r.address.system()]));
+        d.add_facet(f.facets, signed_facet(m.signature.is_some()));
+        d.add_facet(f.facets, tests_facet(tests_outcome(m)));
         d.add_u64(f.latest, u64::from(latest));
         d.add_u64(f.listed, u64::from(m.lifecycle.is_listed()));
         d
@@ -467,6 +469,13 @@ impl TantivySearchIndex {
         ))
     }
 
+    fn facet(&self, facet: Facet) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_facet(self.f.facets, &facet),
+            IndexRecordOption::Basic,
+        ))
+    }
+
     fn flag(&self, field: Field, on: bool) -> Box<dyn Query> {
         Box::new(TermQuery::new(
             Term::from_field_u64(field, u64::from(on)),
@@ -499,9 +508,25 @@ fn plain_text(text: &str) -> String {
         .join(" ")
 }
 
+/// The facet groups counted for every search, in the order shown.
+const FACET_GROUPS: [&str; 5] = ["namespace", "system", "provider", "signed", "tests"];
+
+fn signed_facet(signed: bool) -> Facet {
+    Facet::from_path(["signed", if signed { "yes" } else { "no" }])
+}
+
+fn tests_facet(outcome: TestOutcome) -> Facet {
+    Facet::from_path(["tests", outcome.as_str()])
+}
+
+/// How a version's checks on publish came out (`not_run` when none ran).
+fn tests_outcome(m: &registry_core::ModuleMetadata) -> TestOutcome {
+    m.checks.as_ref().map_or(TestOutcome::NotRun, |c| c.status)
+}
+
 fn facet_counts(counts: &tantivy::collector::FacetCounts) -> Vec<FacetCount> {
     let mut out = Vec::new();
-    for group in ["namespace", "system", "provider"] {
+    for group in FACET_GROUPS {
         for (facet, count) in counts.get(&format!("/{group}")) {
             let value = facet
                 .to_path()
@@ -597,12 +622,18 @@ impl SearchIndex for TantivySearchIndex {
                 self.term(f.provider_exact, &p.to_ascii_lowercase()),
             ));
         }
+        if let Some(signed) = q.signed {
+            clauses.push((Occur::Must, self.facet(signed_facet(signed))));
+        }
+        if let Some(outcome) = q.tests {
+            clauses.push((Occur::Must, self.facet(tests_facet(outcome))));
+        }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let mut fc = FacetCollector::for_field("facets");
-        fc.add_facet("/namespace");
-        fc.add_facet("/system");
-        fc.add_facet("/provider");
+        for group in FACET_GROUPS {
+            fc.add_facet(format!("/{group}").as_str());
+        }
         // tantivy allocates a heap of `offset + limit` entries up front, so
         // the window is cut to the documents the index holds: a page past
         // the end is empty instead of a huge allocation (or an overflow).

@@ -393,3 +393,79 @@ async fn query_syntax_is_searched_as_text_never_an_error() {
     let r = idx.search(&q("name:vpc")).await.unwrap();
     assert!(r.total > 0, "the words of a field query are searched");
 }
+
+#[tokio::test]
+async fn signed_and_tests_facets_count_and_filter() {
+    use registry_core::{TestOutcome, TestReport};
+    let idx = TantivySearchIndex::in_memory().unwrap();
+    let mut signed_passing = record("acme/a/aws", "1.0.0", "Alpha", "", "aws");
+    signed_passing.metadata.signature = Some("untrusted comment: x\nRW...".into());
+    let mut report = TestReport::not_run(Vec::new());
+    report.status = TestOutcome::Passed;
+    signed_passing.metadata.checks = Some(report.clone());
+    let mut failing = record("acme/b/aws", "1.0.0", "Beta", "", "aws");
+    report.status = TestOutcome::Failed;
+    failing.metadata.checks = Some(report);
+    let untested = record("acme/c/aws", "1.0.0", "Gamma", "", "aws");
+    for r in [&signed_passing, &failing, &untested] {
+        idx.index(r).await.unwrap();
+    }
+    let all = idx.search(&q("")).await.unwrap();
+    let count = |facet: &str, value: &str| {
+        all.facets
+            .iter()
+            .find(|f| f.facet == facet && f.value == value)
+            .map_or(0, |f| f.count)
+    };
+    assert_eq!((count("signed", "yes"), count("signed", "no")), (1, 2));
+    assert_eq!(
+        (
+            count("tests", "passed"),
+            count("tests", "failed"),
+            count("tests", "not_run")
+        ),
+        (1, 1, 1)
+    );
+    let names = |r: registry_core::SearchResults| -> Vec<String> {
+        let mut v: Vec<String> = r
+            .hits
+            .iter()
+            .map(|h| h.id.address.name().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let signed = idx
+        .search(&SearchQuery {
+            signed: Some(true),
+            ..q("")
+        })
+        .await
+        .unwrap();
+    assert_eq!(names(signed), ["a"]);
+    let unsigned = idx
+        .search(&SearchQuery {
+            signed: Some(false),
+            ..q("")
+        })
+        .await
+        .unwrap();
+    assert_eq!(names(unsigned), ["b", "c"]);
+    let passing = idx
+        .search(&SearchQuery {
+            tests: Some(TestOutcome::Passed),
+            ..q("")
+        })
+        .await
+        .unwrap();
+    assert_eq!(names(passing), ["a"]);
+    let not_run = idx
+        .search(&SearchQuery {
+            tests: Some(TestOutcome::NotRun),
+            signed: Some(false),
+            ..q("")
+        })
+        .await
+        .unwrap();
+    assert_eq!(names(not_run), ["c"]);
+}

@@ -337,6 +337,8 @@ impl RegistryService for GrpcRegistry {
             namespace: non_empty(&q.namespace),
             system: non_empty(&q.system),
             provider: None,
+            signed: None,
+            tests: None,
             all_versions: false,
             limit: if q.limit == 0 {
                 20

@@ -110,6 +110,22 @@ async fn text_of(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// The text of the first element `css` finds, once one appears (scripts
+/// add some elements after the page has loaded).
+async fn eventually(c: &Client, css: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+            && !t.is_empty()
+        {
+            return t;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {css} appeared");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 fn module(version: &str, extra: &str) -> Vec<u8> {
     TarBuilder::new()
         .file(
@@ -172,6 +188,10 @@ async fn a_user_finds_reads_and_compares_modules_in_chromium() {
     shot(&c, "home").await;
     let q = c.find(Locator::Css("#home-q")).await.unwrap();
     q.send_keys("greeting").await.unwrap();
+    // Search as you type: the script lists suggestions under the box.
+    let suggested = eventually(&c, "ul.suggest li a").await;
+    assert_eq!(suggested, "acme/greeting/null");
+    shot(&c, "suggest").await;
     c.find(Locator::Css("main form.search button"))
         .await
         .unwrap()
@@ -200,6 +220,49 @@ async fn a_user_finds_reads_and_compares_modules_in_chromium() {
         .unwrap();
     arrived(&c, |u| u.query() == Some("tab=inputs")).await;
     assert!(text_of(&c, "section.tab").await.contains("lang"));
+
+    // The usage builder rewrites its block as a value is typed, and the
+    // block has a copy button.
+    c.find(Locator::LinkText("Usage"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.query() == Some("tab=usage")).await;
+    c.find(Locator::Css("#in-name"))
+        .await
+        .unwrap()
+        .send_keys("you")
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let block = text_of(&c, "#usage-block code").await;
+        if block.contains("name = \"you\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the block stayed {block}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    shot(&c, "usage").await;
+    let copy = c.find(Locator::Css("button.copy-button")).await.unwrap();
+    copy.click().await.unwrap();
+    let label = copy.text().await.unwrap();
+    assert!(
+        label == "Copied" || label.starts_with("Selected"),
+        "{label}"
+    );
+    c.find(Locator::LinkText("Inputs"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrived(&c, |u| u.query() == Some("tab=inputs")).await;
 
     // The version picker, then the submodule, then the diff.
     c.find(Locator::Css("select#v"))

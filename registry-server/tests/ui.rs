@@ -43,6 +43,14 @@ fn greeting(version: &str, extra: &str) -> Vec<u8> {
         .finish()
 }
 
+/// A page's text with maud's escapes undone (to read code blocks).
+fn plain(html: &str) -> String {
+    html.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 /// The tags of a page (what sits between `<` and `>`; escaped text has neither).
 fn tags(html: &str) -> Vec<&str> {
     html.split('<')
@@ -62,7 +70,9 @@ async fn page(live: &common::Live, path: &str) -> (StatusCode, String) {
         );
         let csp = r.headers()["content-security-policy"].to_str().unwrap();
         assert!(
-            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            csp.contains("default-src 'none'")
+                && csp.contains("script-src 'self';")
+                && !csp.contains("unsafe"),
             "{csp}"
         );
     }
@@ -226,6 +236,24 @@ async fn every_page_shows_the_modules_and_works_without_scripts() {
     );
     let (_, none) = page(&live, "/search?q=zzzznothing").await;
     assert!(none.contains("No modules match"), "{none}");
+    // The signed and tests facets count, link and filter.
+    assert!(
+        found.contains("href=\"/search?q=greeting&amp;signed=no\"") && found.contains("no (1)"),
+        "{found}"
+    );
+    assert!(
+        found.contains("href=\"/search?q=greeting&amp;tests=not_run\">not run (1)"),
+        "{found}"
+    );
+    let (_, signed) = page(&live, "/search?q=greeting&signed=yes").await;
+    assert!(signed.contains("No modules match"), "{signed}");
+    let (_, unsigned) = page(&live, "/search?q=greeting&signed=no&tests=not_run").await;
+    assert!(
+        unsigned.contains("acme/greeting/null") && unsigned.contains("✓ no (1)"),
+        "{unsigned}"
+    );
+    let (s, _) = page(&live, "/search?q=greeting&signed=maybe").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 
     // Missing things are pages with the right status.
     let (s, missing) = page(&live, "/modules/acme/nothere/null").await;
@@ -251,11 +279,15 @@ async fn nothing_from_a_hostile_module_reaches_the_page_as_markup() {
         .put_archive(&token, "/v1/modules/evil/mod/null/1.0.0", hostile())
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    for tab in ["readme", "inputs", "outputs"] {
+    for tab in ["readme", "inputs", "outputs", "usage"] {
         let (s, html) = page(&live, &format!("/modules/evil/mod/null?tab={tab}")).await;
         assert_eq!(s, StatusCode::OK);
-        // Escaped text may spell anything; no tag may carry it.
+        // Escaped text may spell anything; no tag but our own script's may
+        // carry it.
         for tag in tags(&html) {
+            if tag == "script src=\"/static/ui.js\" defer" || tag == "/script" {
+                continue;
+            }
             let t = tag.to_ascii_lowercase();
             for bad in ["script", "iframe", "javascript:", "src=x"] {
                 assert!(!t.contains(bad), "{tab}: <{tag}> reached the page");
@@ -588,4 +620,114 @@ async fn readme_links_and_images_open_files_of_the_archive_safely() {
         get(format!("{base}/files/../main.tf")).await.status(),
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn the_usage_builder_writes_the_block_from_typed_values_and_suggestions_come_as_text() {
+    let live = live(|c| c.public_url = Some("https://registry.example.com".into())).await;
+    let token = live.token("*", Role::Admin).await;
+    let archive = TarBuilder::new()
+        .file(
+            "main.tf",
+            "variable \"name\" {\n  type        = string\n  description = \"What to call it.\"\n}\n\nvariable \"replicas\" {\n  type = number\n}\n\nvariable \"enabled\" {\n  type    = bool\n  default = true\n}\n\nvariable \"tags\" {\n  type    = map(string)\n  default = {}\n}\n",
+        )
+        .file("README.md", "# App\n\nRuns an app.\n")
+        .finish();
+    let r = live
+        .put_archive(&token, "/v1/modules/acme/app-server/aws/1.4.2", archive)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let base = "/modules/acme/app-server/aws/1.4.2";
+
+    // The form: typed fields, required first, defaults shown.
+    let (s, form) = page(&live, &format!("{base}?tab=usage")).await;
+    assert_eq!(s, StatusCode::OK);
+    let at = |needle: &str| {
+        form.find(needle)
+            .unwrap_or_else(|| panic!("{needle} in {form}"))
+    };
+    assert!(at("name=\"in.name\" type=\"text\"") < at("name=\"in.enabled\""));
+    assert!(
+        form.contains("name=\"in.replicas\" type=\"number\""),
+        "{form}"
+    );
+    assert!(form.contains("<select id=\"in-enabled\" name=\"in.enabled\"><option value=\"\" selected>default (true)"), "{form}");
+    assert!(
+        form.contains("<textarea id=\"in-tags\" name=\"in.tags\""),
+        "{form}"
+    );
+    assert!(
+        plain(&form).contains("module \"app_server\" {\n  source  = \"registry.example.com/acme/app-server/aws\"\n  version = \"~> 1.4\"\n\n  name = \"\" # required, string\n  replicas = 0 # required, number\n}"),
+        "{form}"
+    );
+
+    // Submitted with scripts off: the block with the values, escaped for HCL.
+    let q = "tab=usage&in.name=web+%22prod%22+%24%7Bx%7D&in.replicas=3&in.enabled=false&in.tags=%7B+team+%3D+%22a%22+%7D";
+    let (_, filled) = page(&live, &format!("{base}?{q}")).await;
+    assert!(
+        plain(&filled).contains("  name = \"web \\\"prod\\\" $${x}\"\n  replicas = 3\n  enabled = false\n  tags = { team = \"a\" }\n}"),
+        "{filled}"
+    );
+    assert!(
+        filled.contains("value=\"3\""),
+        "the form keeps what was typed"
+    );
+
+    // The script's endpoint answers the same block, and names refused values.
+    let u: serde_json::Value = live
+        .http
+        .get(live.url(&format!("{base}/usage?in.replicas=many&in.name=x")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(u["problems"][0]["input"], "replicas", "{u}");
+    assert!(
+        u["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a number")
+    );
+    assert!(
+        u["block"].as_str().unwrap().contains("  name = \"x\"\n"),
+        "{u}"
+    );
+
+    // Suggestions for search as you type: JSON the script writes as text.
+    let s: serde_json::Value = live
+        .http
+        .get(live.url("/search/suggest?q=app"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s[0]["address"], "acme/app-server/aws", "{s}");
+    assert_eq!(s[0]["href"], "/modules/acme/app-server/aws");
+    let short: serde_json::Value = live
+        .http
+        .get(live.url("/search/suggest?q=a"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(short, serde_json::json!([]));
+
+    // The script itself is ours, served as JavaScript.
+    let js = live
+        .http
+        .get(live.url("/static/ui.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(js.text().await.unwrap().contains("textContent"));
 }

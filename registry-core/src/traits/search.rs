@@ -20,6 +20,11 @@ pub struct SearchQuery {
     pub system: Option<String>,
     /// Only modules using this provider (`aws`).
     pub provider: Option<String>,
+    /// Only signed (`true`) or only unsigned (`false`) versions.
+    pub signed: Option<bool>,
+    /// Only versions whose checks on publish came out so (`passed`: every
+    /// test run passed).
+    pub tests: Option<crate::traits::test_runner::TestOutcome>,
     /// Include every version, not just each module's latest listed one.
     pub all_versions: bool,
     /// Most hits to return (`0`: the index's default; at most
@@ -49,7 +54,8 @@ pub struct SearchHit {
 /// How many matching documents carry one facet value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FacetCount {
-    /// `namespace`, `system` or `provider`.
+    /// `namespace`, `system`, `provider`, `signed` (`yes`, `no`) or
+    /// `tests` (`passed`, `failed`, `errored`, `not_run`).
     pub facet: String,
     /// The value.
     pub value: String,

@@ -241,6 +241,40 @@ pub enum TestOutcome {
     NotRun,
 }
 
+impl TestOutcome {
+    /// Every outcome, in the order listings show them.
+    pub const ALL: [TestOutcome; 4] = [
+        TestOutcome::Passed,
+        TestOutcome::Failed,
+        TestOutcome::Errored,
+        TestOutcome::NotRun,
+    ];
+
+    /// The outcome as the API writes it (`passed`, `not_run`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestOutcome::Passed => "passed",
+            TestOutcome::Failed => "failed",
+            TestOutcome::Errored => "errored",
+            TestOutcome::NotRun => "not_run",
+        }
+    }
+}
+
+impl std::str::FromStr for TestOutcome {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> crate::error::Result<Self> {
+        TestOutcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| {
+                crate::error::Error::invalid_input(format!(
+                    "invalid test outcome {s:?}: expected passed, failed, errored or not_run"
+                ))
+            })
+    }
+}
+
 /// What publishing a version found: its tests' results and every
 /// validation finding. Stored with the version, served at
 /// `GET /v1/modules/{ns}/{name}/{system}/{version}/tests`.

@@ -202,6 +202,8 @@ pub async fn search(
         namespace: q.namespace.clone(),
         system: q.provider.clone(),
         provider: None,
+        signed: None,
+        tests: None,
         all_versions: false,
         limit: limit + 1,
         offset,

@@ -9,10 +9,13 @@ use maud::{DOCTYPE, Markup, html};
 
 use crate::ui::session::Viewer;
 
-/// What may load in a page: our stylesheet, images from anywhere a README
-/// points (but never scripts, objects or frames), forms only to us.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// What may load in a page: our stylesheet and our one script (never an
+/// inline one, so nothing a module carries can run), images from anywhere
+/// a README points (but never objects or frames), requests and forms only
+/// to us.
+const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; \
+                   img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; \
+                   base-uri 'none'";
 
 /// A rendered page, sent with the UI's headers.
 #[derive(Debug)]
@@ -55,6 +58,7 @@ pub fn page(title: &str, query: &str, viewer: &Viewer, body: Markup) -> Page {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · module registry" }
                 link rel="stylesheet" href="/static/ui.css";
+                script src="/static/ui.js" defer {}
             }
             body {
                 a class="skip" href="#main" { "Skip to content" }
@@ -102,6 +106,29 @@ pub async fn stylesheet() -> Response {
     r
 }
 
+/// `GET /static/ui.js`: the small script that enhances pages (copy
+/// buttons, search as you type, the usage builder's live block); every
+/// page works without it.
+pub async fn script() -> Response {
+    let mut r = SCRIPT.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
+const SCRIPT: &str = include_str!("ui.js");
+
 /// The stylesheet: system fonts, AA contrast in both schemes, a visible
 /// focus ring, one column on a phone.
 const STYLE: &str = r#":root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--accent:#0550ae;--card:#f6f8fa;--warn-bg:#fff8c5;--warn-fg:#4d2d00;--bad-bg:#ffebe9;--bad-fg:#82071e;--ok:#116329}
@@ -131,6 +158,8 @@ table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid va
 .versions form{display:inline-flex;gap:6px}.yes{color:var(--ok)}.no{color:var(--bad-fg);font-weight:600}
 svg.spark{vertical-align:middle;fill:var(--accent)}.rule{margin-top:4px;font-size:.9em;color:var(--muted)}ul.diagnostics{margin:4px 0;padding-left:18px;font-size:.9em}ul.diagnostics pre{margin:4px 0}
 nav.account a{white-space:nowrap}form.stack{display:grid;gap:6px;max-width:520px}form.stack textarea{font:inherit;padding:6px 10px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
+form.search{position:relative}ul.suggest{position:absolute;top:100%;left:0;right:0;z-index:5;list-style:none;margin:4px 0 0;padding:4px 0;background:var(--bg);border:1px solid var(--line);border-radius:6px}ul.suggest li{padding:4px 10px}ul.suggest li a{font-weight:600}
+button.copy-button{float:right;margin:4px;font-size:.85em;padding:2px 8px}
 .row{display:flex;gap:12px;align-items:center;margin-top:6px}button.danger{background:var(--bad-bg);color:var(--bad-fg);border-color:var(--bad-fg)}.manage{margin:8px 0}
 @media (max-width:600px){main{padding:12px}header.top{padding:10px 12px}th,td{padding:4px}}
 "#;

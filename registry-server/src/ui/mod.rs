@@ -52,6 +52,11 @@ pub fn routes() -> Router<AppState> {
             get(pages::files::file),
         )
         .route(
+            "/modules/{ns}/{name}/{system}/{version}/usage",
+            get(pages::usage::block),
+        )
+        .route("/search/suggest", get(pages::search::suggest))
+        .route(
             "/modules/{ns}/{name}/{system}/{version}/lifecycle",
             get(pages::lifecycle::confirm).post(pages::lifecycle::apply),
         )
@@ -70,6 +75,7 @@ pub fn routes() -> Router<AppState> {
             post(pages::account::end_session),
         )
         .route("/static/ui.css", get(layout::stylesheet))
+        .route("/static/ui.js", get(layout::script))
         .layer(axum::middleware::from_fn(sign_in_when_needed))
 }
 
@@ -93,6 +99,7 @@ async fn sign_in_when_needed(req: Request, next: axum::middleware::Next) -> Resp
 fn is_ui_path(path: &str) -> bool {
     path == "/"
         || path == "/search"
+        || path == "/search/suggest"
         || path.starts_with("/modules/")
         || path.starts_with("/static/")
         || is_form_path(path)

@@ -13,6 +13,7 @@ pub mod namespace;
 pub mod part;
 pub mod search;
 pub mod sign_in;
+pub mod usage;
 pub mod used_by;
 
 use maud::{Markup, html};

@@ -25,6 +25,7 @@ use crate::ui::{UiResult, layout, markdown};
 const TABS: &[(&str, &str)] = &[
     ("readme", "Readme"),
     ("inputs", "Inputs"),
+    ("usage", "Usage"),
     ("outputs", "Outputs"),
     ("resources", "Resources"),
     ("dependencies", "Dependencies"),
@@ -43,6 +44,9 @@ pub struct PageParams {
     pub(super) tab: Option<String>,
     /// The version picker's choice (a form with scripts off).
     v: Option<String>,
+    /// The usage builder's typed values (`in.NAME`), with anything else.
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
 }
 
 /// `GET /modules/{ns}/{name}/{system}`: the latest version.
@@ -92,7 +96,7 @@ fn pick(address: &ModuleAddress, v: &str, tab: Option<&str>) -> Redirect {
 
 /// The `~>` constraint a caller would write for `v`: the minor series from
 /// 1.0 on, the patch series before (where minors break).
-fn constraint(v: &Version) -> String {
+pub(super) fn constraint(v: &Version) -> String {
     let s = v.segments();
     let (major, minor, patch) = (
         s.first().copied().unwrap_or(0),
@@ -219,6 +223,7 @@ async fn render(
                 "integrity" => (integrity(&record, &source)),
                 "used-by" => (super::used_by::tab(used_by.as_deref(), &source)),
                 "versions" => (version_list(&versions, &record)),
+                "usage" => (super::usage::tab(state, headers, &record, &here, &super::usage::values_of(&p.rest))),
                 _ => (interface_tab(tab, &summary.root, &here)),
             }
         }
@@ -255,7 +260,7 @@ pub(super) fn snippet(name: &str, source: &str, version: &Version) -> Markup {
     html! {
         section aria-labelledby="provision" {
             h2 id="provision" { "Provision" }
-            pre { code { (text) } }
+            pre class="copy" { code { (text) } }
         }
     }
 }
@@ -412,7 +417,7 @@ fn integrity(r: &ModuleRecord, source: &str) -> Markup {
         }
         h3 { "Lock file" }
         p { "The entry " code { "registry lock" } " writes in " code { (registry_resolve::LOCK_FILE) } " for a call of this version; " code { "registry verify" } " checks what " code { "terraform init" } " installed against it." }
-        pre { code { (lock.render()) } }
+        pre class="copy" { code { (lock.render()) } }
     }
 }
 

@@ -1,12 +1,13 @@
 //! `/search?q=…`: the registry's search (fuzzy names, ranked fields), with
-//! the query's words marked in each result, facets by namespace, system
-//! and provider, and paging; the URL holds the whole query.
+//! the query's words marked in each result, facets by namespace, system,
+//! provider, signature and test outcome, and paging; the URL holds the
+//! whole query.
 
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use maud::{Markup, html};
-use registry_core::SearchQuery;
-use serde::Deserialize;
+use registry_core::{SearchQuery, TestOutcome};
+use serde::{Deserialize, Serialize};
 
 use super::{date, module_href};
 use crate::http::Ctx;
@@ -25,11 +26,35 @@ pub struct SearchParams {
     namespace: Option<String>,
     system: Option<String>,
     provider: Option<String>,
+    /// `yes` or `no`.
+    signed: Option<String>,
+    /// A test outcome (`passed`, `failed`, `errored`, `not_run`).
+    tests: Option<String>,
     #[serde(default)]
     offset: usize,
 }
 
 impl SearchParams {
+    /// The `signed` filter: `yes`, `no`, or none.
+    fn signed(&self) -> Result<Option<bool>, registry_core::Error> {
+        match self.signed.as_deref() {
+            None | Some("") => Ok(None),
+            Some("yes") => Ok(Some(true)),
+            Some("no") => Ok(Some(false)),
+            Some(other) => Err(registry_core::Error::invalid_input(format!(
+                "invalid signed {other:?}: expected yes or no"
+            ))),
+        }
+    }
+
+    /// The `tests` filter: an outcome, or none.
+    fn tests(&self) -> Result<Option<TestOutcome>, registry_core::Error> {
+        match self.tests.as_deref() {
+            None | Some("") => Ok(None),
+            Some(t) => t.parse().map(Some),
+        }
+    }
+
     /// This search's URL with one key changed (`None` drops it) and paging reset unless given.
     fn href(&self, key: &str, value: Option<&str>, offset: usize) -> String {
         let mut pairs: Vec<(&str, &str)> = vec![("q", self.q.as_str())];
@@ -37,6 +62,8 @@ impl SearchParams {
             ("namespace", self.namespace.as_deref()),
             ("system", self.system.as_deref()),
             ("provider", self.provider.as_deref()),
+            ("signed", self.signed.as_deref()),
+            ("tests", self.tests.as_deref()),
         ] {
             let v = if k == key { value } else { v };
             if let Some(v) = v {
@@ -108,6 +135,8 @@ pub async fn search(
         namespace: p.namespace.clone(),
         system: p.system.clone(),
         provider: p.provider.clone(),
+        signed: p.signed()?,
+        tests: p.tests()?,
         all_versions: false,
         limit: PAGE + 1,
         offset: p.offset,
@@ -136,21 +165,25 @@ pub async fn search(
     let current = |name: &str| match name {
         "namespace" => p.namespace.as_deref(),
         "system" => p.system.as_deref(),
+        "signed" => p.signed.as_deref(),
+        "tests" => p.tests.as_deref(),
         _ => p.provider.as_deref(),
     };
+    // How a facet value reads (`not_run` is "not run").
+    let shown = |value: &str| value.replace('_', " ");
     let body = html! {
         h1 { "Search: " (text) }
         p class="muted" { (results.total) " matching version" @if results.total != 1 { "s" } }
-        @for (name, label) in [("namespace", "Namespace"), ("system", "System"), ("provider", "Provider")] {
+        @for (name, label) in [("namespace", "Namespace"), ("system", "System"), ("provider", "Provider"), ("signed", "Signed"), ("tests", "Tests")] {
             @let values = facet(name);
             @if !values.is_empty() {
                 nav class="facets" aria-label=(label) {
                     span class="muted" { (label) ":" }
                     @for (value, count) in &values {
                         @if current(name) == Some(value.as_str()) {
-                            a href=(p.href(name, None, 0)) aria-current="true" { "✓ " (value) " (" (count) ")" }
+                            a href=(p.href(name, None, 0)) aria-current="true" { "✓ " (shown(value)) " (" (count) ")" }
                         } @else {
-                            a href=(p.href(name, Some(value), 0)) { (value) " (" (count) ")" }
+                            a href=(p.href(name, Some(value), 0)) { (shown(value)) " (" (count) ")" }
                         }
                     }
                 }
@@ -179,6 +212,56 @@ pub async fn search(
         }
     };
     Ok(layout::page(&format!("Search: {text}"), &text, &viewer, body).into_response())
+}
+
+/// How many suggestions search-as-you-type shows.
+const SUGGESTIONS: usize = 8;
+
+/// `?q=` of the suggestions.
+#[derive(Debug, Default, Deserialize)]
+pub struct SuggestParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// One suggestion: a module's latest version, where its page is.
+#[derive(Debug, Serialize)]
+struct Suggestion {
+    address: String,
+    version: String,
+    href: String,
+    description: Option<String>,
+}
+
+/// `GET /search/suggest?q=…`: the best few modules for what is typed so
+/// far, as JSON for the page's script (search as you type), read as the
+/// signed-in user; the script writes them as text, never as markup.
+pub async fn suggest(
+    State(state): State<AppState>,
+    Ctx(ctx): Ctx,
+    Query(p): Query<SuggestParams>,
+) -> UiResult {
+    let text = p.q.trim();
+    if text.chars().count() < 2 {
+        return Ok(axum::Json(Vec::<Suggestion>::new()).into_response());
+    }
+    let query = SearchQuery {
+        text: text.to_string(),
+        limit: SUGGESTIONS,
+        ..SearchQuery::default()
+    };
+    let results = state.registry().search(&ctx, &query).await?;
+    let found: Vec<Suggestion> = results
+        .hits
+        .into_iter()
+        .map(|h| Suggestion {
+            address: h.id.address.to_string(),
+            version: h.id.version.to_string(),
+            href: module_href(&h.id.address),
+            description: h.description,
+        })
+        .collect();
+    Ok(axum::Json(found).into_response())
 }
 
 #[cfg(test)]
