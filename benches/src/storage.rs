@@ -43,6 +43,7 @@ pub fn module(n: u64, bytes: Vec<u8>) -> Module {
             downloads: 0,
             warnings: Vec::new(),
             checks: None,
+            mirrored: None,
         },
         archive: ArchiveBody::from(bytes),
     }

@@ -43,6 +43,9 @@ pub enum ErrorKind {
     /// bad access key, a bucket policy): an operator must fix the
     /// configuration, so retrying will not help.
     Misconfigured,
+    /// An upstream registry the answer depends on (a mirror's) failed or
+    /// answered wrongly; the message says which and how.
+    Upstream,
 }
 
 impl ErrorKind {
@@ -63,6 +66,7 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Backend => "backend",
             ErrorKind::Misconfigured => "misconfigured",
+            ErrorKind::Upstream => "upstream",
         }
     }
 }

@@ -80,8 +80,8 @@ pub use digest::{Sha256Digest, Sha256Hasher, constant_time_eq};
 pub use error::{BoxError, Error, ErrorKind, Problem, Result, Severity};
 pub use filter::{Cursor, DEFAULT_PAGE_SIZE, Filter, Page};
 pub use module::{
-    Deprecation, Input, InputValidation, Lifecycle, LifecycleChange, LifecycleState, Module,
-    ModuleCall, ModuleInterface, ModuleMetadata, ModuleRecord, ModuleSummary, Output,
+    Deprecation, Input, InputValidation, Lifecycle, LifecycleChange, LifecycleState, MirrorSource,
+    Module, ModuleCall, ModuleInterface, ModuleMetadata, ModuleRecord, ModuleSummary, Output,
     ProviderRequirement, Resource, Yank,
 };
 pub use registry::{

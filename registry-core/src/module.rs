@@ -300,6 +300,21 @@ pub struct ModuleMetadata {
     /// finding (none when the namespace policy ran neither).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<crate::traits::test_runner::TestReport>,
+    /// Where a mirrored version came from (none for versions published here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirrored: Option<MirrorSource>,
+}
+
+/// The provenance of a version mirrored from another registry: fetched
+/// once, stored immutably, never fetched again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MirrorSource {
+    /// The upstream registry's host (`registry.terraform.io`).
+    pub upstream: String,
+    /// The URL the archive was fetched from.
+    pub url: String,
+    /// When it was fetched.
+    pub fetched_at: DateTime<Utc>,
 }
 
 /// A published version without its archive bytes: what listings return.

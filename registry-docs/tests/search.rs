@@ -49,6 +49,7 @@ fn record(
             downloads: 0,
             warnings: Vec::new(),
             checks: None,
+            mirrored: None,
         },
     }
 }

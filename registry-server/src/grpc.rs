@@ -105,6 +105,7 @@ pub fn status_of(e: &Error) -> Status {
         ErrorKind::Unauthenticated => Status::unauthenticated(msg),
         ErrorKind::PermissionDenied => Status::permission_denied(msg),
         ErrorKind::Unsupported => Status::unimplemented(msg),
+        ErrorKind::Upstream => Status::unavailable(msg),
         ErrorKind::Misconfigured => {
             tracing::error!(error = %e, "gRPC request failed");
             Status::internal("the registry's storage refused its credentials")

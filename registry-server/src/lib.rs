@@ -30,6 +30,7 @@ pub mod http;
 pub mod hygiene;
 pub mod limits;
 pub mod metrics;
+pub mod mirror;
 mod serve;
 pub mod state;
 pub mod trust;

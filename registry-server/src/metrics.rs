@@ -68,6 +68,7 @@ pub struct Metrics {
     http_requests: Family<Labels, Counter>,
     http_seconds: Family<Labels, Histogram, fn() -> Histogram>,
     rate_limited: Family<Labels, Counter>,
+    mirror: Family<Labels, Counter>,
     cache_stats: Arc<std::sync::OnceLock<CacheStatsFn>>,
 }
 
@@ -137,6 +138,12 @@ impl Metrics {
             "Requests refused by a rate limit, by class (read, write, auth_failure).",
             rate_limited.clone(),
         );
+        let mirror = Family::<Labels, Counter>::default();
+        registry.register(
+            "registry_mirror_events",
+            "Mirror requests by upstream host and outcome: hit (served from what is stored), miss (fetched upstream), stale (versions served from the cache while upstream failed), error (upstream failed, nothing to serve).",
+            mirror.clone(),
+        );
         registry.register_collector(Box::new(CacheCollector(cache_stats.clone())));
         Metrics {
             registry,
@@ -148,6 +155,7 @@ impl Metrics {
             http_requests,
             http_seconds,
             rate_limited,
+            mirror,
             cache_stats,
         }
     }
@@ -161,6 +169,16 @@ impl Metrics {
     pub fn rate_limited(&self, class: &'static str) {
         self.rate_limited
             .get_or_create(&vec![("class", class.to_string())])
+            .inc();
+    }
+
+    /// Count one mirror event (`hit`, `miss`, `stale`, `error`) for an upstream.
+    pub fn mirror(&self, host: &str, event: &'static str) {
+        self.mirror
+            .get_or_create(&vec![
+                ("host", host.to_string()),
+                ("event", event.to_string()),
+            ])
             .inc();
     }
 

@@ -55,6 +55,13 @@ pub struct ServeConfig {
     /// How long a web UI sign-in lasts (default 12 h; never past its
     /// token's expiry).
     pub session_ttl: std::time::Duration,
+    /// Registries whose modules are mirrored (`--upstream`, `[[upstream]]`).
+    pub upstreams: Vec<crate::mirror::UpstreamConfig>,
+    /// How long an upstream's versions list is fresh (default 5 min).
+    pub upstream_ttl: std::time::Duration,
+    /// Extra CA certificates outbound connections trust (`--ca-cert`),
+    /// besides the platform's roots or `SSL_CERT_FILE`'s.
+    pub ca_certs: Vec<PathBuf>,
 }
 
 /// How long a web UI sign-in lasts unless configured.
@@ -76,6 +83,9 @@ impl Default for ServeConfig {
             grant_ttl: crate::grant::DEFAULT_GRANT_TTL,
             public_url: None,
             session_ttl: DEFAULT_SESSION_TTL,
+            upstreams: Vec::new(),
+            upstream_ttl: crate::mirror::DEFAULT_VERSIONS_TTL,
+            ca_certs: Vec::new(),
         }
     }
 }
@@ -208,6 +218,24 @@ fn unconfigured_grant_key(config: &ServeConfig) -> Result<GrantKey> {
     GrantKey::load_or_create(&path)
 }
 
+/// The mirror of the configured upstreams, if any.
+fn mirror(
+    config: &ServeConfig,
+    metrics: &Arc<Metrics>,
+) -> Result<Option<Arc<crate::mirror::Mirror>>> {
+    if config.upstreams.is_empty() {
+        return Ok(None);
+    }
+    let trust = crate::trust::ClientTrust::new(&config.ca_certs)?;
+    let m = crate::mirror::Mirror::new(
+        &config.upstreams,
+        &trust,
+        config.upstream_ttl,
+        metrics.clone(),
+    )?;
+    Ok(Some(Arc::new(m)))
+}
+
 /// Whether session cookies carry `Secure`: when browsers reach us over TLS,
 /// ours or a proxy's in front (`--public-url https://…`).
 fn secure_cookies(config: &ServeConfig) -> bool {
@@ -236,6 +264,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
             ttl: config.session_ttl,
             secure_cookie: secure_cookies(&config),
         })
+        .mirror(mirror(&config, &metrics)?)
         .metrics(metrics)
         .audit_log(opened.audit.clone())
         .limiter(limiter(&config).await?)

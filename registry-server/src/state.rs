@@ -34,6 +34,7 @@ struct StateInner {
     trusted_proxies: Vec<ipnet::IpNet>,
     public_host: Option<String>,
     web_sessions: WebSessions,
+    mirror: Option<Arc<crate::mirror::Mirror>>,
 }
 
 /// How the web UI's sign-in sessions behave.
@@ -78,7 +79,13 @@ impl AppState {
             trusted_proxies: Vec::new(),
             public_host: None,
             web_sessions: WebSessions::default(),
+            mirror: None,
         }
+    }
+
+    /// The pull-through mirror of upstream registries, when any is configured.
+    pub fn mirror(&self) -> Option<&crate::mirror::Mirror> {
+        self.inner.mirror.as_deref()
     }
 
     /// How web UI sessions behave.
@@ -160,6 +167,7 @@ pub struct AppStateBuilder {
     trusted_proxies: Vec<ipnet::IpNet>,
     public_host: Option<String>,
     web_sessions: WebSessions,
+    mirror: Option<Arc<crate::mirror::Mirror>>,
 }
 
 impl std::fmt::Debug for AppStateBuilder {
@@ -201,6 +209,12 @@ impl AppStateBuilder {
     /// How web UI sessions behave (default: 12 h, no `Secure`).
     pub fn web_sessions(mut self, sessions: WebSessions) -> Self {
         self.web_sessions = sessions;
+        self
+    }
+
+    /// The pull-through mirror of upstream registries.
+    pub fn mirror(mut self, mirror: Option<Arc<crate::mirror::Mirror>>) -> Self {
+        self.mirror = mirror;
         self
     }
 
@@ -259,6 +273,7 @@ impl AppStateBuilder {
                 trusted_proxies: self.trusted_proxies,
                 public_host: self.public_host,
                 web_sessions: self.web_sessions,
+                mirror: self.mirror,
             }),
         })
     }

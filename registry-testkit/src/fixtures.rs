@@ -56,6 +56,7 @@ pub async fn module_from_archive(address: &str, version: &str, bytes: Vec<u8>) -
             downloads: 0,
             warnings: Vec::new(),
             checks: None,
+            mirrored: None,
         },
         address,
         version,

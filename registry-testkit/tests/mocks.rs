@@ -30,6 +30,7 @@ fn record(version: &str) -> ModuleRecord {
             downloads: 0,
             warnings: Vec::new(),
             checks: None,
+            mirrored: None,
         },
     }
 }

@@ -78,6 +78,7 @@ fn record(m: usize, v: usize) -> ModuleRecord {
             downloads: 0,
             warnings: Vec::new(),
             checks: None,
+            mirrored: None,
         },
     }
 }

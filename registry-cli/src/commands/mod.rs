@@ -15,6 +15,7 @@ pub mod serve;
 pub mod signing;
 pub mod test;
 pub mod token;
+pub mod upstream_args;
 pub mod validate;
 
 /// What a command returns: an exit code, or an error to print.

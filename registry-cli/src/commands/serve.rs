@@ -117,6 +117,8 @@ pub struct ServeArgs {
     /// expiry).
     #[arg(long, env = "REGISTRY_SESSION_TTL")]
     session_ttl: Option<String>,
+    #[command(flatten)]
+    mirror: super::upstream_args::UpstreamArgs,
 }
 
 fn parse_duration(flag: &str, s: &str) -> Result<std::time::Duration> {
@@ -201,6 +203,10 @@ struct FileConfig {
     grant_ttl: Option<String>,
     public_url: Option<String>,
     session_ttl: Option<String>,
+    /// `[[upstream]]` tables: `host`, `url`, `token`, `allow`, `deny`.
+    upstream: Option<Vec<registry_server::mirror::UpstreamConfig>>,
+    upstream_ttl: Option<String>,
+    ca_cert: Option<Vec<PathBuf>>,
 }
 
 fn load_file(path: &PathBuf) -> Result<FileConfig> {
@@ -302,9 +308,22 @@ impl ServeArgs {
         if session_ttl.is_zero() {
             return Err(Error::invalid_input("--session-ttl must be longer than 0s"));
         }
+        let upstream_ttl = match self.mirror.upstream_ttl.clone().or(file.upstream_ttl) {
+            Some(s) => parse_duration("upstream-ttl", &s)?,
+            None => defaults.upstream_ttl,
+        };
+        let ca_certs = if self.mirror.ca_certs.is_empty() {
+            file.ca_cert.unwrap_or_default()
+        } else {
+            self.mirror.ca_certs.clone()
+        };
+        let upstreams = self.mirror.resolve(file.upstream)?;
         Ok(ServeConfig {
             grant_ttl,
             session_ttl,
+            upstreams,
+            upstream_ttl,
+            ca_certs,
             public_url: self.public_url.or(file.public_url),
             connections,
             trusted_proxies,

@@ -3,6 +3,7 @@
 
 mod builder;
 pub(crate) mod fields;
+mod mirror;
 mod policy;
 mod publish;
 mod refusals;
@@ -283,6 +284,11 @@ impl Registry {
                 registry.write_audit(summary).await;
             }
         });
+    }
+
+    /// The archive limits every publish (and mirror fetch) is held to.
+    pub fn limits(&self) -> &crate::archive::ArchiveLimits {
+        &self.inner.limits
     }
 
     /// Whether the caller may list or search `namespace`, or every

@@ -47,7 +47,7 @@ impl PublishRequest {
 }
 
 /// The first paragraph of a README that is not a heading, trimmed to one line.
-fn describe(readme: Option<&str>) -> Option<String> {
+pub(super) fn describe(readme: Option<&str>) -> Option<String> {
     let text = readme?;
     let para = text.split("\n\n").map(str::trim).find(|p| {
         !p.is_empty() && !p.starts_with('#') && !p.starts_with("<!--") && !p.starts_with('[')
@@ -223,6 +223,7 @@ impl Registry {
                 downloads: 0,
                 warnings: Vec::new(),
                 checks: None,
+                mirrored: None,
             },
             archive: spooled.body,
         };

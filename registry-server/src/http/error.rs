@@ -35,6 +35,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         // 503 with Retry-After, so clients and proxies retry later.
         ErrorKind::Backend => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Integrity | ErrorKind::Misconfigured => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorKind::Upstream => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

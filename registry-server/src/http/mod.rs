@@ -11,6 +11,7 @@ mod docs;
 mod error;
 pub mod extract;
 mod lifecycle;
+pub mod mirror;
 mod openapi;
 mod ops;
 mod policy;
@@ -74,10 +75,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::metrics))
         .routes(routes!(ops::openapi_json))
         .nest("/v1/modules", modules)
+        .nest("/v1/mirror", mirror_routes())
         .routes(routes!(policy::get_policy, policy::set_policy))
         .routes(routes!(admin::reindex))
         .routes(routes!(admin::audit_list))
         .routes(routes!(admin::audit_verify))
+}
+
+/// The mirror's protocol routes, under `/v1/mirror`.
+fn mirror_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::<AppState>::new()
+        .routes(routes!(mirror::versions))
+        .routes(routes!(mirror::download))
+        .routes(routes!(mirror::archive))
 }
 
 /// The OpenAPI document of the HTTP API, as served at `/openapi.json`.

@@ -108,6 +108,17 @@ pub async fn download(
     VersionPath(id): VersionPath,
 ) -> ApiResult<Response> {
     let target = state.registry().count_download(&ctx, &id).await?;
+    download_answer(&state, &ctx, uri.path(), &target)
+}
+
+/// The `204` with `X-Terraform-Get` naming the archive beside the download
+/// URL at `path` (with its `//subdir`, and a grant when reads need one).
+pub(crate) fn download_answer(
+    state: &AppState,
+    ctx: &RequestContext,
+    path: &str,
+    target: &registry_core::DownloadTarget,
+) -> ApiResult<Response> {
     let file = format!("archive.{}", target.format.extension());
     let mut location = format!("./{file}");
     if let Some(root) = &target.root_dir {
@@ -116,7 +127,7 @@ pub async fn download(
     }
     if state.require_auth() || ctx.actor != Actor::Anonymous {
         // Terraform will not send its token for the archive: give it a grant.
-        let dir = uri.path().trim_end_matches("/download");
+        let dir = path.trim_end_matches("/download");
         // The grant ends with the token that asked for it.
         let holder = match &ctx.actor {
             Actor::Token { id, .. } => Some(id.as_str()),

@@ -1,0 +1,195 @@
+//! Terraform v1.0.3 installs a module through the mirror: an upstream
+//! registry (a second `registry serve` over HTTPS on loopback, standing in
+//! for registry.terraform.io), our server with `--upstream
+//! registry.terraform.io=URL`, and the CLI configuration's `host` block
+//! pointing that host's `modules.v1` at our mirror. `terraform init`
+//! installs `example/greeting/null` (a bare address: the public registry's
+//! host) through us; then, with the upstream stopped and `.terraform`
+//! removed, again from what we stored.
+//!
+//! Runs when `REGISTRY_TEST_TERRAFORM` points at the binary
+//! (`eval "$(scripts/install-terraform.sh)"`); required under `CI=true`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod common;
+use common::Served;
+
+use registry_testkit::env::service_url;
+
+fn registry(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args(args)
+        .env_remove("REGISTRY_SERVER")
+        .env_remove("REGISTRY_TOKEN")
+        .output()
+        .expect("run registry")
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn serve(data: &Path, cert: &Path, key: &Path, extra: &[&str]) -> Served {
+    let mut args = vec![
+        "serve".to_string(),
+        "--data-dir".into(),
+        data.display().to_string(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--tls-cert".into(),
+        cert.display().to_string(),
+        "--tls-key".into(),
+        key.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Served::start(
+        Command::new(env!("CARGO_BIN_EXE_registry"))
+            .args(&args)
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("REGISTRY_CA_CERT"),
+    )
+}
+
+fn terraform(
+    bin: &str,
+    home: &Path,
+    cert: &Path,
+    dir: &Path,
+    cli_config: &Path,
+    args: &[&str],
+) -> Output {
+    Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("SSL_CERT_FILE", cert)
+        .env("TF_CLI_CONFIG_FILE", cli_config)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("HOME", home)
+        .env_remove("TF_LOG")
+        .output()
+        .expect("run terraform")
+}
+
+fn installed_version(work: &Path) -> (String, String) {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(work.join(".terraform/modules/modules.json")).unwrap(),
+    )
+    .unwrap();
+    let m = manifest["Modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Key"] == "greeting")
+        .unwrap_or_else(|| panic!("greeting not installed: {manifest}"))
+        .clone();
+    (
+        m["Source"].as_str().unwrap_or("").to_string(),
+        m["Version"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+#[test]
+fn terraform_installs_through_the_mirror_and_from_it_with_the_upstream_gone() {
+    let Some(bin) = service_url("REGISTRY_TEST_TERRAFORM", "terraform through the mirror") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let cert: PathBuf = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+
+    // The upstream, with the example module published.
+    let up_data = dir.path().join("upstream");
+    let token = ok(registry(&[
+        "token",
+        "create",
+        "--data-dir",
+        up_data.to_str().unwrap(),
+        "--namespace",
+        "example",
+        "--role",
+        "publisher",
+    ]))
+    .trim()
+    .to_string();
+    let upstream = serve(&up_data, &cert, &key, &[]);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/modules/greeting");
+    for v in ["1.0.0", "1.1.0"] {
+        ok(registry(&[
+            "publish",
+            "--server",
+            &upstream.url,
+            "--token",
+            &token,
+            "--ca-cert",
+            cert.to_str().unwrap(),
+            "example/greeting/null",
+            v,
+            example.join(format!("v{v}")).to_str().unwrap(),
+        ]));
+    }
+
+    // Our server mirrors it as registry.terraform.io.
+    let ours = serve(
+        &dir.path().join("ours"),
+        &cert,
+        &key,
+        &[
+            "--upstream",
+            &format!("registry.terraform.io={}/", upstream.url),
+            "--ca-cert",
+            cert.to_str().unwrap(),
+        ],
+    );
+    let cli_config = dir.path().join("mirror.tfrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "host \"registry.terraform.io\" {{\n  services = {{\n    \"modules.v1\" = \"{}/v1/mirror/registry.terraform.io/modules/\"\n  }}\n}}\n",
+            ours.url
+        ),
+    )
+    .unwrap();
+    let work = dir.path().join("root");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(
+        work.join("main.tf"),
+        "module \"greeting\" {\n  source  = \"example/greeting/null\"\n  version = \"~> 1.0\"\n  name    = \"mirror\"\n}\n\noutput \"greeting\" {\n  value = module.greeting.greeting\n}\n",
+    )
+    .unwrap();
+    let tf = |args: &[&str]| terraform(&bin, dir.path(), &cert, &work, &cli_config, args);
+
+    ok(tf(&["init", "-input=false", "-no-color"]));
+    // Terraform records the source as written; the host it resolved is the
+    // public registry's, which the host block sends to us (there is no
+    // way out of this machine, so nothing else could have answered).
+    assert_eq!(
+        installed_version(&work),
+        ("example/greeting/null".to_string(), "1.1.0".to_string())
+    );
+    ok(tf(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+    let out: serde_json::Value = serde_json::from_str(&ok(tf(&["output", "-json"]))).unwrap();
+    assert_eq!(out["greeting"]["value"], "Hello, mirror!");
+
+    // The upstream goes; a fresh init still installs, from what we stored.
+    drop(upstream);
+    std::fs::remove_dir_all(work.join(".terraform")).unwrap();
+    let again = tf(&["init", "-input=false", "-no-color"]);
+    ok(again);
+    assert_eq!(installed_version(&work).1, "1.1.0");
+    drop(ours);
+}

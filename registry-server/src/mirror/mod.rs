@@ -1,0 +1,272 @@
+//! The pull-through mirror of other registries' modules (feature
+//! `mirror`). Clients reach an upstream's modules through us with a
+//! Terraform CLI `host` block whose `modules.v1` is
+//! `https://OUR-HOST/v1/mirror/HOST/modules/`; mirrored modules live
+//! under their host-qualified address (`HOST/NS/NAME/SYSTEM`), apart from
+//! ours.
+//!
+//! - Versions lists come from upstream and are kept for a TTL; when the
+//!   upstream fails, the last list is served stale (marked), or, after a
+//!   restart, the versions already stored.
+//! - A version's archive is fetched on its first download, checked and
+//!   stored immutably with its provenance; after that no request for it
+//!   goes upstream ([`registry_core::Registry::store_mirrored`]).
+//!
+//! `upstream` talks to one upstream; `source` reads the forms of
+//! `X-Terraform-Get`.
+
+mod source;
+mod upstream;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use registry_core::{
+    Error, ErrorKind, MirrorSource, ModuleAddress, ModuleId, ModuleRecord, RequestContext, Result,
+};
+use serde::{Deserialize, Serialize};
+
+pub use source::{ArchiveSource, resolve as resolve_source};
+pub use upstream::Upstream;
+
+use crate::http::views::VersionsView;
+use crate::metrics::Metrics;
+
+/// How long a versions list from upstream is fresh unless configured.
+pub const DEFAULT_VERSIONS_TTL: Duration = Duration::from_secs(300);
+
+/// How long a list is kept to be served stale when upstream fails.
+const KEEP_STALE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// One upstream as configured (`--upstream HOST[=URL]`, `[[upstream]]`).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// The host module sources name (`registry.terraform.io`).
+    pub host: String,
+    /// Where to read its service discovery instead of `https://HOST/`.
+    pub url: Option<String>,
+    /// A token for it (`--upstream-token HOST=TOKEN`).
+    #[serde(skip_serializing)]
+    pub token: Option<secrecy::SecretString>,
+    /// Globs over `NS/NAME/SYSTEM`: only these are mirrored (all when empty).
+    pub allow: Vec<String>,
+    /// Globs over `NS/NAME/SYSTEM` never mirrored.
+    pub deny: Vec<String>,
+}
+
+impl std::fmt::Debug for UpstreamConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamConfig")
+            .field("host", &self.host)
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("allow", &self.allow)
+            .field("deny", &self.deny)
+            .finish()
+    }
+}
+
+/// A versions list and whether it is the last one kept while upstream fails.
+#[derive(Debug, Clone)]
+pub struct MirroredVersions {
+    /// The list.
+    pub view: VersionsView,
+    /// Served from the cache (or from what is stored) because upstream failed.
+    pub stale: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedList {
+    view: VersionsView,
+    fetched: Instant,
+}
+
+/// Every configured upstream, and the versions lists fetched from them.
+pub struct Mirror {
+    upstreams: BTreeMap<String, Upstream>,
+    lists: moka::future::Cache<String, Arc<CachedList>>,
+    ttl: Duration,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror")
+            .field("upstreams", &self.upstreams.keys().collect::<Vec<_>>())
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mirror {
+    /// The mirror of `upstreams`, dialled with `trust` (the groundwork's
+    /// client trust), keeping versions lists fresh for `ttl`.
+    pub fn new(
+        upstreams: &[UpstreamConfig],
+        trust: &crate::trust::ClientTrust,
+        ttl: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("registry-mirror/", env!("CARGO_PKG_VERSION")))
+            .tls_backend_preconfigured(trust.rustls_config())
+            // Redirects are followed within the same rules: https only.
+            .redirect(reqwest::redirect::Policy::limited(5))
+            .https_only(false)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| Error::invalid_input(format!("mirror HTTP client: {e}")))?;
+        let mut map = BTreeMap::new();
+        for c in upstreams {
+            let u = Upstream::new(c, http.clone())?;
+            if map.insert(u.host().to_string(), u).is_some() {
+                return Err(Error::invalid_input(format!(
+                    "--upstream {} is given twice",
+                    c.host
+                )));
+            }
+        }
+        Ok(Mirror {
+            upstreams: map,
+            lists: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(KEEP_STALE)
+                .build(),
+            ttl,
+            metrics,
+        })
+    }
+
+    /// The upstream of a mirrored address, and whether it may be mirrored.
+    fn upstream_of(&self, address: &ModuleAddress) -> Result<&Upstream> {
+        let host = address
+            .host()
+            .ok_or_else(|| Error::invalid_input(format!("{address} names no upstream host")))?;
+        let u = self.upstreams.get(host).ok_or_else(|| {
+            Error::not_found(format!(
+                "this registry mirrors no upstream {host} (configure it with --upstream {host})"
+            ))
+        })?;
+        u.check_allowed(address)?;
+        Ok(u)
+    }
+
+    /// The versions list of a mirrored module: fresh from upstream within
+    /// the TTL; when upstream fails, the last list kept, or the versions
+    /// this registry stored, marked stale.
+    pub async fn versions(
+        &self,
+        registry: &registry_core::Registry,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+    ) -> Result<MirroredVersions> {
+        registry.authorize_listing(ctx, Some(address.namespace()))?;
+        let upstream = self.upstream_of(address)?;
+        let key = address.to_string();
+        let kept = self.lists.get(&key).await;
+        if let Some(k) = &kept
+            && k.fetched.elapsed() < self.ttl
+        {
+            self.metrics.mirror(upstream.host(), "hit");
+            return Ok(MirroredVersions {
+                view: k.view.clone(),
+                stale: None,
+            });
+        }
+        match upstream.versions(address).await {
+            Ok(view) => {
+                self.metrics.mirror(upstream.host(), "miss");
+                self.lists
+                    .insert(
+                        key,
+                        Arc::new(CachedList {
+                            view: view.clone(),
+                            fetched: Instant::now(),
+                        }),
+                    )
+                    .await;
+                Ok(MirroredVersions { view, stale: None })
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(e),
+            Err(e) => {
+                tracing::warn!(upstream = upstream.host(), error = %e, "mirror: upstream failed");
+                if let Some(k) = kept {
+                    self.metrics.mirror(upstream.host(), "stale");
+                    return Ok(MirroredVersions {
+                        view: k.view.clone(),
+                        stale: Some(e.message().to_string()),
+                    });
+                }
+                let stored = registry.versions(ctx, address).await.unwrap_or_default();
+                if stored.is_empty() {
+                    self.metrics.mirror(upstream.host(), "error");
+                    return Err(e);
+                }
+                self.metrics.mirror(upstream.host(), "stale");
+                Ok(MirroredVersions {
+                    view: VersionsView::new(&upstream_source(address), &stored),
+                    stale: Some(e.message().to_string()),
+                })
+            }
+        }
+    }
+
+    /// The stored copy of a mirrored version, fetched from upstream and
+    /// stored first if this is its first request.
+    pub async fn version(
+        &self,
+        registry: &registry_core::Registry,
+        ctx: &RequestContext,
+        id: &ModuleId,
+    ) -> Result<ModuleRecord> {
+        let upstream = self.upstream_of(&id.address)?;
+        if let Some(r) = registry.mirrored(ctx, id).await? {
+            self.metrics.mirror(upstream.host(), "hit");
+            return Ok(r);
+        }
+        let fetched = async {
+            let source = upstream.archive_source(id).await?;
+            if let Some(sub) = source.subdir.as_deref().filter(|s| *s != "*") {
+                return Err(Error::new(
+                    ErrorKind::Upstream,
+                    format!(
+                        "upstream {} serves {id} as the folder {sub:?} inside {}; modules in a //subdir of an archive are not mirrored yet",
+                        upstream.host(),
+                        source.url
+                    ),
+                ));
+            }
+            let bytes = upstream.archive(&source, registry.limits().max_compressed_bytes).await?;
+            Ok((source, bytes))
+        }
+        .await;
+        let (source, bytes) = match fetched {
+            Ok(f) => f,
+            Err(e) => {
+                self.metrics.mirror(upstream.host(), "error");
+                return Err(e);
+            }
+        };
+        self.metrics.mirror(upstream.host(), "miss");
+        let provenance = MirrorSource {
+            upstream: upstream.host().to_string(),
+            url: redacted(&source.url),
+            fetched_at: chrono::Utc::now(),
+        };
+        registry.store_mirrored(ctx, id, bytes, provenance).await
+    }
+}
+
+/// `NS/NAME/SYSTEM` of a mirrored address, as its upstream names it.
+fn upstream_source(a: &ModuleAddress) -> String {
+    format!("{}/{}/{}", a.namespace(), a.name(), a.system())
+}
+
+/// A URL as it may be recorded: without its query (grants, signatures).
+fn redacted(url: &url::Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.to_string()
+}

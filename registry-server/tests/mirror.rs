@@ -1,0 +1,239 @@
+//! The pull-through module mirror against a real upstream: a second
+//! registry server on loopback. Versions lists come through (stale, and
+//! marked, once the upstream is gone), a version's first download fetches
+//! and stores its archive with its provenance, later ones are served from
+//! what is stored even with the upstream stopped; mirrored modules never
+//! collide with local ones; allow and deny globs, unknown upstreams and
+//! upstream failures answer clearly; hits, misses and stale answers are
+//! counted and first fetches audited.
+
+mod common;
+
+use common::live;
+use registry_core::testing::TarBuilder;
+use registry_core::{ModuleId, RequestContext, Role, Sha256Digest};
+use registry_server::mirror::UpstreamConfig;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+fn greeting(version: &str) -> Vec<u8> {
+    TarBuilder::new()
+        .file(
+            "main.tf",
+            format!("variable \"name\" {{\n  type = string\n}}\n\noutput \"greeting\" {{\n  value = \"Hello ${{var.name}} from {version}\"\n}}\n"),
+        )
+        .file("README.md", format!("# Greeting\n\nSays hello ({version}).\n"))
+        .finish()
+}
+
+const HOST: &str = "registry.terraform.io";
+
+#[tokio::test]
+async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
+    // The upstream: a registry of its own, with two versions.
+    let upstream = live(|_| {}).await;
+    let up_token = upstream.token("*", Role::Admin).await;
+    for v in ["1.0.0", "1.1.0"] {
+        let r = upstream
+            .put_archive(
+                &up_token,
+                &format!("/v1/modules/acme/greeting/null/{v}"),
+                greeting(v),
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let up_url = upstream.server.url();
+    let ours = live(|c| {
+        c.upstreams = vec![UpstreamConfig {
+            host: HOST.into(),
+            url: Some(up_url.clone()),
+            deny: vec!["acme/secret*/*".into()],
+            ..UpstreamConfig::default()
+        }];
+        // Ask upstream every time, so a failure shows at once.
+        c.upstream_ttl = std::time::Duration::ZERO;
+    })
+    .await;
+    let admin = ours.token("*", Role::Admin).await;
+    // A local module of the same name, which the mirror must not touch.
+    let r = ours
+        .put_archive(
+            &admin,
+            "/v1/modules/acme/greeting/null/9.0.0",
+            greeting("local"),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    let base = format!("/v1/mirror/{HOST}/modules/acme/greeting/null");
+    let get = |path: String| {
+        let http = ours.http.clone();
+        let url = ours.url(&path);
+        async move { http.get(url).send().await.unwrap() }
+    };
+
+    // The versions list comes from upstream.
+    let r = get(format!("{base}/versions")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers().get("warning").is_none());
+    let listed: Value = r.json().await.unwrap();
+    let versions: Vec<&str> = listed["modules"][0]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.1.0"], "{listed}");
+
+    // The first download fetches and stores; the archive is upstream's, byte for byte.
+    let r = get(format!("{base}/1.0.0/download")).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let location = r.headers()["x-terraform-get"].to_str().unwrap().to_string();
+    assert_eq!(location, "./archive.tar.gz");
+    let ours_bytes = get(format!("{base}/1.0.0/archive.tar.gz"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let theirs = upstream
+        .http
+        .get(upstream.url("/v1/modules/acme/greeting/null/1.0.0/archive.tar.gz"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(Sha256Digest::of(&ours_bytes), Sha256Digest::of(&theirs));
+    let id = ModuleId::new(
+        format!("{HOST}/acme/greeting/null").parse().unwrap(),
+        "1.0.0".parse().unwrap(),
+    );
+    let stored = ours
+        .server
+        .opened
+        .registry
+        .get(&RequestContext::system(), &id)
+        .await
+        .unwrap();
+    let from = stored.metadata.mirrored.expect("provenance is kept");
+    assert_eq!(from.upstream, HOST);
+    assert!(
+        from.url.starts_with(&up_url)
+            && from
+                .url
+                .ends_with("/acme/greeting/null/1.0.0/archive.tar.gz"),
+        "{}",
+        from.url
+    );
+    assert_eq!(
+        stored.metadata.description.as_deref(),
+        Some("Says hello (1.0.0).")
+    );
+
+    // The local module of the same name is untouched, and apart.
+    let local: Value = get("/v1/modules/acme/greeting/null/versions".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        local["modules"][0]["versions"].as_array().unwrap().len(),
+        1,
+        "{local}"
+    );
+    assert_eq!(local["modules"][0]["versions"][0]["version"], "9.0.0");
+
+    // Globs keep modules out; an upstream not configured is named.
+    let r = get(format!(
+        "/v1/mirror/{HOST}/modules/acme/secret-stuff/null/versions"
+    ))
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("--upstream-deny"));
+    let r = get("/v1/mirror/example.com/modules/acme/greeting/null/versions".into()).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("mirrors no upstream example.com")
+    );
+    let r = get(format!(
+        "/v1/mirror/{HOST}/modules/acme/nothere/null/versions"
+    ))
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // The upstream goes away.
+    upstream.server.shutdown().await.unwrap();
+
+    // The list is served stale, and says so; the stored version still installs.
+    let r = get(format!("{base}/versions")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let warning = r.headers()["warning"].to_str().unwrap().to_string();
+    assert!(
+        warning.starts_with("110 - \"Response is Stale"),
+        "{warning}"
+    );
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again, listed);
+    let r = get(format!("{base}/1.0.0/download")).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let cached = get(format!("{base}/1.0.0/archive.tar.gz")).await;
+    assert_eq!(cached.status(), StatusCode::OK);
+    assert_eq!(cached.bytes().await.unwrap(), ours_bytes);
+    // A version never fetched cannot be: the answer names the upstream.
+    let r = get(format!("{base}/1.1.0/download")).await;
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    let text = r.text().await.unwrap();
+    assert!(text.contains(&format!("upstream {HOST}")), "{text}");
+
+    // Counted and audited.
+    let metrics = ours
+        .http
+        .get(ours.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for event in ["miss", "hit", "stale", "error"] {
+        assert!(
+            metrics.contains(&format!(
+                "registry_mirror_events_total{{host=\"{HOST}\",event=\"{event}\"}}"
+            )),
+            "{event}: {metrics}"
+        );
+    }
+    let audit = ours
+        .http
+        .get(ours.url("/v1/audit"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        audit.contains("\"mirror-fetch\"")
+            && audit.contains(&format!("{HOST}/acme/greeting/null/1.0.0")),
+        "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn a_server_without_upstreams_mirrors_nothing_and_says_so() {
+    let ours = live(|_| {}).await;
+    let r = ours
+        .http
+        .get(ours.url(&format!("/v1/mirror/{HOST}/modules/a/b/c/versions")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("--upstream"));
+}
