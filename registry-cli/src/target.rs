@@ -77,7 +77,7 @@ impl LocalArgs {
     }
 
     /// Open the local registry, creating it in `--data-dir` when there is
-    /// none (`serve`, `migrate`, `publish`, `token create`, `keys add`).
+    /// none (`serve`, `migrate`, `token create`).
     pub async fn open_or_create(&self) -> Result<OpenedRegistry> {
         let config = RegistryConfig {
             storage: self.storage_config(),
@@ -150,15 +150,6 @@ impl TargetArgs {
     /// The registry these options name: the remote server, or local
     /// storage, which must exist.
     pub async fn connect(&self) -> Result<Box<dyn RegistryClient>> {
-        self.connect_with(false).await
-    }
-
-    /// As [`TargetArgs::connect`], creating local storage when there is none.
-    pub async fn connect_creating(&self) -> Result<Box<dyn RegistryClient>> {
-        self.connect_with(true).await
-    }
-
-    async fn connect_with(&self, create: bool) -> Result<Box<dyn RegistryClient>> {
         match self.remote() {
             Some(server) => Ok(Box::new(
                 RemoteRegistry::connect(server, self.token.clone(), &self.ca_cert).await?,
@@ -167,12 +158,7 @@ impl TargetArgs {
                 if self.token.is_some() && std::env::var("REGISTRY_TOKEN").is_err() {
                     return Err(Error::invalid_input("--token needs --server"));
                 }
-                let opened = if create {
-                    self.local.open_or_create().await?
-                } else {
-                    self.local.open().await?
-                };
-                Ok(Box::new(LocalRegistry::new(opened)))
+                Ok(Box::new(LocalRegistry::new(self.local.open().await?)))
             }
         }
     }

@@ -142,6 +142,7 @@ fn every_command_has_the_same_effect_locally_and_through_a_server() {
     let sk = dir("signing.key");
     ok(&strings(&["keygen", "-o", &sk]));
     for d in [&local_dir, &server_dir] {
+        ok(&strings(&["migrate", "--data-dir", d]));
         ok(&strings(&[
             "keys",
             "add",

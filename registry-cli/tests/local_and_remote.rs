@@ -41,6 +41,7 @@ fn example(version: &str) -> String {
 fn local_publish_list_resolve_download_lifecycle() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
+    ok(&registry(&["migrate", "--data-dir", d], &[]));
     let out = ok(&registry(
         &[
             "publish",
@@ -309,6 +310,7 @@ fn token_create_then_remote_publish_and_resolve() {
 fn signed_publishing_with_trusted_keys_and_a_required_policy() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
+    ok(&registry(&["migrate", "--data-dir", d], &[]));
     let key = dir.path().join("signing.key");
     let out = ok(&registry(&["keygen", "-o", key.to_str().unwrap()], &[]));
     let public = out.lines().last().unwrap().to_string();
@@ -441,6 +443,7 @@ fn signed_publishing_with_trusted_keys_and_a_required_policy() {
 fn search_and_reindex_locally() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
+    ok(&registry(&["migrate", "--data-dir", d], &[]));
     ok(&registry(
         &[
             "publish",

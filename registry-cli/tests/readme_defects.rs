@@ -63,6 +63,7 @@ fn a_key_trusted_twice_says_so_and_its_expiry_can_change() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("data");
     let d = d.to_str().unwrap();
+    assert!(registry(&["migrate", "--data-dir", d]).status.success());
     let key = tmp.path().join("signing.key");
     let key = key.to_str().unwrap();
     let keygen = registry(&["keygen", "-o", key]);
@@ -135,7 +136,27 @@ fn a_data_dir_typo_is_named_instead_of_making_an_empty_registry() {
     let tmp = tempfile::tempdir().unwrap();
     let typo = tmp.path().join("dta");
     let t = typo.to_str().unwrap();
+    let key = tmp.path().join("k.key");
+    assert!(
+        registry(&["keygen", "-o", key.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let public = format!("{}.pub", key.display());
+    let module = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/modules/greeting/v1.0.0"
+    );
     for cmd in [
+        vec!["publish", "acme/x/null", "1.0.0", module],
+        vec![
+            "keys",
+            "add",
+            "--namespace",
+            "acme",
+            "--public-key",
+            public.as_str(),
+        ],
         vec!["versions", "acme/x/null"],
         vec!["search", "x"],
         vec!["keys", "list"],
@@ -305,6 +326,7 @@ fn file_errors_name_the_file_and_what_it_should_hold() {
         text(&signed.stderr)
     );
     let data = format!("{dir}/data");
+    assert!(registry(&["migrate", "--data-dir", &data]).status.success());
     let published = registry(&[
         "publish",
         "example/greeting/null",
@@ -435,6 +457,7 @@ fn serve_help_says_grpc_answers_on_the_serving_port() {
 fn deprecations_are_flagged_in_versions_and_resolve_and_keep_their_successor() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().to_str().unwrap();
+    assert!(registry(&["migrate", "--data-dir", d]).status.success());
     let module = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/modules/greeting/v1.0.0"

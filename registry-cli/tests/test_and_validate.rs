@@ -300,6 +300,8 @@ fn published_versions_are_fetched_checked_and_tested_here() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let data = data.to_str().unwrap();
+    let migrate = registry(&["migrate", "--data-dir", data], None);
+    assert_eq!(migrate.status.code(), Some(0), "{}", text(&migrate.stderr));
     // REGISTRY_SERVER is exported (see `registry`): the explicit --data-dir wins.
     let publish = registry(
         &[

@@ -69,6 +69,23 @@ pub fn hcl_string(text: &str) -> String {
     out
 }
 
+/// Whether `v` is written as HCL writes a number (`-1`, `2.5`, `1e3`; not
+/// `+1`, `.5` or `5.`), which Rust's float parser is kinder about.
+fn is_hcl_number(v: &str) -> bool {
+    let digits = v.strip_prefix('-').unwrap_or(v);
+    let (mantissa, exponent) = match digits.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (digits, None),
+    };
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, frac)) => all_digits(whole) && all_digits(frac),
+        None => all_digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| all_digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
 /// One typed value written for its input, or why it cannot be.
 fn written(input: &Input, value: &str) -> Result<String, String> {
     let v = value.trim();
@@ -77,7 +94,7 @@ fn written(input: &Input, value: &str) -> Result<String, String> {
         InputKind::Number => v
             .parse::<f64>()
             .ok()
-            .filter(|n| n.is_finite())
+            .filter(|n| n.is_finite() && is_hcl_number(v))
             .map(|_| v.to_string())
             .ok_or_else(|| format!("{v:?} is not a number")),
         InputKind::Bool => match v {
@@ -85,7 +102,13 @@ fn written(input: &Input, value: &str) -> Result<String, String> {
             _ => Err(format!("{v:?} is not true or false")),
         },
         InputKind::Expression => {
-            hcl::parse(&format!("v = {v}\n")).map_err(|e| format!("not an HCL expression: {e}"))?;
+            // One expression, nothing after it: a value that parses as more
+            // (`1\ncount = 0`) would add arguments to the block.
+            let body = hcl::parse(&format!("v = {v}\n"))
+                .map_err(|e| format!("not an HCL expression: {e}"))?;
+            if body.attributes().count() != 1 || body.blocks().count() != 0 {
+                return Err("not one HCL expression (it goes on past the value)".into());
+            }
             Ok(v.lines().collect::<Vec<_>>().join("\n  "))
         }
     }
@@ -119,6 +142,15 @@ pub fn usage_block(
         .filter(|i| i.required)
         .chain(iface.inputs.iter().filter(|i| !i.required));
     for input in ordered {
+        // A name that is not an identifier (a module from elsewhere may
+        // carry one) is never written: it could close the block.
+        if !registry_core::is_identifier(&input.name) {
+            problems.push(UsageProblem {
+                input: input.name.clone(),
+                message: "not an identifier; left out of the block".into(),
+            });
+            continue;
+        }
         let given = values.get(&input.name).filter(|v| !v.trim().is_empty());
         match given.map(|v| written(input, v)) {
             Some(Ok(text)) => lines.push(format!("  {} = {text}", input.name)),
@@ -215,6 +247,31 @@ mod tests {
     }
 
     #[test]
+    fn nothing_typed_or_named_can_add_to_the_block() {
+        let mut i = iface();
+        i.inputs.push(input(
+            "x = 1\n}\nresource \"null_resource\" \"p\" {",
+            Some("string"),
+            true,
+        ));
+        let values: BTreeMap<String, String> = [
+            ("tags", "{}\nproviders = { aws = aws.evil }"),
+            ("size", "1\ncount = 0"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (block, problems) = usage_block("app", "x/y/z", None, &i, &values);
+        assert!(
+            !block.contains("providers") && !block.contains("count") && !block.contains("resource"),
+            "{block}"
+        );
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        let parsed = hcl::parse(&block).unwrap();
+        assert_eq!(parsed.blocks().count(), 1);
+    }
+
+    #[test]
     fn values_their_types_refuse_are_named() {
         let values: BTreeMap<String, String> =
             [("size", "big"), ("public", "yes"), ("tags", "{ unclosed")]
@@ -222,6 +279,21 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
         let (block, problems) = usage_block("app", "x/y/z", None, &iface(), &values);
+        for (n, ok) in [
+            ("-1", true),
+            ("2.5", true),
+            ("1e3", true),
+            ("+1", false),
+            (".5", false),
+            ("5.", false),
+            ("NaN", false),
+        ] {
+            assert_eq!(
+                is_hcl_number(n) && n.parse::<f64>().is_ok_and(f64::is_finite),
+                ok,
+                "{n}"
+            );
+        }
         let named: Vec<&str> = problems.iter().map(|p| p.input.as_str()).collect();
         assert_eq!(named, ["size", "tags", "public"]);
         assert!(block.contains("size = 0 # required, number"), "{block}");

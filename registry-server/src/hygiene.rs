@@ -72,7 +72,14 @@ fn oversized(req: &Request) -> Option<Response> {
 
 /// The middleware.
 pub async fn hygiene(req: Request, next: Next) -> Response {
-    let with_credentials = req.headers().contains_key(header::AUTHORIZATION);
+    // A web session's cookie is a credential as much as a bearer token.
+    let with_credentials = req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains("registry_session="));
     let mut resp = match oversized(&req) {
         Some(r) => r,
         None => next.run(req).await,
@@ -102,8 +109,16 @@ pub async fn hygiene(req: Request, next: Next) -> Response {
             .get(header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("public"));
+        let revalidate = h
+            .get(header::CACHE_CONTROL)
+            .is_some_and(|v| v.as_bytes() == b"no-cache");
         if public || !h.contains_key(header::CACHE_CONTROL) {
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
+        } else if revalidate {
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
         }
     }
     resp

@@ -145,6 +145,22 @@ async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
     );
     assert_eq!(local["modules"][0]["versions"][0]["version"], "9.0.0");
 
+    // Listings and search of this registry's own modules leave the copy out.
+    let all: Value = get("/v1/modules".into()).await.json().await.unwrap();
+    assert!(!all.to_string().contains(HOST), "{all}");
+    assert_eq!(all["modules"].as_array().unwrap().len(), 1, "{all}");
+    let found: Value = get("/v1/modules/search?q=greeting".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!found.to_string().contains(HOST), "{found}");
+    let home = get("/".into()).await.text().await.unwrap();
+    assert!(
+        !home.contains(HOST),
+        "the home page lists only local modules"
+    );
+
     // Globs keep modules out; an upstream not configured is named.
     let r = get(format!(
         "/v1/mirror/{HOST}/modules/acme/secret-stuff/null/versions"

@@ -64,7 +64,7 @@ pub async fn run(a: PublishArgs) -> CmdResult {
     request.description = a.description.clone();
     request.source_url = a.source.clone();
     request.signature = a.signature.as_deref().map(read_signature).transpose()?;
-    let client = a.target.connect_creating().await?;
+    let client = a.target.connect().await?;
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message(format!(
         "publishing {address} {} ({size} bytes)",

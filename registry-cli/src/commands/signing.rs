@@ -236,7 +236,7 @@ fn key_id_of_public(line: &str) -> registry_core::Result<String> {
 pub async fn keys(c: KeysCommand) -> CmdResult {
     match c {
         KeysCommand::Add(a) => {
-            let opened = a.local.open_or_create().await?;
+            let opened = a.local.open().await?;
             let store = opened.storage.metadata.as_signing_key_store();
             let public_key = public_key_line(&a.public_key)?;
             let now = chrono::Utc::now();

@@ -69,6 +69,7 @@ impl Registry {
             .await
             .map_err(|e| e.with_context("module", id))?;
         let inspection = self.inspect_files(&inspected).await?;
+        check_names(id, &inspection.summary)?;
         let h1 = inner.hasher.tree_hash(&inspected.manifest)?;
         let module = Module {
             address: id.address.clone(),
@@ -106,6 +107,33 @@ impl Registry {
         }
         Ok(stored)
     }
+}
+
+/// A module from elsewhere skipped our publishing rules, but its names
+/// reach pages and generated code: every input and output must be an
+/// identifier, as Terraform itself requires.
+fn check_names(id: &ModuleId, summary: &crate::module::ModuleSummary) -> Result<()> {
+    let dirs = std::iter::once(&summary.root)
+        .chain(&summary.submodules)
+        .chain(&summary.examples);
+    for dir in dirs {
+        let names = dir
+            .inputs
+            .iter()
+            .map(|i| &i.name)
+            .chain(dir.outputs.iter().map(|o| &o.name));
+        for name in names {
+            if !crate::traits::validation::is_identifier(name) {
+                return Err(Error::new(
+                    ErrorKind::Upstream,
+                    format!(
+                        "the upstream's {id} declares {name:?}, which is not an identifier; it is not mirrored"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Mirrored versions live under host-qualified addresses only, so they can

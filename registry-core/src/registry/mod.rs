@@ -410,8 +410,8 @@ impl Registry {
     }
 
     /// The most recently published listed versions the caller may read,
-    /// newest first, at most `limit`; `Unsupported` when the store cannot
-    /// order by publish time.
+    /// newest first, at most `limit` (published here: mirrored copies are
+    /// left out); `Unsupported` when the store cannot order by publish time.
     pub async fn recent_versions(
         &self,
         ctx: &RequestContext,
@@ -426,8 +426,10 @@ impl Registry {
         Ok(found
             .into_iter()
             .filter(|r| {
-                self.authorize(ctx, Action::Read, r.address.namespace())
-                    .is_ok()
+                r.address.host().is_none()
+                    && self
+                        .authorize(ctx, Action::Read, r.address.namespace())
+                        .is_ok()
             })
             .take(limit)
             .collect())

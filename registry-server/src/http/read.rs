@@ -73,8 +73,9 @@ pub(crate) async fn latest_modules(
     loop {
         let page = state.registry().storage().list_modules(&filter).await?;
         for addr in &page.items {
-            // Modules the caller may not read are not counted.
-            if !state.registry().can_read(ctx, addr.namespace()) {
+            // Modules the caller may not read are not counted, nor copies
+            // mirrored from other registries (they live under /v1/mirror).
+            if addr.host().is_some() || !state.registry().can_read(ctx, addr.namespace()) {
                 continue;
             }
             if skipped < offset {
@@ -212,6 +213,9 @@ pub async fn search(
     let more = results.hits.len() > limit;
     let mut modules = Vec::new();
     for hit in results.hits.iter().take(limit) {
+        if hit.id.address.host().is_some() {
+            continue;
+        }
         if let Ok(r) = state.registry().get(&ctx, &hit.id).await {
             modules.push(ModuleView::from(&r));
         }

@@ -39,6 +39,12 @@ pub const DEFAULT_VERSIONS_TTL: Duration = Duration::from_secs(300);
 /// How long a list is kept to be served stale when upstream fails.
 const KEEP_STALE: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// About how much memory the kept versions lists may take.
+const LISTS_BYTES: u64 = 64 << 20;
+
+/// Archives fetched at once (each is held in memory while it is checked).
+const FETCHES_AT_ONCE: usize = 4;
+
 /// One upstream as configured (`--upstream HOST[=URL]`, `[[upstream]]`).
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -87,6 +93,8 @@ struct CachedList {
 pub struct Mirror {
     upstreams: BTreeMap<String, Upstream>,
     lists: moka::future::Cache<String, Arc<CachedList>>,
+    fetching: moka::future::Cache<String, Arc<ModuleRecord>>,
+    fetch_slots: tokio::sync::Semaphore,
     ttl: Duration,
     metrics: Arc<Metrics>,
 }
@@ -112,9 +120,8 @@ impl Mirror {
         let http = reqwest::Client::builder()
             .user_agent(concat!("registry-mirror/", env!("CARGO_PKG_VERSION")))
             .tls_backend_preconfigured(trust.rustls_config())
-            // Redirects are followed within the same rules: https only.
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .https_only(false)
+            .redirect(redirects())
+            .referer(false)
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::invalid_input(format!("mirror HTTP client: {e}")))?;
@@ -131,9 +138,18 @@ impl Mirror {
         Ok(Mirror {
             upstreams: map,
             lists: moka::future::Cache::builder()
-                .max_capacity(10_000)
+                .weigher(|_, l: &Arc<CachedList>| {
+                    let versions: usize = l.view.modules.iter().map(|m| m.versions.len()).sum();
+                    u32::try_from(256 + versions * 256).unwrap_or(u32::MAX)
+                })
+                .max_capacity(LISTS_BYTES)
                 .time_to_live(KEEP_STALE)
                 .build(),
+            fetching: moka::future::Cache::builder()
+                .max_capacity(1_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+            fetch_slots: tokio::sync::Semaphore::new(FETCHES_AT_ONCE),
             ttl,
             metrics,
         })
@@ -221,11 +237,40 @@ impl Mirror {
         ctx: &RequestContext,
         id: &ModuleId,
     ) -> Result<ModuleRecord> {
+        // Who may read comes before what is configured (a refusal tells an
+        // anonymous caller nothing about the globs).
+        registry.authorize_listing(ctx, Some(id.address.namespace()))?;
         let upstream = self.upstream_of(&id.address)?;
         if let Some(r) = registry.mirrored(ctx, id).await? {
             self.metrics.mirror(upstream.host(), "hit");
             return Ok(r);
         }
+        // One fetch of a version at a time (requests racing for it share
+        // it), and a few fetches at once in all: each holds an archive in
+        // memory.
+        let fetched =
+            self.fetching
+                .try_get_with(id.to_string(), async {
+                    let _slot = self.fetch_slots.acquire().await.map_err(|_| {
+                        Error::new(ErrorKind::Upstream, "the mirror is shutting down")
+                    })?;
+                    self.fetch_and_store(registry, ctx, upstream, id)
+                        .await
+                        .map(Arc::new)
+                })
+                .await;
+        fetched
+            .map(|r| (*r).clone())
+            .map_err(|e| Error::new(e.kind(), e.message().to_string()))
+    }
+
+    async fn fetch_and_store(
+        &self,
+        registry: &registry_core::Registry,
+        ctx: &RequestContext,
+        upstream: &Upstream,
+        id: &ModuleId,
+    ) -> Result<ModuleRecord> {
         let fetched = async {
             let source = upstream.archive_source(id).await?;
             if let Some(sub) = source.subdir.as_deref().filter(|s| *s != "*") {
@@ -234,7 +279,7 @@ impl Mirror {
                     format!(
                         "upstream {} serves {id} as the folder {sub:?} inside {}; modules in a //subdir of an archive are not mirrored yet",
                         upstream.host(),
-                        source.url
+                        redacted(&source.url)
                     ),
                 ));
             }
@@ -257,6 +302,23 @@ impl Mirror {
         };
         registry.store_mirrored(ctx, id, bytes, provenance).await
     }
+}
+
+/// Redirects followed by upstream requests: at most 5, never from https
+/// down to http, never to a scheme other than http or https (reqwest drops
+/// the token on any change of origin).
+fn redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let downgrade = attempt.url().scheme() != "https"
+            && attempt.previous().iter().any(|u| u.scheme() == "https");
+        if attempt.previous().len() >= 5 {
+            attempt.error("more than 5 redirects")
+        } else if downgrade || !matches!(attempt.url().scheme(), "https" | "http") {
+            attempt.error("a redirect away from https")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// `NS/NAME/SYSTEM` of a mirrored address, as its upstream names it.

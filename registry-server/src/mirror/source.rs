@@ -5,7 +5,7 @@
 //! https (or, for an upstream configured over http, http) URL; every other
 //! form is refused with a message naming it.
 
-use registry_core::{Error, Result};
+use registry_core::{Error, ErrorKind, Result};
 use url::Url;
 
 /// An archive to fetch: where, and which folder inside it is the module.
@@ -54,10 +54,13 @@ fn split_subdir(src: &str) -> (String, Option<String>) {
 /// came from. `allow_http`: the upstream was configured with an http URL.
 pub fn resolve(location: &str, download_url: &Url, allow_http: bool) -> Result<ArchiveSource> {
     let location = location.trim();
+    // The upstream's doing, not the client's; the location itself is not
+    // echoed (it may carry a grant or a signature).
     let refuse = |form: &str, why: &str| {
-        Error::invalid_input(format!(
-            "the upstream names its archive as {form} ({location:?}): {why}"
-        ))
+        Error::new(
+            ErrorKind::Upstream,
+            format!("the upstream names its archive as {form}: {why}"),
+        )
     };
     let (getter, rest) = forced_getter(location);
     match getter {

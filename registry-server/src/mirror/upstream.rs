@@ -87,6 +87,11 @@ impl Upstream {
                 "--upstream {host}={text}: not an http or https URL"
             )));
         }
+        if !discovery_base.username().is_empty() || discovery_base.password().is_some() {
+            return Err(Error::invalid_input(format!(
+                "--upstream {host}: credentials in the URL are not taken; give --upstream-token {host}=TOKEN"
+            )));
+        }
         Ok(Upstream {
             allow: globs(&host, "allow", &config.allow)?,
             deny: globs(&host, "deny", &config.deny)?,
@@ -131,11 +136,14 @@ impl Upstream {
         Ok(())
     }
 
+    /// A GET, with the upstream's token only when `url` is on the
+    /// configured origin (scheme, host and port).
     fn get(&self, url: Url) -> reqwest::RequestBuilder {
+        let own = url.origin() == self.discovery_base.origin();
         let req = self.http.get(url).timeout(REQUEST_TIMEOUT);
         match &self.token {
-            Some(t) => req.bearer_auth(t.expose_secret()),
-            None => req,
+            Some(t) if own => req.bearer_auth(t.expose_secret()),
+            _ => req,
         }
     }
 
@@ -147,11 +155,9 @@ impl Upstream {
                     .discovery_base
                     .join(".well-known/terraform.json")
                     .map_err(|e| upstream_error(&self.host, "service discovery", e))?;
-                let r = self
-                    .get(url)
-                    .send()
-                    .await
-                    .map_err(|e| upstream_error(&self.host, "service discovery", chain(&e)))?;
+                let r = self.get(url).send().await.map_err(|e| {
+                    upstream_error(&self.host, "service discovery", chain(&e.without_url()))
+                })?;
                 if !r.status().is_success() {
                     return Err(upstream_error(
                         &self.host,
@@ -205,7 +211,7 @@ impl Upstream {
             .get(url)
             .send()
             .await
-            .map_err(|e| upstream_error(&self.host, "versions", chain(&e)))?;
+            .map_err(|e| upstream_error(&self.host, "versions", chain(&e.without_url())))?;
         match r.status() {
             s if s.is_success() => {}
             reqwest::StatusCode::NOT_FOUND => {
@@ -237,7 +243,7 @@ impl Upstream {
             .get(url.clone())
             .send()
             .await
-            .map_err(|e| upstream_error(&self.host, "download", chain(&e)))?;
+            .map_err(|e| upstream_error(&self.host, "download", chain(&e.without_url())))?;
         match r.status() {
             s if s.is_success() => {}
             reqwest::StatusCode::NOT_FOUND => {
@@ -263,18 +269,12 @@ impl Upstream {
     }
 
     /// The archive at `source`, at most `max` bytes. The upstream's token
-    /// goes only to the upstream's own host.
+    /// goes only to the upstream's own origin.
     pub async fn archive(&self, source: &ArchiveSource, max: u64) -> Result<Bytes> {
-        let same_host = source.url.host_str() == self.discovery_base.host_str();
-        let req = if same_host {
-            self.get(source.url.clone())
-        } else {
-            self.http.get(source.url.clone()).timeout(REQUEST_TIMEOUT)
-        };
-        let r = req
-            .send()
-            .await
-            .map_err(|e| upstream_error(&self.host, "archive fetch", chain(&e)))?;
+        let r =
+            self.get(source.url.clone()).send().await.map_err(|e| {
+                upstream_error(&self.host, "archive fetch", chain(&e.without_url()))
+            })?;
         let status = r.status();
         if matches!(
             status,
@@ -323,7 +323,7 @@ async fn read_limited(
     while let Some(chunk) = r
         .chunk()
         .await
-        .map_err(|e| upstream_error(host, what, chain(&e)))?
+        .map_err(|e| upstream_error(host, what, chain(&e.without_url())))?
     {
         if out.len() + chunk.len() > max {
             return Err(Error::new(

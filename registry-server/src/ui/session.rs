@@ -182,10 +182,12 @@ pub fn safe_next(next: Option<&str>) -> String {
 /// `Origin` (or, without one, its `Referer`) must name the host the
 /// request was sent to. SameSite=Strict already keeps the cookie off
 /// other sites' requests; this also covers sign-in, which has no session.
-pub fn same_origin(headers: &HeaderMap) -> Result<(), UiError> {
+pub fn same_origin(headers: &HeaderMap, uri: &axum::http::Uri) -> Result<(), UiError> {
+    // HTTP/1 names the host in `Host`; HTTP/2 in `:authority`, the URI's.
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
+        .or(uri.authority().map(|a| a.as_str()))
         .map(str::to_ascii_lowercase);
     let from = headers
         .get(header::ORIGIN)
@@ -198,6 +200,17 @@ pub fn same_origin(headers: &HeaderMap) -> Result<(), UiError> {
             Some(p) => format!("{host}:{p}"),
             None => host,
         })
+    });
+    // A default port may be spelled out in `Host` (`x:443`) and never is
+    // in an `Origin`.
+    let scheme = from
+        .as_ref()
+        .map(|u| u.scheme().to_string())
+        .unwrap_or_default();
+    let host = host.map(|h| match scheme.as_str() {
+        "https" => h.strip_suffix(":443").map(str::to_string).unwrap_or(h),
+        "http" => h.strip_suffix(":80").map(str::to_string).unwrap_or(h),
+        _ => h,
     });
     match (host, from_host) {
         (Some(h), Some(f)) if h == f => Ok(()),
@@ -234,7 +247,7 @@ mod tests {
             if let Some(r) = referer {
                 h.insert(header::REFERER, HeaderValue::from_static(r));
             }
-            same_origin(&h).is_ok()
+            same_origin(&h, &axum::http::Uri::from_static("/sign-in")).is_ok()
         };
         assert!(with(Some("https://127.0.0.1:8443"), None));
         assert!(with(None, Some("https://127.0.0.1:8443/sign-in?next=/")));
@@ -242,6 +255,16 @@ mod tests {
         assert!(!with(Some("null"), None));
         assert!(!with(Some("https://127.0.0.1:9999"), None));
         assert!(!with(None, None));
+        // HTTP/2: no Host, the authority in the URI; a default port spelled out.
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://r.example.com"),
+        );
+        let uri = axum::http::Uri::from_static("https://r.example.com/sign-in");
+        assert!(same_origin(&h, &uri).is_ok());
+        h.insert(header::HOST, HeaderValue::from_static("r.example.com:443"));
+        assert!(same_origin(&h, &axum::http::Uri::from_static("/sign-in")).is_ok());
     }
 
     #[test]

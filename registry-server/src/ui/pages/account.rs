@@ -83,10 +83,11 @@ pub async fn end_session(
     Ctx(ctx): Ctx,
     viewer: Viewer,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Path(id): Path<String>,
     Form(f): Form<EndForm>,
 ) -> UiResult {
-    session::same_origin(&headers)?;
+    session::same_origin(&headers, &uri)?;
     let who = viewer.require(&f.csrf)?;
     let own = state.tokens().sessions(&who.token.id).await?;
     if !own.iter().any(|s| s.id == id) {

@@ -155,10 +155,11 @@ pub async fn apply(
     Ctx(ctx): Ctx,
     viewer: Viewer,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     PageVersion(id): PageVersion,
     Form(f): Form<ActionForm>,
 ) -> UiResult {
-    session::same_origin(&headers)?;
+    session::same_origin(&headers, &uri)?;
     viewer.require(&f.csrf)?;
     let (word, _, _) = action(&f.action)?;
     let filled = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());

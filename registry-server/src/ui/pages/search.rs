@@ -144,7 +144,11 @@ pub async fn search(
     let results = state.registry().search(&ctx, &query).await?;
     let more = results.hits.len() > PAGE;
     let mut found = Vec::new();
+    // Mirrored copies have pages of their own to come; they are not ours to list here.
     for hit in results.hits.iter().take(PAGE) {
+        if hit.id.address.host().is_some() {
+            continue;
+        }
         if let Ok(r) = state.registry().get(&ctx, &hit.id).await {
             found.push(r);
         }
@@ -254,6 +258,7 @@ pub async fn suggest(
     let found: Vec<Suggestion> = results
         .hits
         .into_iter()
+        .filter(|h| h.id.address.host().is_none())
         .map(|h| Suggestion {
             address: h.id.address.to_string(),
             version: h.id.version.to_string(),

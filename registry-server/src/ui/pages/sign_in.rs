@@ -63,9 +63,10 @@ pub async fn sign_in(
     Ctx(ctx): Ctx,
     viewer: Viewer,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Form(f): Form<SignInForm>,
 ) -> UiResult {
-    session::same_origin(&headers)?;
+    session::same_origin(&headers, &uri)?;
     let next = session::safe_next(f.next.as_deref());
     let now = chrono::Utc::now();
     let token = match state.tokens().authenticate(f.token.trim(), now).await {
@@ -126,9 +127,10 @@ pub async fn sign_out(
     Ctx(ctx): Ctx,
     viewer: Viewer,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Form(f): Form<CsrfForm>,
 ) -> UiResult {
-    session::same_origin(&headers)?;
+    session::same_origin(&headers, &uri)?;
     let who = viewer.require(&f.csrf)?;
     end(&state, &ctx, &who.session.id).await?;
     let mut resp = Redirect::to("/").into_response();
