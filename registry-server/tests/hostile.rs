@@ -389,6 +389,7 @@ async fn operations(live: &Live) -> Vec<(String, String)> {
             .replace("{system}", "null")
             .replace("{version}", "1.0.0")
             .replace("{archive}", "archive.tar.gz")
+            .replace("{host}", "registry.terraform.io")
             .replace("{id}", "0123456789ab");
         let filled = regex_free_params(&filled);
         for method in item.as_object().unwrap().keys() {

@@ -67,6 +67,10 @@ pub async fn versions(
     Ctx(ctx): Ctx,
     ModulePath(address): ModulePath,
 ) -> ApiResult<Response> {
+    // Who may read comes first, before whether anything is mirrored here.
+    state
+        .registry()
+        .authorize_listing(&ctx, Some(address.namespace()))?;
     let listed = mirror(&state)?
         .versions(state.registry(), &ctx, &address)
         .await?;
@@ -97,6 +101,9 @@ pub async fn download(
     OriginalUri(uri): OriginalUri,
     VersionPath(id): VersionPath,
 ) -> ApiResult<Response> {
+    state
+        .registry()
+        .authorize_listing(&ctx, Some(id.address.namespace()))?;
     mirror(&state)?.version(state.registry(), &ctx, &id).await?;
     let target = state.registry().count_download(&ctx, &id).await?;
     super::protocol::download_answer(&state, &ctx, uri.path(), &target)
