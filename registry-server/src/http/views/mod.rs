@@ -20,6 +20,8 @@ mod diff;
 pub use checks::{
     ChecksSummaryView, TestDiagnosticView, TestFileView, TestReportView, TestRunView,
 };
+// The UI's diff page words changes as the API does.
+#[cfg(feature = "ui")]
 pub(crate) use diff::word;
 pub use diff::{ChangeView, DiffView};
 
