@@ -87,14 +87,11 @@ pub fn page(title: &str, query: &str, viewer: &Viewer, body: Markup) -> Page {
     })
 }
 
-/// `GET /static/ui.css`.
-pub async fn stylesheet() -> Response {
-    let mut r = STYLE.into_response();
+/// A static file compiled into the binary, cached for an hour.
+fn static_file(body: &'static str, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
@@ -106,25 +103,16 @@ pub async fn stylesheet() -> Response {
     r
 }
 
+/// `GET /static/ui.css`.
+pub async fn stylesheet() -> Response {
+    static_file(STYLE, "text/css; charset=utf-8")
+}
+
 /// `GET /static/ui.js`: the small script that enhances pages (copy
 /// buttons, search as you type, the usage builder's live block); every
 /// page works without it.
 pub async fn script() -> Response {
-    let mut r = SCRIPT.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    r
+    static_file(SCRIPT, "text/javascript; charset=utf-8")
 }
 
 const SCRIPT: &str = include_str!("ui.js");
