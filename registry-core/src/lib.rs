@@ -69,13 +69,13 @@ pub use address::{
     ModuleAddress, ModuleId, RESERVED_NAMESPACES, validate_host, validate_name, validate_namespace,
     validate_system,
 };
-#[cfg(feature = "pack")]
-pub use archive::pack_dir;
 pub use archive::{
     ArchiveBody, ArchiveFormat, ArchiveInspection, ArchiveLimits, FileDigest, ModuleFiles,
     ReadSeek, STREAM_CHUNK, SpoolFile, SpooledArchive, inspect_archive, is_parsed_file,
     is_source_file, parent_dir, read_archive_file, spool_bytes, spool_stream, unpack_archive,
 };
+#[cfg(feature = "pack")]
+pub use archive::{pack_dir, pack_tree};
 pub use digest::{Sha256Digest, Sha256Hasher, constant_time_eq};
 pub use error::{BoxError, Error, ErrorKind, Problem, Result, Severity};
 pub use filter::{Cursor, DEFAULT_PAGE_SIZE, Filter, Page};

@@ -311,10 +311,18 @@ pub struct ModuleMetadata {
 pub struct MirrorSource {
     /// The upstream registry's host (`registry.terraform.io`).
     pub upstream: String,
-    /// The URL the archive was fetched from.
+    /// The URL the archive was fetched from (a git source's remote with
+    /// its `?ref=`), without credentials or signed queries.
     pub url: String,
     /// When it was fetched.
     pub fetched_at: DateTime<Utc>,
+    /// The folder of the fetched package that is the module (the
+    /// upstream's `//subdir`), when it is not the package's root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdir: Option<String>,
+    /// The commit, for a module checked out of a git repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// A published version without its archive bytes: what listings return.

@@ -1,6 +1,6 @@
-//! A `git daemon` on loopback serving repositories made in a temporary
-//! folder, for tests here and in the crates that fetch through this one
-//! (feature `testing`).
+//! For tests here and in the crates that fetch through this one (feature
+//! `testing`): a `git daemon` on loopback serving repositories made in a
+//! temporary folder, and a registry upstream whose modules point at them.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -104,5 +104,117 @@ impl Drop for GitDaemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A registry upstream whose modules point at sources elsewhere, as the
+/// public registry's point at git: service discovery, `versions` and
+/// `download` (a 204 with the given `X-Terraform-Get`) of the Module
+/// Registry Protocol over plain HTTP on loopback, answered by a thread;
+/// stopped when dropped. Our own registry serves the archives it holds,
+/// so it cannot stand in for such an upstream.
+#[derive(Debug)]
+pub struct PointingRegistry {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl PointingRegistry {
+    /// Serve `modules`: (`NS/NAME/SYSTEM`, version, `X-Terraform-Get`).
+    pub fn start(modules: Vec<(String, String, String)>) -> PointingRegistry {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let mut reader = BufReader::new(conn.try_clone().expect("clone"));
+                let mut first = String::new();
+                if reader.read_line(&mut first).is_err() {
+                    continue;
+                }
+                loop {
+                    let mut line = String::new();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) if line == "\r\n" || line == "\n" => break,
+                        Ok(_) => {}
+                    }
+                }
+                let path = first.split_whitespace().nth(1).unwrap_or("/");
+                let answer = answer(&modules, path);
+                let _ = conn.write_all(answer.as_bytes());
+            }
+        });
+        PointingRegistry {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` (its service discovery is below it).
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+fn answer(modules: &[(String, String, String)], path: &str) -> String {
+    let reply = |status: &str, headers: &str, body: &str| {
+        format!(
+            "HTTP/1.1 {status}\r\nConnection: close\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+            body.len()
+        )
+    };
+    if path == "/.well-known/terraform.json" {
+        return reply(
+            "200 OK",
+            "Content-Type: application/json\r\n",
+            r#"{"modules.v1":"/v1/modules/"}"#,
+        );
+    }
+    let Some(rest) = path.strip_prefix("/v1/modules/") else {
+        return reply("404 Not Found", "", "");
+    };
+    if let Some(address) = rest.strip_suffix("/versions") {
+        let versions: Vec<String> = modules
+            .iter()
+            .filter(|(a, _, _)| a == address)
+            .map(|(_, v, _)| format!(r#"{{"version":"{v}"}}"#))
+            .collect();
+        if versions.is_empty() {
+            return reply("404 Not Found", "", "");
+        }
+        let body = format!(
+            r#"{{"modules":[{{"source":"{address}","versions":[{}]}}]}}"#,
+            versions.join(",")
+        );
+        return reply("200 OK", "Content-Type: application/json\r\n", &body);
+    }
+    if let Some(at) = rest.strip_suffix("/download")
+        && let Some((address, version)) = at.rsplit_once('/')
+        && let Some((_, _, get)) = modules
+            .iter()
+            .find(|(a, v, _)| a == address && v == version)
+    {
+        return reply("204 No Content", &format!("X-Terraform-Get: {get}\r\n"), "");
+    }
+    reply("404 Not Found", "", "")
+}
+
+impl Drop for PointingRegistry {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }

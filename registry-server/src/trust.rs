@@ -30,6 +30,7 @@ pub const CA_CERT_ENV: &str = "REGISTRY_CA_CERT";
 pub struct ClientTrust {
     config: Arc<ClientConfig>,
     given: usize,
+    files: Vec<PathBuf>,
 }
 
 fn read_pem_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
@@ -97,6 +98,7 @@ impl ClientTrust {
         Ok(ClientTrust {
             config: Arc::new(config),
             given: given.len(),
+            files: ca_cert_files.to_vec(),
         })
     }
 
@@ -104,6 +106,12 @@ impl ClientTrust {
     /// offered by the HTTP client that takes it).
     pub fn rustls_config(&self) -> ClientConfig {
         self.config.as_ref().clone()
+    }
+
+    /// The certificate files given (`--ca-cert`), for clients that read
+    /// files themselves (git).
+    pub fn given_files(&self) -> &[PathBuf] {
+        &self.files
     }
 
     /// How many certificates were given (files and `SSL_CERT_FILE`).

@@ -5,13 +5,19 @@
 //! what is stored even with the upstream stopped; mirrored modules never
 //! collide with local ones; allow and deny globs, unknown upstreams and
 //! upstream failures answer clearly; hits, misses and stale answers are
-//! counted and first fetches audited.
+//! counted and first fetches audited. Git sources (an upstream pointing
+//! at a real git daemon) are checked out, packed whole and kept with
+//! their commit; the forms refused are named.
 
 mod common;
 
 use common::live;
 use registry_core::testing::TarBuilder;
-use registry_core::{ModuleId, RequestContext, Role, Sha256Digest};
+use registry_core::{
+    ArchiveBody, ArchiveLimits, Hash1, ModuleId, RequestContext, Role, Sha256Digest, TreeHasher,
+    inspect_archive,
+};
+use registry_git::testing::{GitDaemon, PointingRegistry};
 use registry_server::mirror::UpstreamConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -252,4 +258,159 @@ async fn a_server_without_upstreams_mirrors_nothing_and_says_so() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(r.text().await.unwrap().contains("--upstream"));
+}
+
+/// A repository as a monorepo holds modules: the mirrored one calls a
+/// sibling folder, which must come along (Terraform installs the package).
+fn platform_repository(d: &GitDaemon) -> (String, String) {
+    let repo = d.repository("platform");
+    std::fs::create_dir_all(repo.join("modules/greeting")).unwrap();
+    std::fs::create_dir_all(repo.join("shared")).unwrap();
+    std::fs::write(
+        repo.join("modules/greeting/main.tf"),
+        "variable \"name\" {\n  type = string\n}\n\nmodule \"shared\" {\n  source = \"../../shared\"\n}\n\noutput \"greeting\" {\n  value = \"${module.shared.prefix} ${var.name}\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("modules/greeting/README.md"),
+        "# Greeting\n\nGreets from a monorepo.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("shared/main.tf"),
+        "output \"prefix\" {\n  value = \"Hello\"\n}\n",
+    )
+    .unwrap();
+    let commit = d.commit(&repo, "greeting", Some("v1.0.0"));
+    (d.url("platform"), commit)
+}
+
+#[tokio::test]
+async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
+    let d = GitDaemon::start();
+    let (remote, commit) = platform_repository(&d);
+    let outer = d.repository("outer");
+    std::fs::write(outer.join("main.tf"), "").unwrap();
+    std::fs::create_dir_all(outer.join("vendor")).unwrap();
+    std::fs::write(
+        outer.join(".gitmodules"),
+        "[submodule \"vendor\"]\n\tpath = vendor\n\turl = https://example.com/x.git\n",
+    )
+    .unwrap();
+    d.commit(&outer, "claims a submodule", None);
+    let address = "acme/greeting/null".to_string();
+    let stub = PointingRegistry::start(vec![
+        (
+            address.clone(),
+            "1.0.0".into(),
+            format!("git::{remote}//modules/greeting?ref=v1.0.0&depth=1"),
+        ),
+        (
+            address.clone(),
+            "2.0.0".into(),
+            format!("git::{remote}//modules/greeting?ref=v9.9.9"),
+        ),
+        (address.clone(), "3.0.0".into(), "git::file:///etc".into()),
+        (
+            address.clone(),
+            "4.0.0".into(),
+            format!("git::{remote}//modules/nothing?ref=v1.0.0"),
+        ),
+        (
+            address.clone(),
+            "5.0.0".into(),
+            format!("git::{}", d.url("outer")),
+        ),
+    ]);
+    let ours = live(|c| {
+        c.upstreams = vec![UpstreamConfig {
+            host: HOST.into(),
+            url: Some(stub.url()),
+            ..UpstreamConfig::default()
+        }];
+    })
+    .await;
+    let base = format!("/v1/mirror/{HOST}/modules/{address}");
+    let get = |path: String| {
+        let http = ours.http.clone();
+        let url = ours.url(&path);
+        async move { http.get(url).send().await.unwrap() }
+    };
+
+    let r = get(format!("{base}/1.0.0/download")).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT, "{:?}", r.text().await);
+    assert_eq!(
+        r.headers()["x-terraform-get"],
+        "./archive.tar.gz//modules/greeting",
+        "the package comes whole, the module is its folder"
+    );
+    let bytes = get(format!("{base}/1.0.0/archive.tar.gz"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let inspected = inspect_archive(
+        &ArchiveBody::from(bytes.to_vec()),
+        &ArchiveLimits::default(),
+    )
+    .await
+    .unwrap();
+    let paths: Vec<&str> = inspected.manifest.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "modules/greeting/README.md",
+            "modules/greeting/main.tf",
+            "shared/main.tf"
+        ]
+    );
+    let id = ModuleId::new(
+        format!("{HOST}/{address}").parse().unwrap(),
+        "1.0.0".parse().unwrap(),
+    );
+    let stored = ours
+        .server
+        .opened
+        .registry
+        .get(&RequestContext::system(), &id)
+        .await
+        .unwrap();
+    let meta = &stored.metadata;
+    let from = meta.mirrored.as_ref().unwrap();
+    assert_eq!(from.commit.as_deref(), Some(commit.as_str()));
+    assert_eq!(from.subdir.as_deref(), Some("modules/greeting"));
+    assert_eq!(from.url, format!("git::{remote}?ref=v1.0.0"));
+    assert_eq!(meta.h1, Hash1.tree_hash(&inspected.manifest).unwrap());
+    // The docs are the folder's.
+    let inputs: Vec<&str> = meta
+        .summary
+        .root
+        .inputs
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(inputs, ["name"]);
+    assert_eq!(meta.description.as_deref(), Some("Greets from a monorepo."));
+
+    for (version, says) in [
+        ("2.0.0", "git fetch failed"),
+        ("3.0.0", "file transport"),
+        ("4.0.0", "holds no .tf files"),
+        ("5.0.0", "submodules"),
+    ] {
+        let r = get(format!("{base}/{version}/download")).await;
+        assert_eq!(r.status(), StatusCode::BAD_GATEWAY, "{version}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains(says), "{version}: {text}");
+        let nothing = ours
+            .server
+            .opened
+            .registry
+            .get(
+                &RequestContext::system(),
+                &ModuleId::new(id.address.clone(), version.parse().unwrap()),
+            )
+            .await;
+        assert!(nothing.is_err(), "{version}: nothing is stored");
+    }
 }

@@ -6,6 +6,7 @@ mod inspect;
 #[cfg(feature = "pack")]
 mod pack;
 mod spool;
+mod subdir;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,7 +19,7 @@ use crate::digest::Sha256Digest;
 pub use body::{ArchiveBody, ReadSeek, STREAM_CHUNK, SpoolFile};
 pub use inspect::{ArchiveInspection, inspect_archive, read_archive_file, unpack_archive};
 #[cfg(feature = "pack")]
-pub use pack::pack_dir;
+pub use pack::{pack_dir, pack_tree};
 pub use spool::{SpooledArchive, spool_bytes, spool_stream};
 
 /// The container format of a module archive.

@@ -18,8 +18,24 @@ const DEFAULT_IGNORES: &[&str] = &[
     ".terraform.lock.hcl",
 ];
 
-fn ignore_rules(root: &Path) -> Result<Gitignore> {
+/// Which paths a pack leaves out.
+#[derive(Clone, Copy)]
+enum Leave {
+    /// Terraform's defaults and `.terraformignore` (a publish).
+    Ignored,
+    /// Only `.git/` (a tree as a getter installs it).
+    GitOnly,
+}
+
+fn ignore_rules(root: &Path, leave: Leave) -> Result<Gitignore> {
     let mut b = GitignoreBuilder::new(root);
+    if let Leave::GitOnly = leave {
+        b.add_line(None, ".git/")
+            .map_err(|e| Error::invalid_input(format!("bad built-in ignore pattern: {e}")))?;
+        return b
+            .build()
+            .map_err(|e| Error::invalid_input(format!("bad built-in ignore pattern: {e}")));
+    }
     for pattern in DEFAULT_IGNORES {
         b.add_line(None, pattern)
             .map_err(|e| Error::invalid_input(format!("bad built-in ignore pattern: {e}")))?;
@@ -80,15 +96,28 @@ fn collect(
     Ok(())
 }
 
-/// Pack `dir` into a `.tar.gz`, deterministically.
+/// Pack `dir` into a `.tar.gz`, deterministically, leaving out what
+/// Terraform leaves out of a module (`.git/`, `.terraform/`, state, the
+/// lock file) and what `.terraformignore` names.
 pub fn pack_dir(dir: &Path) -> Result<Vec<u8>> {
+    pack(dir, Leave::Ignored)
+}
+
+/// Pack every file of `dir` but `.git/` into a `.tar.gz`, deterministically:
+/// a tree exactly as Terraform's getter would install it (a checkout of a
+/// `git::` source), `.terraformignore` not read.
+pub fn pack_tree(dir: &Path) -> Result<Vec<u8>> {
+    pack(dir, Leave::GitOnly)
+}
+
+fn pack(dir: &Path, leave: Leave) -> Result<Vec<u8>> {
     if !dir.is_dir() {
         return Err(Error::invalid_input(format!(
             "{} is not a directory",
             dir.display()
         )));
     }
-    let rules = ignore_rules(dir)?;
+    let rules = ignore_rules(dir, leave)?;
     let mut entries = Vec::new();
     collect(dir, dir, &rules, &mut entries)?;
     entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -154,6 +183,26 @@ mod tests {
         assert_eq!(
             paths,
             [".terraformignore", "main.tf", "modules/sub/main.tf"]
+        );
+
+        // A tree as a getter installs it: everything but .git.
+        std::fs::create_dir_all(root.join(".git/objects")).unwrap();
+        std::fs::write(root.join(".git/HEAD"), "ref").unwrap();
+        let t = pack_tree(root).unwrap();
+        let i = inspect_archive(&ArchiveBody::from(t), &ArchiveLimits::default())
+            .await
+            .unwrap();
+        let paths: Vec<&str> = i.manifest.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                ".terraform/modules/x.tf",
+                ".terraformignore",
+                "main.tf",
+                "modules/sub/main.tf",
+                "secret.auto.tfvars",
+                "terraform.tfstate"
+            ]
         );
     }
 

@@ -32,7 +32,10 @@ impl Registry {
     }
 
     /// Store the archive an upstream served for `id` (a host-qualified
-    /// address), fetched from `source.url`. The caller needs only read
+    /// address), fetched from `source.url`. With `source.subdir` the
+    /// archive is the whole package Terraform's getter would install and
+    /// the module is that folder of it: the docs are read from the folder,
+    /// the `h1:` covers the package, and downloads name the folder. The caller needs only read
     /// access to the namespace: a pull-through fetch adds nothing anyone
     /// could not already get upstream. Two processes storing the same
     /// version at once both answer the one stored first. Audited as
@@ -65,12 +68,23 @@ impl Registry {
         let inner = &self.inner;
         let spooled = spool_bytes(archive, inner.limits.max_compressed_bytes)
             .map_err(|e| e.with_context("module", id))?;
-        let inspected = inspect_archive(&spooled.body, &inner.limits)
+        let mut inspected = inspect_archive(&spooled.body, &inner.limits)
             .await
             .map_err(|e| e.with_context("module", id))?;
+        // The package's manifest (the h1:) stays whole; the module's files
+        // are its folder's.
+        let manifest = std::mem::take(&mut inspected.manifest);
+        if let Some(sub) = source.subdir.as_deref().filter(|s| *s != "*") {
+            inspected.manifest = manifest.clone();
+            let (files, folder) = inspected
+                .module_in(sub)
+                .map_err(|e| e.with_context("module", id))?;
+            inspected.files = files;
+            inspected.root_dir = Some(folder);
+        }
         let inspection = self.inspect_files(&inspected).await?;
         check_names(id, &inspection.summary)?;
-        let h1 = inner.hasher.tree_hash(&inspected.manifest)?;
+        let h1 = inner.hasher.tree_hash(&manifest)?;
         let module = Module {
             address: id.address.clone(),
             version: id.version.clone(),

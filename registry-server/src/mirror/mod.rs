@@ -27,7 +27,7 @@ use registry_core::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use source::{ArchiveSource, resolve as resolve_source};
+pub use source::{ArchiveSource, GitSource, Source, resolve as resolve_source};
 pub use upstream::Upstream;
 
 use crate::http::views::VersionsView;
@@ -95,6 +95,7 @@ pub struct Mirror {
     lists: moka::future::Cache<String, Arc<CachedList>>,
     fetching: moka::future::Cache<String, Arc<ModuleRecord>>,
     fetch_slots: tokio::sync::Semaphore,
+    ca_files: Vec<std::path::PathBuf>,
     ttl: Duration,
     metrics: Arc<Metrics>,
 }
@@ -150,6 +151,7 @@ impl Mirror {
                 .time_to_live(Duration::from_secs(60))
                 .build(),
             fetch_slots: tokio::sync::Semaphore::new(FETCHES_AT_ONCE),
+            ca_files: trust.given_files().to_vec(),
             ttl,
             metrics,
         })
@@ -272,22 +274,21 @@ impl Mirror {
         id: &ModuleId,
     ) -> Result<ModuleRecord> {
         let fetched = async {
-            let source = upstream.archive_source(id).await?;
-            if let Some(sub) = source.subdir.as_deref().filter(|s| *s != "*") {
-                return Err(Error::new(
-                    ErrorKind::Upstream,
-                    format!(
-                        "upstream {} serves {id} as the folder {sub:?} inside {}; modules in a //subdir of an archive are not mirrored yet",
-                        upstream.host(),
-                        redacted(&source.url)
-                    ),
-                ));
+            match upstream.source(id).await? {
+                Source::Archive(a) => {
+                    let bytes = upstream
+                        .archive(&a, registry.limits().max_compressed_bytes)
+                        .await?;
+                    Ok((bytes, redacted(&a.url), a.subdir, None))
+                }
+                Source::Git(g) => {
+                    let (bytes, commit) = self.git_tree(registry, upstream, &g).await?;
+                    Ok((bytes, g.describe(), g.subdir, Some(commit)))
+                }
             }
-            let bytes = upstream.archive(&source, registry.limits().max_compressed_bytes).await?;
-            Ok((source, bytes))
         }
         .await;
-        let (source, bytes) = match fetched {
+        let (bytes, url, subdir, commit) = match fetched {
             Ok(f) => f,
             Err(e) => {
                 self.metrics.mirror(upstream.host(), "error");
@@ -297,10 +298,58 @@ impl Mirror {
         self.metrics.mirror(upstream.host(), "miss");
         let provenance = MirrorSource {
             upstream: upstream.host().to_string(),
-            url: redacted(&source.url),
+            url,
             fetched_at: chrono::Utc::now(),
+            subdir,
+            commit,
         };
         registry.store_mirrored(ctx, id, bytes, provenance).await
+    }
+}
+
+impl Mirror {
+    /// A git source's tree at its reference, packed as Terraform's getter
+    /// would install it (everything but `.git`), and its commit.
+    async fn git_tree(
+        &self,
+        registry: &registry_core::Registry,
+        upstream: &Upstream,
+        source: &GitSource,
+    ) -> Result<(bytes::Bytes, String)> {
+        let limits = registry.limits();
+        let options = registry_git::GitOptions {
+            max_bytes: limits.max_uncompressed_bytes,
+            allow_http: upstream.allows_http(),
+            ca_files: self.ca_files.clone(),
+            ..registry_git::GitOptions::default()
+        };
+        let tree = registry_git::checkout(&source.remote, source.reference.as_deref(), &options)
+            .await
+            .map_err(|e| {
+                let kind = match e.kind() {
+                    ErrorKind::TooLarge => ErrorKind::TooLarge,
+                    _ => ErrorKind::Upstream,
+                };
+                Error::new(
+                    kind,
+                    format!("upstream {}'s git source: {}", upstream.host(), e.message()),
+                )
+            })?;
+        let commit = tree.commit().to_string();
+        let packed = tokio::task::spawn_blocking(move || registry_core::pack_tree(tree.path()))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Backend, format!("packing task: {e}")))?
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Upstream,
+                    format!(
+                        "upstream {}'s git source cannot be mirrored: {}",
+                        upstream.host(),
+                        e.message()
+                    ),
+                )
+            })?;
+        Ok((bytes::Bytes::from(packed), commit))
     }
 }
 

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::OnceCell;
 use url::Url;
 
-use super::source::{self, ArchiveSource};
+use super::source::{self, ArchiveSource, Source};
 use crate::http::views::{DiscoveryView, VersionsView};
 
 /// How long one upstream request may take.
@@ -110,7 +110,7 @@ impl Upstream {
 
     /// Whether the upstream was configured over plain http (then, and only
     /// then, its archives may be fetched over http too).
-    fn allows_http(&self) -> bool {
+    pub fn allows_http(&self) -> bool {
         self.discovery_base.scheme() == "http"
     }
 
@@ -234,8 +234,8 @@ impl Upstream {
         })
     }
 
-    /// Where the upstream says a version's archive is.
-    pub async fn archive_source(&self, id: &ModuleId) -> Result<ArchiveSource> {
+    /// Where the upstream says a version's files are.
+    pub async fn source(&self, id: &ModuleId) -> Result<Source> {
         let url = self
             .module_url(&id.address, &format!("{}/download", id.version.as_str()))
             .await?;
