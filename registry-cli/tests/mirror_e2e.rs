@@ -5,7 +5,9 @@
 //! pointing that host's `modules.v1` at our mirror. `terraform init`
 //! installs `example/greeting/null` (a bare address: the public registry's
 //! host) through us; then, with the upstream stopped and `.terraform`
-//! removed, again from what we stored.
+//! removed, again from what we stored. A module whose upstream points at
+//! a git repository (a real `git daemon`) with a `//subdir` installs
+//! through us as the very tree Terraform installs from git itself.
 //!
 //! Runs when `REGISTRY_TEST_TERRAFORM` points at the binary
 //! (`eval "$(scripts/install-terraform.sh)"`); required under `CI=true`.
@@ -191,5 +193,177 @@ fn terraform_installs_through_the_mirror_and_from_it_with_the_upstream_gone() {
     let again = tf(&["init", "-input=false", "-no-color"]);
     ok(again);
     assert_eq!(installed_version(&work).1, "1.1.0");
+    drop(ours);
+}
+
+/// Every file under `dir` but `.git/`, by path, with its bytes.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let path = e.path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
+            if rel == ".git" {
+                continue;
+            }
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+fn module_dir(work: &Path) -> String {
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(work.join(".terraform/modules/modules.json")).unwrap(),
+    )
+    .unwrap();
+    manifest["Modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["Key"] == "greeting")
+        .and_then(|m| m["Dir"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_git_sourced_module_installs_through_the_mirror_as_terraform_installs_it_from_git() {
+    let Some(bin) = service_url("REGISTRY_TEST_TERRAFORM", "terraform through the mirror") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let cert: PathBuf = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+
+    // A monorepo on a git daemon: the module calls a sibling folder.
+    let git = registry_git::testing::GitDaemon::start();
+    let repo = git.repository("platform.git");
+    std::fs::create_dir_all(repo.join("modules/greeting")).unwrap();
+    std::fs::create_dir_all(repo.join("shared")).unwrap();
+    std::fs::write(
+        repo.join("modules/greeting/main.tf"),
+        "variable \"name\" {\n  type = string\n}\n\nmodule \"shared\" {\n  source = \"../../shared\"\n}\n\noutput \"greeting\" {\n  value = \"${module.shared.prefix}, ${var.name}!\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("shared/main.tf"),
+        "output \"prefix\" {\n  value = \"Hello\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("run.sh"),
+        "#!/bin/sh\necho packed with its mode\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["+x", repo.join("run.sh").to_str().unwrap()])
+        .status()
+        .unwrap();
+    git.commit(&repo, "greeting", Some("v1.0.0"));
+    let source = format!(
+        "git::{}//modules/greeting?ref=v1.0.0",
+        git.url("platform.git")
+    );
+    // The upstream points its module at that source, as the public registry points at GitHub.
+    let upstream = registry_git::testing::PointingRegistry::start(vec![(
+        "acme/greeting/null".into(),
+        "1.0.0".into(),
+        source.clone(),
+    )]);
+    let ours = serve(
+        &dir.path().join("ours"),
+        &cert,
+        &key,
+        &[
+            "--upstream",
+            &format!("registry.terraform.io={}/", upstream.url()),
+        ],
+    );
+    let cli_config = dir.path().join("mirror.tfrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "host \"registry.terraform.io\" {{\n  services = {{\n    \"modules.v1\" = \"{}/v1/mirror/registry.terraform.io/modules/\"\n  }}\n}}\n",
+            ours.url
+        ),
+    )
+    .unwrap();
+    let root = |name: &str, source: &str, version: Option<&str>| {
+        let work = dir.path().join(name);
+        std::fs::create_dir_all(&work).unwrap();
+        let version = version
+            .map(|v| format!("  version = \"{v}\"\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            work.join("main.tf"),
+            format!("module \"greeting\" {{\n  source  = \"{source}\"\n{version}  name    = \"git\"\n}}\n\noutput \"greeting\" {{\n  value = module.greeting.greeting\n}}\n"),
+        )
+        .unwrap();
+        work
+    };
+    let mirrored = root("through-mirror", "acme/greeting/null", Some("1.0.0"));
+    let direct = root("from-git", &source, None);
+    let tf =
+        |work: &Path, args: &[&str]| terraform(&bin, dir.path(), &cert, work, &cli_config, args);
+
+    ok(tf(&mirrored, &["init", "-input=false", "-no-color"]));
+    ok(tf(
+        &mirrored,
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+    ));
+    let out: serde_json::Value =
+        serde_json::from_str(&ok(tf(&mirrored, &["output", "-json"]))).unwrap();
+    assert_eq!(out["greeting"]["value"], "Hello, git!");
+    ok(tf(&direct, &["init", "-input=false", "-no-color"]));
+
+    // The same tree, the same folder in it, the same file modes.
+    let through = mirrored.join(".terraform/modules/greeting");
+    let from_git = direct.join(".terraform/modules/greeting");
+    assert!(
+        from_git.join(".git").exists(),
+        "terraform cloned from git itself"
+    );
+    assert_eq!(tree(&through), tree(&from_git));
+    assert!(!tree(&through).is_empty());
+    assert_eq!(module_dir(&mirrored), module_dir(&direct));
+    assert!(
+        module_dir(&mirrored).ends_with("modules/greeting"),
+        "{}",
+        module_dir(&mirrored)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o111;
+    assert_eq!(
+        mode(&through.join("run.sh")),
+        mode(&from_git.join("run.sh"))
+    );
+    assert_ne!(mode(&through.join("run.sh")), 0);
+
+    // The git daemon and the upstream go; the mirror still installs it.
+    drop(git);
+    drop(upstream);
+    std::fs::remove_dir_all(mirrored.join(".terraform")).unwrap();
+    ok(tf(&mirrored, &["init", "-input=false", "-no-color"]));
+    assert_eq!(
+        tree(&mirrored.join(".terraform/modules/greeting")),
+        tree(&from_git)
+    );
     drop(ours);
 }

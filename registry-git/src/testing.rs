@@ -192,10 +192,8 @@ fn answer(modules: &[(String, String, String)], path: &str) -> String {
         if versions.is_empty() {
             return reply("404 Not Found", "", "");
         }
-        let body = format!(
-            r#"{{"modules":[{{"source":"{address}","versions":[{}]}}]}}"#,
-            versions.join(",")
-        );
+        // The protocol's minimum, as some registries answer.
+        let body = format!(r#"{{"modules":[{{"versions":[{}]}}]}}"#, versions.join(","));
         return reply("200 OK", "Content-Type: application/json\r\n", &body);
     }
     if let Some(at) = rest.strip_suffix("/download")

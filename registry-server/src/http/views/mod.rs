@@ -458,11 +458,16 @@ pub struct ModuleListView {
 }
 
 /// Providers and module calls of one directory, as the protocol lists them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+///
+/// Read leniently from upstreams: the protocol asks only for `version`, so
+/// a missing list is an empty one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ProtocolDepsView {
     /// Required providers.
+    #[serde(default)]
     pub providers: Vec<ProviderDependencyView>,
     /// Module calls.
+    #[serde(default)]
     pub dependencies: Vec<DependencyView>,
 }
 
@@ -482,9 +487,11 @@ pub struct ProtocolSubmoduleView {
 pub struct ProtocolVersionView {
     /// The version.
     pub version: String,
-    /// The root module's dependencies.
+    /// The root module's dependencies (empty when an upstream leaves them out).
+    #[serde(default)]
     pub root: ProtocolDepsView,
     /// Each submodule's.
+    #[serde(default)]
     pub submodules: Vec<ProtocolSubmoduleView>,
     /// Set when the version is deprecated; Terraform 1.10 and later warn
     /// at `init` with this reason (and link).
@@ -518,7 +525,8 @@ impl From<&registry_core::Deprecation> for ProtocolDeprecationView {
 /// One module in the protocol's versions list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ProtocolModuleView {
-    /// `namespace/name/system`.
+    /// `namespace/name/system` (empty when an upstream leaves it out).
+    #[serde(default)]
     pub source: String,
     /// Its listed versions.
     pub versions: Vec<ProtocolVersionView>,
