@@ -167,6 +167,54 @@ async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
         "the home page lists only local modules"
     );
 
+    // The web UI gives the copy the pages a module has, under /mirror/.
+    let page = get(format!("/mirror/{HOST}/acme/greeting/null"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Mirrored from <strong>registry.terraform.io</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("Says hello (1.0.0)."), "the README: {page}");
+    assert!(
+        page.contains(&format!("source  = &quot;{HOST}/acme/greeting/null&quot;")),
+        "the provision snippet names the upstream's address: {page}"
+    );
+    assert!(
+        page.contains(&format!("/v1/mirror/{HOST}/modules/")),
+        "the host block: {page}"
+    );
+    assert!(page.contains(&format!(
+        "href=\"/mirror/{HOST}/acme/greeting/null/1.0.0?tab=inputs\""
+    )));
+    assert!(
+        !page.contains("/lifecycle"),
+        "no lifecycle actions on a copy"
+    );
+    let inputs = get(format!(
+        "/mirror/{HOST}/acme/greeting/null/1.0.0?tab=inputs"
+    ))
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(inputs.contains("<code>name</code>"), "{inputs}");
+    let found = get("/search?q=greeting".into()).await.text().await.unwrap();
+    assert!(
+        found.contains(&format!("href=\"/mirror/{HOST}/acme/greeting/null\""))
+            && found.contains("mirrored from registry.terraform.io")
+            && found.contains("href=\"/modules/acme/greeting/null\""),
+        "UI search finds the local module and the marked copy: {found}"
+    );
+    let r = get(format!("/mirror/{HOST}/acme/greeting/null/7.0.0")).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "a version never fetched has no page"
+    );
+
     // Globs keep modules out; an upstream not configured is named.
     let r = get(format!(
         "/v1/mirror/{HOST}/modules/acme/secret-stuff/null/versions"
@@ -391,6 +439,17 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
         .collect();
     assert_eq!(inputs, ["name"]);
     assert_eq!(meta.description.as_deref(), Some("Greets from a monorepo."));
+    let page = get(format!("/mirror/{HOST}/{address}/1.0.0"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("at commit <code>{commit}</code>"))
+            && page.contains("folder <code>modules/greeting</code>")
+            && page.contains("Greets from a monorepo."),
+        "{page}"
+    );
 
     for (version, says) in [
         ("2.0.0", "git fetch failed"),

@@ -135,7 +135,7 @@ footer.bottom{max-width:1100px;margin:24px auto;padding:12px 24px;color:var(--mu
 h1{font-size:1.6rem;margin:.4em 0}h2{font-size:1.25rem}
 .muted{color:var(--muted)}.cards{list-style:none;padding:0;display:grid;gap:12px;grid-template-columns:repeat(auto-fill,minmax(280px,1fr))}
 .card{border:1px solid var(--line);border-radius:8px;padding:12px;background:var(--card)}.card h3{margin:0 0 4px;font-size:1rem;word-break:break-word}
-.banner{border-radius:6px;padding:10px 12px;margin:12px 0}.banner.warn{background:var(--warn-bg);color:var(--warn-fg)}.banner.bad{background:var(--bad-bg);color:var(--bad-fg)}
+.banner{border-radius:6px;padding:10px 12px;margin:12px 0}.banner.warn{background:var(--warn-bg);color:var(--warn-fg)}.banner.bad{background:var(--bad-bg);color:var(--bad-fg)}.banner.info{border:1px solid var(--line)}.badge{font-size:.75em;font-weight:400;border:1px solid var(--line);border-radius:4px;padding:0 4px}
 .meta{display:flex;flex-wrap:wrap;gap:6px 18px;color:var(--muted);margin:4px 0 12px;padding:0;list-style:none}
 pre,code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}pre{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:10px;overflow:auto}
 nav.tabs{display:flex;flex-wrap:wrap;gap:4px;border-bottom:1px solid var(--line);margin:16px 0}nav.tabs a{padding:6px 12px;text-decoration:none;border:1px solid transparent;border-bottom:none;border-radius:6px 6px 0 0}

@@ -1,7 +1,9 @@
 //! The web UI (feature `ui`): pages for finding, reading and comparing
 //! modules, rendered on the server (maud) and readable with scripts off,
 //! at `/`, `/search`, `/modules/NS`, `/modules/NS/NAME/SYSTEM[/VERSION]`,
-//! a version's submodules and examples, and the API diff of two versions.
+//! a version's submodules and examples, and the API diff of two versions;
+//! the same module pages for mirrored copies under
+//! `/mirror/HOST/NS/NAME/SYSTEM[/VERSION]`.
 //! Every page reads through the same [`Registry`](registry_core::Registry)
 //! calls the API makes (latest version, lifecycle, authorization), as the
 //! caller the guard authenticated. Module text (README, descriptions,
@@ -30,39 +32,41 @@ use crate::state::AppState;
 /// The UI's routes (unguarded here; [`crate::app::router`] puts the guard
 /// in front).
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let mut r = Router::new()
         .route("/", get(pages::home::home))
         .route("/search", get(pages::search::search))
-        .route("/modules/{ns}", get(pages::namespace::namespace))
-        .route("/modules/{ns}/{name}/{system}", get(pages::module::latest))
-        .route(
-            "/modules/{ns}/{name}/{system}/{version}",
-            get(pages::module::version),
-        )
-        .route(
-            "/modules/{ns}/{name}/{system}/{version}/submodules/{*path}",
-            get(pages::part::submodule),
-        )
-        .route(
-            "/modules/{ns}/{name}/{system}/{version}/examples/{*path}",
-            get(pages::part::example),
-        )
-        .route(
-            "/modules/{ns}/{name}/{system}/{version}/files/{*path}",
-            get(pages::files::file),
-        )
-        .route(
-            "/modules/{ns}/{name}/{system}/{version}/usage",
-            get(pages::usage::block),
-        )
-        .route("/search/suggest", get(pages::search::suggest))
+        .route("/modules/{ns}", get(pages::namespace::namespace));
+    // A module's pages, for local modules and for mirrored copies (whose
+    // address carries `{host}`; the path extractors read it).
+    for base in [
+        "/modules/{ns}/{name}/{system}",
+        "/mirror/{host}/{ns}/{name}/{system}",
+    ] {
+        r = r
+            .route(base, get(pages::module::latest))
+            .route(&format!("{base}/{{version}}"), get(pages::module::version))
+            .route(
+                &format!("{base}/{{version}}/submodules/{{*path}}"),
+                get(pages::part::submodule),
+            )
+            .route(
+                &format!("{base}/{{version}}/examples/{{*path}}"),
+                get(pages::part::example),
+            )
+            .route(
+                &format!("{base}/{{version}}/files/{{*path}}"),
+                get(pages::files::file),
+            )
+            .route(
+                &format!("{base}/{{version}}/usage"),
+                get(pages::usage::block),
+            )
+            .route(&format!("{base}/diff/{{range}}"), get(pages::diff::diff));
+    }
+    r.route("/search/suggest", get(pages::search::suggest))
         .route(
             "/modules/{ns}/{name}/{system}/{version}/lifecycle",
             get(pages::lifecycle::confirm).post(pages::lifecycle::apply),
-        )
-        .route(
-            "/modules/{ns}/{name}/{system}/diff/{range}",
-            get(pages::diff::diff),
         )
         .route(
             "/sign-in",
@@ -101,6 +105,7 @@ fn is_ui_path(path: &str) -> bool {
         || path == "/search"
         || path == "/search/suggest"
         || path.starts_with("/modules/")
+        || path.starts_with("/mirror/")
         || path.starts_with("/static/")
         || is_form_path(path)
         || path == "/account"

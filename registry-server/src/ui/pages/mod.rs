@@ -19,10 +19,15 @@ pub mod used_by;
 use maud::{Markup, html};
 use registry_core::{ModuleAddress, ModuleRecord};
 
-/// `/modules/NS/NAME/SYSTEM`.
+/// `/modules/NS/NAME/SYSTEM`, or `/mirror/HOST/NS/NAME/SYSTEM` for a
+/// mirrored copy (every link of its pages then stays under the mirror).
 pub fn module_href(a: &ModuleAddress) -> String {
+    let base = match a.host() {
+        Some(h) => format!("/mirror/{}", enc(h)),
+        None => "/modules".to_string(),
+    };
     format!(
-        "/modules/{}/{}/{}",
+        "{base}/{}/{}/{}",
         enc(a.namespace()),
         enc(a.name()),
         enc(a.system())
@@ -49,11 +54,18 @@ pub fn date(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
+/// "mirrored from HOST" after a mirrored copy's address.
+pub(crate) fn mirrored_mark(a: &ModuleAddress) -> Markup {
+    html! {
+        @if let Some(h) = a.host() { " " span class="badge" { "mirrored from " (h) } }
+    }
+}
+
 /// A version's card: address, that version (linked), date, description.
 pub fn version_card(r: &ModuleRecord) -> Markup {
     html! {
         li class="card" {
-            h3 { a href=(module_href(&r.address)) { (r.address.to_string()) } }
+            h3 { a href=(module_href(&r.address)) { (r.address.to_string()) } (mirrored_mark(&r.address)) }
             p class="muted" { a href=(version_href(r)) { "v" (r.version.to_string()) } " · " (date(&r.metadata.published_at)) }
             @if let Some(d) = &r.metadata.description {
                 p { (d) }
@@ -66,7 +78,7 @@ pub fn version_card(r: &ModuleRecord) -> Markup {
 pub fn card(r: &ModuleRecord) -> Markup {
     html! {
         li class="card" {
-            h3 { a href=(module_href(&r.address)) { (r.address.to_string()) } }
+            h3 { a href=(module_href(&r.address)) { (r.address.to_string()) } (mirrored_mark(&r.address)) }
             p class="muted" { "v" (r.version.to_string()) " · " (date(&r.metadata.published_at)) }
             @if let Some(d) = &r.metadata.description {
                 p { (d) }

@@ -6,6 +6,9 @@
 //! Inputs, Outputs, Resources, Dependencies, Submodules, Examples, Tests
 //! (what the checks on publish found), Integrity (digests, signer, a
 //! lock-file entry), Used by (calls of it in this registry), Versions.
+//! A mirrored copy (`/mirror/HOST/…`) shows where it came from and the
+//! CLI configuration that installs it through us, instead of the
+//! lifecycle actions (its releases are its upstream's).
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
@@ -148,8 +151,11 @@ async fn render(
     let meta = &record.metadata;
     let summary = &meta.summary;
     let host = registry_host(state, headers);
+    // A mirrored copy is called by its upstream's address; a host block
+    // sends that host's modules here.
     let source = format!(
-        "{host}/{}/{}/{}",
+        "{}/{}/{}/{}",
+        record.address.host().unwrap_or(&host),
         record.address.namespace(),
         record.address.name(),
         record.address.system()
@@ -198,7 +204,11 @@ async fn render(
                 a href=(version_href(l)) { "See " (l.version.to_string()) }
             }
         }
-        (super::lifecycle::actions(viewer, &record))
+        @if let Some(m) = &meta.mirrored {
+            (mirrored(m, &host))
+        } @else {
+            (super::lifecycle::actions(viewer, &record))
+        }
         (snippet(record.address.name(), &source, &record.version))
         form class="versions" method="get" action=(module_href(&record.address)) {
             label for="v" { "Version " }
@@ -229,6 +239,27 @@ async fn render(
         }
     };
     Ok(layout::page(&record.address.to_string(), "", viewer, body).into_response())
+}
+
+/// Where a mirrored copy came from, and the CLI configuration that
+/// installs it through this registry.
+fn mirrored(m: &registry_core::MirrorSource, our_host: &str) -> Markup {
+    let block = format!(
+        "host \"{up}\" {{\n  services = {{\n    \"modules.v1\" = \"https://{our_host}/v1/mirror/{up}/modules/\"\n  }}\n}}",
+        up = m.upstream
+    );
+    html! {
+        div class="banner info" role="note" {
+            p {
+                "Mirrored from " strong { (m.upstream) } ", fetched " (date(&m.fetched_at)) " from " code { (m.url) }
+                @if let Some(c) = &m.commit { " at commit " code { (c) } }
+                @if let Some(s) = &m.subdir { ", folder " code { (s) } }
+                ". This copy is kept here and never fetched again."
+            }
+            p { "Terraform installs it through this registry with this block in its CLI configuration:" }
+            pre class="copy" { code { (block) } }
+        }
+    }
 }
 
 /// A tab about one module directory (the root, a submodule, an example)

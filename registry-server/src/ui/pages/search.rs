@@ -144,11 +144,8 @@ pub async fn search(
     let results = state.registry().search(&ctx, &query).await?;
     let more = results.hits.len() > PAGE;
     let mut found = Vec::new();
-    // Mirrored copies have pages of their own to come; they are not ours to list here.
+    // Mirrored copies are found too, marked, linking to their mirror pages.
     for hit in results.hits.iter().take(PAGE) {
-        if hit.id.address.host().is_some() {
-            continue;
-        }
         if let Ok(r) = state.registry().get(&ctx, &hit.id).await {
             found.push(r);
         }
@@ -199,7 +196,7 @@ pub async fn search(
             ol class="cards" {
                 @for r in &found {
                     li class="card" {
-                        h3 { a href=(module_href(&r.address)) { (marked(&r.address.to_string(), &words)) } }
+                        h3 { a href=(module_href(&r.address)) { (marked(&r.address.to_string(), &words)) } (super::mirrored_mark(&r.address)) }
                         p class="muted" { "v" (r.version.to_string()) " · " (date(&r.metadata.published_at)) }
                         @if let Some(d) = &r.metadata.description { p { (marked(d, &words)) } }
                     }
@@ -258,7 +255,6 @@ pub async fn suggest(
     let found: Vec<Suggestion> = results
         .hits
         .into_iter()
-        .filter(|h| h.id.address.host().is_none())
         .map(|h| Suggestion {
             address: h.id.address.to_string(),
             version: h.id.version.to_string(),
