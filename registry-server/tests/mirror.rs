@@ -215,6 +215,18 @@ async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
         "a version never fetched has no page"
     );
 
+    // Docs and schema, as a published version's.
+    let r = get(format!("{base}/1.0.0/docs")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let md = r.text().await.unwrap();
+    assert!(md.contains("## Inputs") && md.contains("name"), "{md}");
+    let schema: Value = get(format!("{base}/1.0.0/schema"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(schema["inputs_schema"]["required"][0], "name", "{schema}");
+
     // Globs keep modules out; an upstream not configured is named.
     let r = get(format!(
         "/v1/mirror/{HOST}/modules/acme/secret-stuff/null/versions"

@@ -3,8 +3,10 @@
 //! an upstream's `modules.v1` at. Versions lists come from upstream (kept
 //! for a TTL, served stale with a `Warning` header when upstream fails);
 //! a version's first download fetches, checks and stores its archive,
-//! later ones never go upstream. Reads need what any read needs: the
-//! namespace's read permission when `--require-auth`.
+//! later ones never go upstream. A version's docs and schema are a
+//! published version's (its first request fetches it too). Reads need
+//! what any read needs: the namespace's read permission when
+//! `--require-auth`.
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderValue, header};
@@ -125,4 +127,51 @@ pub async fn archive(
     file: Path<ArchiveFile>,
 ) -> ApiResult<Response> {
     super::protocol::archive(state, ctx, uri, q, id, file).await
+}
+
+/// `GET …/{version}/docs` of a mirrored version: its terraform-docs, as a
+/// published version's (fetched from upstream first if it never was).
+#[utoipa::path(
+    get, path = "/{host}/modules/{ns}/{name}/{system}/{version}/docs", tag = "mirror", params(MirrorVersionParams, super::docs::DocsQuery),
+    responses(
+        (status = 200, description = "terraform-docs compatible markdown, or with `format=json` terraform-docs' JSON", content(
+            (String = "text/markdown"),
+            (super::views::TfDocsView = "application/json")
+        )),
+        (status = 400, description = "Malformed host, address or version, or an unknown format", body = ErrorBody),
+        (status = 403, description = "Not readable here, or kept out by the allow and deny globs", body = ErrorBody),
+        (status = 404, description = "No such upstream, module or version", body = ErrorBody),
+        (status = 502, description = "The upstream failed", body = ErrorBody)
+    )
+)]
+pub async fn docs(
+    state: State<AppState>,
+    ctx: Ctx,
+    id: VersionPath,
+    q: ApiQuery<super::docs::DocsQuery>,
+) -> ApiResult<Response> {
+    fetched(&state, &ctx, &id).await?;
+    super::docs::docs(state, ctx, id, q).await
+}
+
+/// `GET …/{version}/schema` of a mirrored version: JSON Schema of its
+/// inputs and outputs.
+#[utoipa::path(
+    get, path = "/{host}/modules/{ns}/{name}/{system}/{version}/schema", tag = "mirror", params(MirrorVersionParams),
+    responses((status = 200, description = "JSON Schema of the inputs and outputs", body = super::views::ApiDocView), (status = 400, description = "Malformed host, address or version", body = ErrorBody), (status = 403, description = "Not readable here, or kept out by the allow and deny globs", body = ErrorBody), (status = 404, description = "No such upstream, module or version", body = ErrorBody), (status = 502, description = "The upstream failed", body = ErrorBody))
+)]
+pub async fn schema(state: State<AppState>, ctx: Ctx, id: VersionPath) -> ApiResult<Response> {
+    fetched(&state, &ctx, &id).await?;
+    super::docs::schema(state, ctx, id).await
+}
+
+/// The mirrored version stored, fetching it first if it never was.
+async fn fetched(state: &AppState, ctx: &Ctx, id: &VersionPath) -> ApiResult<()> {
+    state
+        .registry()
+        .authorize_listing(&ctx.0, Some(id.0.address.namespace()))?;
+    mirror(state)?
+        .version(state.registry(), &ctx.0, &id.0)
+        .await?;
+    Ok(())
 }

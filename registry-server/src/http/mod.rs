@@ -88,6 +88,8 @@ fn mirror_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mirror::versions))
         .routes(routes!(mirror::download))
         .routes(routes!(mirror::archive))
+        .routes(routes!(mirror::docs))
+        .routes(routes!(mirror::schema))
 }
 
 /// The OpenAPI document of the HTTP API, as served at `/openapi.json`.
