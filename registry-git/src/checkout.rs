@@ -133,7 +133,7 @@ pub async fn checkout(
 
 /// One PEM file of the given certificates and the system's, for git's
 /// `http.sslCAInfo` (which replaces the system's when set).
-fn ca_bundle(dir: &Path, given: &[PathBuf]) -> Result<Option<PathBuf>> {
+pub(crate) fn ca_bundle(dir: &Path, given: &[PathBuf]) -> Result<Option<PathBuf>> {
     if given.is_empty() {
         return Ok(None);
     }

@@ -1,5 +1,6 @@
 //! The module registry's one way to read git repositories: the mirror's
-//! `git::` module sources and, later, repositories the registry follows.
+//! `git::` module sources and repositories the registry follows (their
+//! tags: [`remote_tags`]).
 //!
 //! It drives the installed `git` binary (faster to build than a git library
 //! on small machines, and the same client Terraform's getter runs) in a
@@ -21,6 +22,7 @@ mod checkout;
 mod command;
 mod reference;
 mod remote;
+mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -30,6 +32,7 @@ use std::time::Duration;
 pub use checkout::{Checkout, checkout};
 pub use reference::check_reference;
 pub use remote::{GitRemote, Transport};
+pub use tags::{RemoteTag, remote_tags};
 
 /// How a git run is bounded, and what it may reach.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use registry_core::ErrorKind;
 use registry_git::testing::{GitDaemon, git};
-use registry_git::{GitOptions, GitRemote, checkout};
+use registry_git::{GitOptions, GitRemote, checkout, remote_tags};
 
 fn remote(url: &str) -> GitRemote {
     GitRemote::parse(url).unwrap()
@@ -123,4 +123,26 @@ async fn submodules_and_plain_http_are_refused() {
     .await
     .unwrap_err();
     assert!(e.to_string().contains("plain http"), "{e}");
+}
+
+#[tokio::test]
+async fn tags_are_listed_with_their_commits_without_fetching() {
+    let d = GitDaemon::start();
+    let repo = d.repository("tags");
+    std::fs::write(repo.join("main.tf"), "").unwrap();
+    let one = d.commit(&repo, "one", Some("v1.0.0"));
+    std::fs::write(repo.join("main.tf"), "# two").unwrap();
+    let two = d.commit(&repo, "two", None);
+    git(&repo, &["tag", "vpc-v2.0.0"]);
+    let tags = remote_tags(&remote(&d.url("tags")), &GitOptions::default())
+        .await
+        .unwrap();
+    let got: Vec<(&str, &str)> = tags
+        .iter()
+        .map(|t| (t.name.as_str(), t.commit.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("v1.0.0", one.as_str()), ("vpc-v2.0.0", two.as_str())]
+    );
 }
