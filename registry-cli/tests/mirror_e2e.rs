@@ -294,6 +294,9 @@ fn a_git_sourced_module_installs_through_the_mirror_as_terraform_installs_it_fro
         &[
             "--upstream",
             &format!("registry.terraform.io={}/", upstream.url()),
+            // The git daemon is on loopback, which mirror fetches may not reach unless told.
+            "--upstream-private",
+            "127.0.0.0/8",
         ],
     );
     let cli_config = dir.path().join("mirror.tfrc");

@@ -61,9 +61,11 @@ pub async fn checkout(
         home,
         watched: repo.clone(),
         ca_bundle,
+        curl_resolve: curl_resolve(remote, options),
         deadline: tokio::time::Instant::now() + options.timeout,
     };
-    let url = remote.url().as_str();
+    let dial = remote.dial_url(options.pin);
+    let url = dial.as_str();
     // An empty template: no sample hooks, nothing from the system's.
     sandbox
         .git(dir.path(), &["init", "-q", "--template=", "repo"])
@@ -107,6 +109,7 @@ pub async fn checkout(
         }
         Err(e) => return Err(e),
     };
+    check_tree(&sandbox, &repo, target).await?;
     sandbox
         .git(&repo, &["checkout", "-q", "--detach", target, "--"])
         .await?;
@@ -123,12 +126,72 @@ pub async fn checkout(
             "the repository has git submodules (.gitmodules); sources with submodules are not fetched",
         ));
     }
-    std::fs::remove_dir_all(repo.join(".git"))?;
+    let git_dir = repo.join(".git");
+    tokio::task::spawn_blocking(move || std::fs::remove_dir_all(git_dir))
+        .await
+        .map_err(|e| Error::new(ErrorKind::Backend, format!("removing .git: {e}")))??;
     Ok(Checkout {
         _dir: dir,
         tree: repo,
         commit,
     })
+}
+
+/// `host:port:address` pinning an https or http remote's name for curl.
+pub(crate) fn curl_resolve(remote: &GitRemote, options: &GitOptions) -> Option<String> {
+    let ip = options.pin?;
+    let url = remote.url();
+    if !matches!(remote.transport(), Transport::Https | Transport::Http) {
+        return None;
+    }
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    let addr = match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    };
+    Some(format!("{host}:{port}:{addr}"))
+}
+
+/// Refuse a commit whose tree is larger than allowed, in bytes or in
+/// entries, before any of it is written out (`git ls-tree` reads the
+/// fetched objects only).
+async fn check_tree(sandbox: &Sandbox<'_>, repo: &Path, target: &str) -> Result<()> {
+    let listing = sandbox
+        .git(repo, &["ls-tree", "-r", "-t", "-l", "-z", target])
+        .await?;
+    let mut entries: u64 = 0;
+    let mut bytes: u64 = 0;
+    for record in listing.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+        entries += 1;
+        // `MODE TYPE HASH SIZE\tPATH`; trees and submodules have `-` as size.
+        let head = record.split(|b| *b == b'\t').next().unwrap_or_default();
+        let size = String::from_utf8_lossy(head)
+            .split_whitespace()
+            .nth(3)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
+        bytes = bytes.saturating_add(size);
+    }
+    if entries > sandbox.options.max_entries {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the tree holds {entries} files and folders, more than {}",
+                sandbox.options.max_entries
+            ),
+        ));
+    }
+    if bytes > sandbox.options.max_bytes {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            format!(
+                "the tree holds {bytes} bytes, more than {}",
+                sandbox.options.max_bytes
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// One PEM file of the given certificates and the system's, for git's

@@ -17,8 +17,28 @@ use crate::GitOptions;
 /// How often a running fetch's disk use is measured.
 const WATCH_EVERY: Duration = Duration::from_millis(200);
 
-/// Most bytes of git's error output kept for a message.
-const STDERR_KEPT: u64 = 64 * 1024;
+/// Most bytes of git's error output kept for a message (its tail).
+const STDERR_KEPT: usize = 16 * 1024;
+
+/// Most bytes of git's standard output read (ref and tree listings).
+const STDOUT_MAX: u64 = 64 << 20;
+
+/// What each file or folder costs on disk at least, however small: so a
+/// tree of a million empty files is counted as the bomb it is.
+const ENTRY_COST: u64 = 512;
+
+/// Variables passed through from the server's environment: where the
+/// system's certificates are, and the proxies operators configure.
+const PASSED_THROUGH: &[&str] = &[
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
 
 /// The sandbox one checkout's git runs share.
 pub(crate) struct Sandbox<'a> {
@@ -29,6 +49,8 @@ pub(crate) struct Sandbox<'a> {
     pub(crate) watched: PathBuf,
     /// A CA bundle for https, when extra certificates are trusted.
     pub(crate) ca_bundle: Option<PathBuf>,
+    /// `host:port:address` for curl, when the caller pinned the address.
+    pub(crate) curl_resolve: Option<String>,
     /// When the whole checkout must be done.
     pub(crate) deadline: tokio::time::Instant,
 }
@@ -48,10 +70,12 @@ impl Sandbox<'_> {
             .env("SSH_ASKPASS", "/bin/false")
             .env("GIT_PROTOCOL_FROM_USER", "0")
             .env("GIT_ALLOW_PROTOCOL", self.allowed_protocols())
-            .env(
-                "GIT_SSH_COMMAND",
-                "ssh -o BatchMode=yes -o ConnectTimeout=15 -o StrictHostKeyChecking=yes",
-            );
+            .env("GIT_SSH_COMMAND", self.ssh_command());
+        for name in PASSED_THROUGH {
+            if let Some(v) = std::env::var_os(name) {
+                cmd.env(name, v);
+            }
+        }
         for c in self.config() {
             cmd.arg("-c").arg(c);
         }
@@ -61,6 +85,9 @@ impl Sandbox<'_> {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // Its own process group, so a stop reaches its helpers too
+            // (git-remote-https, index-pack, ssh).
+            .process_group(0)
             .kill_on_drop(true);
         let mut child = cmd.spawn().map_err(|e| {
             Error::new(
@@ -68,33 +95,58 @@ impl Sandbox<'_> {
                 format!("could not run git (is it installed?): {e}"),
             )
         })?;
-        let mut stdout = child.stdout.take().expect("piped");
-        let stderr = child.stderr.take().expect("piped");
+        let group = child.id();
+        let stdout = child.stdout.take().expect("piped");
+        let mut stderr = child.stderr.take().expect("piped");
         let out = tokio::spawn(async move {
             let mut buf = Vec::new();
-            stdout.read_to_end(&mut buf).await.map(|_| buf)
+            let mut limited = stdout.take(STDOUT_MAX + 1);
+            limited.read_to_end(&mut buf).await.map(|_| buf)
         });
+        // All of it is read (git must not die of a closed pipe); its tail is kept.
         let err = tokio::spawn(async move {
-            let mut buf = Vec::new();
-            let mut limited = stderr.take(STDERR_KEPT);
-            let _ = limited.read_to_end(&mut buf).await;
-            buf
+            let mut tail = Vec::new();
+            let mut chunk = vec![0u8; 8192];
+            while let Ok(n) = stderr.read(&mut chunk).await {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&chunk[..n]);
+                if tail.len() > 2 * STDERR_KEPT {
+                    tail.drain(..tail.len() - STDERR_KEPT);
+                }
+            }
+            tail
         });
         let verb = args.first().copied().unwrap_or("git");
+        let stop = |child: &mut tokio::process::Child| {
+            if let Some(pid) = group {
+                // SAFETY: signalling a process group we started; no memory is touched.
+                unsafe {
+                    libc::kill(-(pid as i32), libc::SIGKILL);
+                }
+            }
+            let _ = child.start_kill();
+        };
         let status = loop {
             tokio::select! {
                 status = child.wait() => break status?,
                 _ = tokio::time::sleep_until(self.deadline) => {
-                    let _ = child.kill().await;
-                    return Err(Error::new(ErrorKind::Upstream, format!(
-                        "git {verb} took longer than {}s and was stopped",
-                        self.options.timeout.as_secs()
-                    )));
+                    stop(&mut child);
+                    return Err(self.overtime(verb));
                 }
                 _ = tokio::time::sleep(WATCH_EVERY) => {
-                    if let Err(e) = self.check_size(verb).await {
-                        let _ = child.kill().await;
-                        return Err(e);
+                    let checked = tokio::time::timeout_at(self.deadline, self.check_size(verb)).await;
+                    match checked {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            stop(&mut child);
+                            return Err(e);
+                        }
+                        Err(_) => {
+                            stop(&mut child);
+                            return Err(self.overtime(verb));
+                        }
                     }
                 }
             }
@@ -104,6 +156,12 @@ impl Sandbox<'_> {
         let stdout = out
             .await
             .map_err(|e| Error::new(ErrorKind::Backend, format!("git output: {e}")))??;
+        if stdout.len() as u64 > STDOUT_MAX {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!("git {verb} printed more than {STDOUT_MAX} bytes"),
+            ));
+        }
         let stderr = err.await.unwrap_or_default();
         if !status.success() {
             return Err(Error::new(
@@ -112,6 +170,32 @@ impl Sandbox<'_> {
             ));
         }
         Ok(stdout)
+    }
+
+    fn overtime(&self, verb: &str) -> Error {
+        Error::new(
+            ErrorKind::Upstream,
+            format!(
+                "git {verb} took longer than {}s and was stopped",
+                self.options.timeout.as_secs()
+            ),
+        )
+    }
+
+    /// ssh without the server's own identity unless one is given, without
+    /// `~/.ssh/config` or an agent, never prompting, host keys checked.
+    fn ssh_command(&self) -> OsString {
+        let identity = match &self.options.ssh_identity {
+            Some(key) => format!(
+                "-o IdentityFile='{}'",
+                key.display().to_string().replace('\'', "")
+            ),
+            None => "-o IdentityFile=/dev/null".to_string(),
+        };
+        format!(
+            "ssh -F /dev/null -o BatchMode=yes -o ConnectTimeout=15 -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o IdentityAgent=none {identity}"
+        )
+        .into()
     }
 
     /// A `TooLarge` error once the watched folder holds more than allowed.
@@ -152,6 +236,8 @@ impl Sandbox<'_> {
             "transfer.fsckObjects=true",
             "submodule.recurse=false",
             "advice.detachedHead=false",
+            // A redirect could lead anywhere the caller did not check.
+            "http.followRedirects=false",
             "init.defaultBranch=main",
         ]
         .iter()
@@ -159,6 +245,9 @@ impl Sandbox<'_> {
         .collect();
         if self.options.allow_http {
             c.push("protocol.http.allow=always".into());
+        }
+        if let Some(r) = &self.curl_resolve {
+            c.push(format!("http.curloptResolve={r}").into());
         }
         if let Some(bundle) = &self.ca_bundle {
             let mut s = OsString::from("http.sslCAInfo=");
@@ -169,25 +258,34 @@ impl Sandbox<'_> {
     }
 }
 
-/// Bytes under `dir`, counted on a blocking thread (0 if it is gone).
+/// Bytes under `dir` (each entry costing at least [`ENTRY_COST`]),
+/// counted on a blocking thread; a folder that cannot be read counts as
+/// over any limit (fail closed).
 async fn disk_use(dir: PathBuf) -> u64 {
-    tokio::task::spawn_blocking(move || size_of(&dir))
+    tokio::task::spawn_blocking(move || size_of(&dir).unwrap_or(u64::MAX))
         .await
-        .unwrap_or(0)
+        .unwrap_or(u64::MAX)
 }
 
-fn size_of(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => size_of(&e.path()),
-            Ok(_) => e.metadata().map(|m| m.len()).unwrap_or(0),
-            Err(_) => 0,
-        })
-        .sum()
+fn size_of(root: &Path) -> std::io::Result<u64> {
+    if !root.exists() {
+        return Ok(0);
+    }
+    let mut total: u64 = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir)? {
+            let e = e?;
+            let t = e.file_type()?;
+            total = total.saturating_add(ENTRY_COST);
+            if t.is_dir() {
+                stack.push(e.path());
+            } else {
+                total = total.saturating_add(e.metadata()?.len());
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// The last lines of git's error output, printable and short: it is the
@@ -222,5 +320,17 @@ mod tests {
         assert_eq!(s, "remote: b [31m / fatal: c");
         assert_eq!(last_words(b""), "no message");
         assert!(last_words("x".repeat(1000).as_bytes()).len() <= 300);
+    }
+
+    #[test]
+    fn every_entry_costs_and_unreadable_folders_fail_closed() {
+        let d = tempfile::tempdir().unwrap();
+        for i in 0..10 {
+            std::fs::write(d.path().join(format!("f{i}")), "").unwrap();
+        }
+        assert_eq!(size_of(d.path()).unwrap(), 10 * ENTRY_COST);
+        assert_eq!(size_of(&d.path().join("gone")).unwrap(), 0);
+        std::fs::write(d.path().join("file"), "x").unwrap();
+        assert!(size_of(&d.path().join("file")).is_err());
     }
 }

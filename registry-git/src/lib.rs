@@ -26,6 +26,7 @@ mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -48,6 +49,16 @@ pub struct GitOptions {
     /// Extra CA certificates (PEM files) trusted for https remotes, beside
     /// the system's (`--ca-cert`, `SSL_CERT_FILE`).
     pub ca_files: Vec<PathBuf>,
+    /// The most files and folders the checked-out tree may hold (default
+    /// 100,000), checked before anything is checked out.
+    pub max_entries: u64,
+    /// The ssh key to offer ssh remotes; none by default, so a remote
+    /// named by someone else is never reached with the server's own keys
+    /// (no agent, no `~/.ssh/config`, known hosts still checked).
+    pub ssh_identity: Option<PathBuf>,
+    /// Connect to this address for the remote's host (an address the
+    /// caller checked), so a second DNS answer cannot send git elsewhere.
+    pub pin: Option<IpAddr>,
 }
 
 impl Default for GitOptions {
@@ -57,6 +68,9 @@ impl Default for GitOptions {
             max_bytes: 500 * 1024 * 1024,
             allow_http: false,
             ca_files: Vec::new(),
+            max_entries: 100_000,
+            ssh_identity: None,
+            pin: None,
         }
     }
 }

@@ -4,7 +4,7 @@
 use registry_core::{Error, Result};
 
 /// Check a reference (`v1.2.0`, `release/2026-12`, a commit hash): ASCII
-/// letters, digits and `._/+-`, not starting with `-`, `/` or `.`, no
+/// letters, digits and `._/+-_`, not starting with `-`, `/` or `.`, no
 /// `..` or `//`, not ending with `/`, `.` or `.lock`, at most 255 bytes.
 /// Anything else is refused with a message naming the reference's fault
 /// (never echoing it whole: it came from elsewhere).
@@ -15,9 +15,9 @@ pub fn check_reference(reference: &str) -> Result<()> {
         Some("it is longer than 255 bytes")
     } else if !reference
         .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"._/+-".contains(&b))
+        .all(|b| b.is_ascii_alphanumeric() || b"._/+-_".contains(&b))
     {
-        Some("it holds a character other than letters, digits and ._/+-")
+        Some("it holds a character other than letters, digits and ._/+-_")
     } else if reference.starts_with(['-', '/', '.']) {
         Some("it starts with '-', '/' or '.'")
     } else if reference.contains("..") || reference.contains("//") {
@@ -46,7 +46,13 @@ mod tests {
 
     #[test]
     fn branches_tags_and_hashes_pass_expressions_and_options_do_not() {
-        for ok in ["v1.2.0", "release/2026-12", "vpc-v1.0.0+build", "main"] {
+        for ok in [
+            "v1.2.0",
+            "release/2026-12",
+            "vpc-v1.0.0+build",
+            "main",
+            "feature_x",
+        ] {
             check_reference(ok).unwrap();
         }
         for bad in [

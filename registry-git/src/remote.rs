@@ -90,6 +90,9 @@ impl GitRemote {
         if url.username().starts_with('-') {
             return Err(refuse("its user name starts with '-'"));
         }
+        if host.contains('%') || url.username().contains('%') {
+            return Err(refuse("its host or user name is percent-encoded"));
+        }
         Ok(GitRemote { url, transport })
     }
 
@@ -101,6 +104,19 @@ impl GitRemote {
     /// The URL handed to git.
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// The URL git connects to with `pin`: for git and ssh remotes the
+    /// host replaced by the pinned address (https and http keep their name
+    /// for TLS and are pinned through curl's resolve list instead).
+    pub(crate) fn dial_url(&self, pin: Option<std::net::IpAddr>) -> Url {
+        let mut url = self.url.clone();
+        if let Some(ip) = pin
+            && matches!(self.transport, Transport::Git | Transport::Ssh)
+        {
+            let _ = url.set_ip_host(ip);
+        }
+        url
     }
 }
 

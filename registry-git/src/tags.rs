@@ -30,12 +30,18 @@ pub async fn remote_tags(remote: &GitRemote, options: &GitOptions) -> Result<Vec
         home,
         watched: dir.path().to_path_buf(),
         ca_bundle: crate::checkout::ca_bundle(dir.path(), &options.ca_files)?,
+        curl_resolve: crate::checkout::curl_resolve(remote, options),
         deadline: tokio::time::Instant::now() + options.timeout,
     };
     let out = sandbox
         .git(
             dir.path(),
-            &["ls-remote", "--tags", "--", remote.url().as_str()],
+            &[
+                "ls-remote",
+                "--tags",
+                "--",
+                remote.dial_url(options.pin).as_str(),
+            ],
         )
         .await?;
     Ok(parse_ls_remote(&String::from_utf8_lossy(&out)))

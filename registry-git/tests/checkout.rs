@@ -146,3 +146,44 @@ async fn tags_are_listed_with_their_commits_without_fetching() {
         [("v1.0.0", one.as_str()), ("vpc-v2.0.0", two.as_str())]
     );
 }
+
+#[tokio::test]
+async fn a_tree_with_too_many_entries_is_refused_before_checkout() {
+    let d = GitDaemon::start();
+    let repo = d.repository("many");
+    for i in 0..50 {
+        std::fs::write(repo.join(format!("f{i}.tf")), "").unwrap();
+    }
+    d.commit(&repo, "many", None);
+    let opts = GitOptions {
+        max_entries: 10,
+        ..GitOptions::default()
+    };
+    let e = checkout(&remote(&d.url("many")), None, &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooLarge, "{e}");
+    assert!(e.to_string().contains("50 files and folders"), "{e}");
+}
+
+#[tokio::test]
+async fn a_pinned_address_is_the_one_dialled() {
+    let d = GitDaemon::start();
+    let repo = d.repository("pinned");
+    std::fs::write(repo.join("main.tf"), "").unwrap();
+    d.commit(&repo, "one", None);
+    // By name, pinned to where the daemon listens: fetched.
+    let by_name = remote(&d.url("pinned").replace("127.0.0.1", "localhost"));
+    let pinned = GitOptions {
+        pin: Some("127.0.0.1".parse().unwrap()),
+        ..GitOptions::default()
+    };
+    checkout(&by_name, None, &pinned).await.unwrap();
+    // Pinned elsewhere: whatever the name resolves to, that is where git goes.
+    let elsewhere = GitOptions {
+        pin: Some("127.0.0.2".parse().unwrap()),
+        ..GitOptions::default()
+    };
+    let e = checkout(&by_name, None, &elsewhere).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Upstream, "{e}");
+}

@@ -59,6 +59,9 @@ pub struct ServeConfig {
     pub upstreams: Vec<crate::mirror::UpstreamConfig>,
     /// How long an upstream's versions list is fresh (default 5 min).
     pub upstream_ttl: std::time::Duration,
+    /// Private networks mirror fetches may reach besides public addresses
+    /// and the upstreams' own (`--upstream-private CIDR`).
+    pub upstream_private: Vec<ipnet::IpNet>,
     /// Extra CA certificates outbound connections trust (`--ca-cert`),
     /// besides the platform's roots or `SSL_CERT_FILE`'s.
     pub ca_certs: Vec<PathBuf>,
@@ -85,6 +88,7 @@ impl Default for ServeConfig {
             session_ttl: DEFAULT_SESSION_TTL,
             upstreams: Vec::new(),
             upstream_ttl: crate::mirror::DEFAULT_VERSIONS_TTL,
+            upstream_private: Vec::new(),
             ca_certs: Vec::new(),
         }
     }
@@ -231,6 +235,7 @@ fn mirror(
         &config.upstreams,
         &trust,
         config.upstream_ttl,
+        config.upstream_private.clone(),
         metrics.clone(),
     )?;
     Ok(Some(Arc::new(m)))

@@ -381,13 +381,33 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
             "5.0.0".into(),
             format!("git::{}", d.url("outer")),
         ),
+        (
+            address.clone(),
+            "6.0.0".into(),
+            "http://169.254.169.254/latest/meta-data".into(),
+        ),
     ]);
+    let upstreams = vec![UpstreamConfig {
+        host: HOST.into(),
+        url: Some(stub.url()),
+        ..UpstreamConfig::default()
+    }];
+    // Without leave, the git daemon's loopback address is out of reach.
+    let strict = live(|c| c.upstreams = upstreams.clone()).await;
+    let r = strict
+        .http
+        .get(strict.url(&format!(
+            "/v1/mirror/{HOST}/modules/{address}/1.0.0/download"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("--upstream-private"), "{text}");
     let ours = live(|c| {
-        c.upstreams = vec![UpstreamConfig {
-            host: HOST.into(),
-            url: Some(stub.url()),
-            ..UpstreamConfig::default()
-        }];
+        c.upstreams = upstreams;
+        c.upstream_private = vec!["127.0.0.0/8".parse().unwrap()];
     })
     .await;
     let base = format!("/v1/mirror/{HOST}/modules/{address}");
@@ -468,6 +488,7 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
         ("3.0.0", "file transport"),
         ("4.0.0", "holds no .tf files"),
         ("5.0.0", "submodules"),
+        ("6.0.0", "private or special-purpose address"),
     ] {
         let r = get(format!("{base}/{version}/download")).await;
         assert_eq!(r.status(), StatusCode::BAD_GATEWAY, "{version}");

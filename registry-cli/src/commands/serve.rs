@@ -206,6 +206,7 @@ struct FileConfig {
     /// `[[upstream]]` tables: `host`, `url`, `token`, `allow`, `deny`.
     upstream: Option<Vec<registry_server::mirror::UpstreamConfig>>,
     upstream_ttl: Option<String>,
+    upstream_private: Option<Vec<String>>,
     ca_cert: Option<Vec<PathBuf>>,
 }
 
@@ -317,8 +318,15 @@ impl ServeArgs {
         } else {
             self.mirror.ca_certs.clone()
         };
+        let upstream_private =
+            crate::commands::upstream_args::private_networks(if self.mirror.private.is_empty() {
+                file.upstream_private.unwrap_or_default()
+            } else {
+                self.mirror.private.clone()
+            })?;
         let upstreams = self.mirror.resolve(file.upstream)?;
         Ok(ServeConfig {
+            upstream_private,
             grant_ttl,
             session_ttl,
             upstreams,

@@ -37,11 +37,35 @@ pub struct UpstreamArgs {
     /// again (default 5m); when upstream fails, the last one is served.
     #[arg(long, env = "REGISTRY_UPSTREAM_TTL")]
     pub upstream_ttl: Option<String>,
+    /// A private network (CIDR, `10.0.0.0/8`) mirror fetches may reach:
+    /// by default they reach only public addresses and the upstreams' own,
+    /// whatever an upstream's download locations name. Repeatable.
+    #[arg(
+        long = "upstream-private",
+        env = "REGISTRY_UPSTREAM_PRIVATE",
+        value_delimiter = ','
+    )]
+    pub private: Vec<String>,
     /// A CA certificate (PEM) outbound connections trust besides the
     /// platform's roots (or SSL_CERT_FILE's); a self-signed certificate
     /// given here is trusted as its own leaf. Repeatable.
     #[arg(long = "ca-cert", env = "REGISTRY_CA_CERT", value_delimiter = ',')]
     pub ca_certs: Vec<PathBuf>,
+}
+
+/// `--upstream-private` values as networks, each refused by name when it
+/// is not a CIDR.
+pub fn private_networks(texts: Vec<String>) -> Result<Vec<ipnet::IpNet>> {
+    texts
+        .iter()
+        .map(|t| {
+            t.trim().parse().map_err(|_| {
+                Error::invalid_input(format!(
+                    "--upstream-private {t:?}: not a network in CIDR form (10.0.0.0/8, fd00::/8)"
+                ))
+            })
+        })
+        .collect()
 }
 
 fn host_and(flag: &str, text: &str) -> Result<(String, String)> {

@@ -15,6 +15,7 @@
 //! `upstream` talks to one upstream; `source` reads the forms of
 //! `X-Terraform-Get`.
 
+mod network;
 mod source;
 mod upstream;
 
@@ -27,6 +28,7 @@ use registry_core::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use network::NetworkPolicy;
 pub use source::{ArchiveSource, GitSource, Source, resolve as resolve_source};
 pub use upstream::Upstream;
 
@@ -96,6 +98,7 @@ pub struct Mirror {
     fetching: moka::future::Cache<String, Arc<ModuleRecord>>,
     fetch_slots: tokio::sync::Semaphore,
     ca_files: Vec<std::path::PathBuf>,
+    policy: Arc<NetworkPolicy>,
     ttl: Duration,
     metrics: Arc<Metrics>,
 }
@@ -111,24 +114,32 @@ impl std::fmt::Debug for Mirror {
 
 impl Mirror {
     /// The mirror of `upstreams`, dialled with `trust` (the groundwork's
-    /// client trust), keeping versions lists fresh for `ttl`.
+    /// client trust), keeping versions lists fresh for `ttl`, fetching from
+    /// public addresses, the upstreams' own, and the `private_ok` networks.
     pub fn new(
         upstreams: &[UpstreamConfig],
         trust: &crate::trust::ClientTrust,
         ttl: Duration,
+        private_ok: Vec<ipnet::IpNet>,
         metrics: Arc<Metrics>,
     ) -> Result<Self> {
+        let bases = upstreams
+            .iter()
+            .map(upstream::discovery_base)
+            .collect::<Result<Vec<_>>>()?;
+        let policy = Arc::new(NetworkPolicy::new(private_ok, &bases));
         let http = reqwest::Client::builder()
             .user_agent(concat!("registry-mirror/", env!("CARGO_PKG_VERSION")))
             .tls_backend_preconfigured(trust.rustls_config())
-            .redirect(redirects())
+            .dns_resolver(policy.resolver())
+            .redirect(redirects(policy.clone()))
             .referer(false)
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| Error::invalid_input(format!("mirror HTTP client: {e}")))?;
         let mut map = BTreeMap::new();
         for c in upstreams {
-            let u = Upstream::new(c, http.clone())?;
+            let u = Upstream::new(c, http.clone(), policy.clone())?;
             if map.insert(u.host().to_string(), u).is_some() {
                 return Err(Error::invalid_input(format!(
                     "--upstream {} is given twice",
@@ -152,6 +163,7 @@ impl Mirror {
                 .build(),
             fetch_slots: tokio::sync::Semaphore::new(FETCHES_AT_ONCE),
             ca_files: trust.given_files().to_vec(),
+            policy,
             ttl,
             metrics,
         })
@@ -317,10 +329,13 @@ impl Mirror {
         source: &GitSource,
     ) -> Result<(bytes::Bytes, String)> {
         let limits = registry.limits();
+        let pin = self.policy.check_remote(source.remote.url()).await?;
         let options = registry_git::GitOptions {
             max_bytes: limits.max_uncompressed_bytes,
             allow_http: upstream.allows_http(),
             ca_files: self.ca_files.clone(),
+            max_entries: limits.max_entries,
+            pin,
             ..registry_git::GitOptions::default()
         };
         let tree = registry_git::checkout(&source.remote, source.reference.as_deref(), &options)
@@ -354,16 +369,19 @@ impl Mirror {
 }
 
 /// Redirects followed by upstream requests: at most 5, never from https
-/// down to http, never to a scheme other than http or https (reqwest drops
-/// the token on any change of origin).
-fn redirects() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
+/// down to http, never to a scheme other than http or https, never to an
+/// address the network policy keeps out (reqwest drops the token on any
+/// change of origin).
+fn redirects(policy: Arc<NetworkPolicy>) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
         let downgrade = attempt.url().scheme() != "https"
             && attempt.previous().iter().any(|u| u.scheme() == "https");
         if attempt.previous().len() >= 5 {
             attempt.error("more than 5 redirects")
         } else if downgrade || !matches!(attempt.url().scheme(), "https" | "http") {
             attempt.error("a redirect away from https")
+        } else if let Err(e) = policy.check_literal(attempt.url()) {
+            attempt.error(e.message().to_string())
         } else {
             attempt.follow()
         }

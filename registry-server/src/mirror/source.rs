@@ -32,11 +32,14 @@ pub struct GitSource {
 }
 
 impl GitSource {
-    /// The source as it may be recorded: the remote and its `?ref=`.
+    /// The source as it may be recorded: the remote without its query
+    /// (which may carry a credential), and its `?ref=`.
     pub fn describe(&self) -> String {
+        let mut url = self.remote.url().clone();
+        url.set_query(None);
         match &self.reference {
-            Some(r) => format!("git::{}?ref={r}", self.remote),
-            None => format!("git::{}", self.remote),
+            Some(r) => format!("git::{url}?ref={r}"),
+            None => format!("git::{url}"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! the Module Registry Protocol, and archive fetches, each bounded in time
 //! and size, with the upstream's token when one is configured.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,6 +12,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::OnceCell;
 use url::Url;
 
+use super::network::NetworkPolicy;
 use super::source::{self, ArchiveSource, Source};
 use crate::http::views::{DiscoveryView, VersionsView};
 
@@ -30,6 +32,7 @@ pub struct Upstream {
     allow: Option<globset::GlobSet>,
     deny: Option<globset::GlobSet>,
     http: reqwest::Client,
+    policy: Arc<NetworkPolicy>,
     modules_api: OnceCell<Url>,
 }
 
@@ -71,8 +74,32 @@ fn upstream_error(host: &str, what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 impl Upstream {
-    /// An upstream from its configuration, dialled with `http`.
-    pub fn new(config: &super::UpstreamConfig, http: reqwest::Client) -> Result<Self> {
+    /// An upstream from its configuration, dialled with `http`, reaching
+    /// address literals only where `policy` allows.
+    pub fn new(
+        config: &super::UpstreamConfig,
+        http: reqwest::Client,
+        policy: Arc<NetworkPolicy>,
+    ) -> Result<Self> {
+        let host = config.host.to_ascii_lowercase();
+        let discovery_base = discovery_base(config)?;
+        Ok(Upstream {
+            allow: globs(&host, "allow", &config.allow)?,
+            deny: globs(&host, "deny", &config.deny)?,
+            host,
+            discovery_base,
+            token: config.token.clone(),
+            http,
+            policy,
+            modules_api: OnceCell::new(),
+        })
+    }
+}
+
+/// Where an upstream's service discovery is read: `https://HOST/`, or the
+/// configured URL (http or https, no credentials).
+pub fn discovery_base(config: &super::UpstreamConfig) -> Result<Url> {
+    {
         let host = config.host.to_ascii_lowercase();
         registry_core::validate_host(&host)
             .map_err(|e| Error::invalid_input(format!("--upstream {host}: {e}")))?;
@@ -92,17 +119,11 @@ impl Upstream {
                 "--upstream {host}: credentials in the URL are not taken; give --upstream-token {host}=TOKEN"
             )));
         }
-        Ok(Upstream {
-            allow: globs(&host, "allow", &config.allow)?,
-            deny: globs(&host, "deny", &config.deny)?,
-            host,
-            discovery_base,
-            token: config.token.clone(),
-            http,
-            modules_api: OnceCell::new(),
-        })
+        Ok(discovery_base)
     }
+}
 
+impl Upstream {
     /// The upstream's host.
     pub fn host(&self) -> &str {
         &self.host
@@ -138,13 +159,16 @@ impl Upstream {
 
     /// A GET, with the upstream's token only when `url` is on the
     /// configured origin (scheme, host and port).
-    fn get(&self, url: Url) -> reqwest::RequestBuilder {
+    /// Refused when its host is an address literal the network policy
+    /// keeps out (names are checked as they resolve).
+    fn get(&self, url: Url) -> Result<reqwest::RequestBuilder> {
+        self.policy.check_literal(&url)?;
         let own = url.origin() == self.discovery_base.origin();
         let req = self.http.get(url).timeout(REQUEST_TIMEOUT);
-        match &self.token {
+        Ok(match &self.token {
             Some(t) if own => req.bearer_auth(t.expose_secret()),
             _ => req,
-        }
+        })
     }
 
     /// The upstream's modules API, from its service discovery.
@@ -155,7 +179,7 @@ impl Upstream {
                     .discovery_base
                     .join(".well-known/terraform.json")
                     .map_err(|e| upstream_error(&self.host, "service discovery", e))?;
-                let r = self.get(url).send().await.map_err(|e| {
+                let r = self.get(url)?.send().await.map_err(|e| {
                     upstream_error(&self.host, "service discovery", chain(&e.without_url()))
                 })?;
                 if !r.status().is_success() {
@@ -208,7 +232,7 @@ impl Upstream {
     pub async fn versions(&self, address: &ModuleAddress) -> Result<VersionsView> {
         let url = self.module_url(address, "versions").await?;
         let r = self
-            .get(url)
+            .get(url)?
             .send()
             .await
             .map_err(|e| upstream_error(&self.host, "versions", chain(&e.without_url())))?;
@@ -240,7 +264,7 @@ impl Upstream {
             .module_url(&id.address, &format!("{}/download", id.version.as_str()))
             .await?;
         let r = self
-            .get(url.clone())
+            .get(url.clone())?
             .send()
             .await
             .map_err(|e| upstream_error(&self.host, "download", chain(&e.without_url())))?;
@@ -272,7 +296,7 @@ impl Upstream {
     /// goes only to the upstream's own origin.
     pub async fn archive(&self, source: &ArchiveSource, max: u64) -> Result<Bytes> {
         let r =
-            self.get(source.url.clone()).send().await.map_err(|e| {
+            self.get(source.url.clone())?.send().await.map_err(|e| {
                 upstream_error(&self.host, "archive fetch", chain(&e.without_url()))
             })?;
         let status = r.status();
