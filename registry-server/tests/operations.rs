@@ -369,7 +369,15 @@ const ROUTES: &[(&str, &str)] = &[
     ),
     (
         "get",
+        "/v1/mirror/{host}/modules/{ns}/{name}/{system}/{version}/docs",
+    ),
+    (
+        "get",
         "/v1/mirror/{host}/modules/{ns}/{name}/{system}/{version}/download",
+    ),
+    (
+        "get",
+        "/v1/mirror/{host}/modules/{ns}/{name}/{system}/{version}/schema",
     ),
     (
         "get",
