@@ -358,6 +358,10 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
     )
     .unwrap();
     d.commit(&outer, "claims a submodule", None);
+    let linked = d.repository("linked");
+    std::fs::write(linked.join("main.tf"), "").unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", linked.join("passwd.tf")).unwrap();
+    d.commit(&linked, "a link out", None);
     let address = "acme/greeting/null".to_string();
     let stub = PointingRegistry::start(vec![
         (
@@ -385,6 +389,11 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
             address.clone(),
             "6.0.0".into(),
             "http://169.254.169.254/latest/meta-data".into(),
+        ),
+        (
+            address.clone(),
+            "7.0.0".into(),
+            format!("git::{}", d.url("linked")),
         ),
     ]);
     let upstreams = vec![UpstreamConfig {
@@ -489,6 +498,7 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
         ("4.0.0", "holds no .tf files"),
         ("5.0.0", "submodules"),
         ("6.0.0", "private or special-purpose address"),
+        ("7.0.0", "passwd.tf is a symbolic link"),
     ] {
         let r = get(format!("{base}/{version}/download")).await;
         assert_eq!(r.status(), StatusCode::BAD_GATEWAY, "{version}");
