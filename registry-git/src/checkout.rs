@@ -7,7 +7,7 @@ use registry_core::{Error, ErrorKind, Result};
 
 use crate::command::Sandbox;
 use crate::reference::{check_reference, is_commit_hash};
-use crate::{GitOptions, GitRemote, Transport};
+use crate::{GitOptions, GitRemote};
 
 /// The files of a repository at one commit, in a temporary folder removed
 /// when this is dropped.
@@ -43,27 +43,11 @@ pub async fn checkout(
     reference: Option<&str>,
     options: &GitOptions,
 ) -> Result<Checkout> {
-    if remote.transport() == Transport::Http && !options.allow_http {
-        return Err(Error::invalid_input(
-            "the git remote is refused: plain http is fetched only from an upstream configured with an http URL",
-        ));
-    }
     if let Some(r) = reference {
         check_reference(r)?;
     }
-    let dir = tempfile::Builder::new().prefix("registry-git-").tempdir()?;
-    let home = dir.path().join("home");
-    let repo = dir.path().join("repo");
-    std::fs::create_dir(&home)?;
-    let ca_bundle = ca_bundle(dir.path(), &options.ca_files)?;
-    let sandbox = Sandbox {
-        options,
-        home,
-        watched: repo.clone(),
-        ca_bundle,
-        curl_resolve: curl_resolve(remote, options),
-        deadline: tokio::time::Instant::now() + options.timeout,
-    };
+    let (dir, sandbox) = Sandbox::open(remote, options, "repo")?;
+    let repo = sandbox.watched.clone();
     let dial = remote.dial_url(options.pin);
     let url = dial.as_str();
     // An empty template: no sample hooks, nothing from the system's.
@@ -137,22 +121,6 @@ pub async fn checkout(
     })
 }
 
-/// `host:port:address` pinning an https or http remote's name for curl.
-pub(crate) fn curl_resolve(remote: &GitRemote, options: &GitOptions) -> Option<String> {
-    let ip = options.pin?;
-    let url = remote.url();
-    if !matches!(remote.transport(), Transport::Https | Transport::Http) {
-        return None;
-    }
-    let host = url.host_str()?;
-    let port = url.port_or_known_default()?;
-    let addr = match ip {
-        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
-        v4 => v4.to_string(),
-    };
-    Some(format!("{host}:{port}:{addr}"))
-}
-
 /// Refuse a commit whose tree is larger than allowed, in bytes or in
 /// entries, before any of it is written out (`git ls-tree` reads the
 /// fetched objects only).
@@ -192,34 +160,4 @@ async fn check_tree(sandbox: &Sandbox<'_>, repo: &Path, target: &str) -> Result<
         ));
     }
     Ok(())
-}
-
-/// One PEM file of the given certificates and the system's, for git's
-/// `http.sslCAInfo` (which replaces the system's when set).
-pub(crate) fn ca_bundle(dir: &Path, given: &[PathBuf]) -> Result<Option<PathBuf>> {
-    if given.is_empty() {
-        return Ok(None);
-    }
-    let mut pem = Vec::new();
-    let system = std::env::var_os("SSL_CERT_FILE")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(
-            [
-                "/etc/ssl/certs/ca-certificates.crt",
-                "/etc/pki/tls/certs/ca-bundle.crt",
-            ]
-            .map(PathBuf::from),
-        )
-        .find(|p| p.is_file());
-    for f in given.iter().chain(system.iter()) {
-        let bytes = std::fs::read(f).map_err(|e| {
-            Error::invalid_input(format!("cannot read CA certificates {}: {e}", f.display()))
-        })?;
-        pem.extend_from_slice(&bytes);
-        pem.push(b'\n');
-    }
-    let path = dir.join("ca.pem");
-    std::fs::write(&path, pem)?;
-    Ok(Some(path))
 }

@@ -12,7 +12,7 @@ use registry_core::{Error, ErrorKind, Result};
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
-use crate::GitOptions;
+use crate::{GitOptions, GitRemote, Transport};
 
 /// How often a running fetch's disk use is measured.
 const WATCH_EVERY: Duration = Duration::from_millis(200);
@@ -55,7 +55,35 @@ pub(crate) struct Sandbox<'a> {
     pub(crate) deadline: tokio::time::Instant,
 }
 
-impl Sandbox<'_> {
+impl<'a> Sandbox<'a> {
+    /// A fresh temporary folder for one operation on `remote` (removed
+    /// with the returned handle), and the sandbox whose runs are capped at
+    /// what `watched` (a folder in it, `""` for all of it) holds. Plain
+    /// http is refused unless `options` allow it.
+    pub(crate) fn open(
+        remote: &GitRemote,
+        options: &'a GitOptions,
+        watched: &str,
+    ) -> Result<(tempfile::TempDir, Self)> {
+        if remote.transport() == Transport::Http && !options.allow_http {
+            return Err(Error::invalid_input(
+                "the git remote is refused: plain http is fetched only from an upstream configured with an http URL",
+            ));
+        }
+        let dir = tempfile::Builder::new().prefix("registry-git-").tempdir()?;
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home)?;
+        let sandbox = Sandbox {
+            options,
+            home,
+            watched: dir.path().join(watched),
+            ca_bundle: ca_bundle(dir.path(), &options.ca_files)?,
+            curl_resolve: curl_resolve(remote, options),
+            deadline: tokio::time::Instant::now() + options.timeout,
+        };
+        Ok((dir, sandbox))
+    }
+
     /// `git -C dir ARGS…`; its standard output on success.
     pub(crate) async fn git(&self, dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
         let mut cmd = Command::new("git");
@@ -256,6 +284,52 @@ impl Sandbox<'_> {
         }
         c
     }
+}
+
+/// `host:port:address` pinning an https or http remote's name for curl.
+fn curl_resolve(remote: &GitRemote, options: &GitOptions) -> Option<String> {
+    let ip = options.pin?;
+    let url = remote.url();
+    if !matches!(remote.transport(), Transport::Https | Transport::Http) {
+        return None;
+    }
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    let addr = match ip {
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+        v4 => v4.to_string(),
+    };
+    Some(format!("{host}:{port}:{addr}"))
+}
+
+/// One PEM file of the given certificates and the system's, for git's
+/// `http.sslCAInfo` (which replaces the system's when set).
+fn ca_bundle(dir: &Path, given: &[PathBuf]) -> Result<Option<PathBuf>> {
+    if given.is_empty() {
+        return Ok(None);
+    }
+    let mut pem = Vec::new();
+    let system = std::env::var_os("SSL_CERT_FILE")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(
+            [
+                "/etc/ssl/certs/ca-certificates.crt",
+                "/etc/pki/tls/certs/ca-bundle.crt",
+            ]
+            .map(PathBuf::from),
+        )
+        .find(|p| p.is_file());
+    for f in given.iter().chain(system.iter()) {
+        let bytes = std::fs::read(f).map_err(|e| {
+            Error::invalid_input(format!("cannot read CA certificates {}: {e}", f.display()))
+        })?;
+        pem.extend_from_slice(&bytes);
+        pem.push(b'\n');
+    }
+    let path = dir.join("ca.pem");
+    std::fs::write(&path, pem)?;
+    Ok(Some(path))
 }
 
 /// Bytes under `dir` (each entry costing at least [`ENTRY_COST`]),

@@ -4,7 +4,7 @@
 use registry_core::Result;
 
 use crate::command::Sandbox;
-use crate::{GitOptions, GitRemote, Transport};
+use crate::{GitOptions, GitRemote};
 
 /// One tag of a remote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,22 +17,7 @@ pub struct RemoteTag {
 
 /// Every tag of `remote` that is a valid reference name, sorted by name.
 pub async fn remote_tags(remote: &GitRemote, options: &GitOptions) -> Result<Vec<RemoteTag>> {
-    if remote.transport() == Transport::Http && !options.allow_http {
-        return Err(registry_core::Error::invalid_input(
-            "the git remote is refused: plain http is fetched only from an upstream configured with an http URL",
-        ));
-    }
-    let dir = tempfile::Builder::new().prefix("registry-git-").tempdir()?;
-    let home = dir.path().join("home");
-    std::fs::create_dir(&home)?;
-    let sandbox = Sandbox {
-        options,
-        home,
-        watched: dir.path().to_path_buf(),
-        ca_bundle: crate::checkout::ca_bundle(dir.path(), &options.ca_files)?,
-        curl_resolve: crate::checkout::curl_resolve(remote, options),
-        deadline: tokio::time::Instant::now() + options.timeout,
-    };
+    let (dir, sandbox) = Sandbox::open(remote, options, "")?;
     let out = sandbox
         .git(
             dir.path(),
