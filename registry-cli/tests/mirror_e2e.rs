@@ -12,7 +12,7 @@
 //! Runs when `REGISTRY_TEST_TERRAFORM` points at the binary
 //! (`eval "$(scripts/install-terraform.sh)"`); required under `CI=true`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
@@ -82,18 +82,23 @@ fn terraform(
         .expect("run terraform")
 }
 
-fn installed_version(work: &Path) -> (String, String) {
+/// The `greeting` call's entry in `.terraform/modules/modules.json`.
+fn installed_greeting(work: &Path) -> serde_json::Value {
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(work.join(".terraform/modules/modules.json")).unwrap(),
     )
     .unwrap();
-    let m = manifest["Modules"]
+    manifest["Modules"]
         .as_array()
         .unwrap()
         .iter()
         .find(|m| m["Key"] == "greeting")
         .unwrap_or_else(|| panic!("greeting not installed: {manifest}"))
-        .clone();
+        .clone()
+}
+
+fn installed_version(work: &Path) -> (String, String) {
+    let m = installed_greeting(work);
     (
         m["Source"].as_str().unwrap_or("").to_string(),
         m["Version"].as_str().unwrap_or("").to_string(),
@@ -106,13 +111,7 @@ fn terraform_installs_through_the_mirror_and_from_it_with_the_upstream_gone() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap();
-    let cert: PathBuf = dir.path().join("cert.pem");
-    let key = dir.path().join("key.pem");
-    std::fs::write(&cert, ck.cert.pem()).unwrap();
-    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let (cert, key) = common::loopback_certificate(dir.path());
 
     // The upstream, with the example module published.
     let up_data = dir.path().join("upstream");
@@ -224,16 +223,8 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn module_dir(work: &Path) -> String {
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(work.join(".terraform/modules/modules.json")).unwrap(),
-    )
-    .unwrap();
-    manifest["Modules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["Key"] == "greeting")
-        .and_then(|m| m["Dir"].as_str())
+    installed_greeting(work)["Dir"]
+        .as_str()
         .unwrap_or_default()
         .to_string()
 }
@@ -244,13 +235,7 @@ fn a_git_sourced_module_installs_through_the_mirror_as_terraform_installs_it_fro
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap();
-    let cert: PathBuf = dir.path().join("cert.pem");
-    let key = dir.path().join("key.pem");
-    std::fs::write(&cert, ck.cert.pem()).unwrap();
-    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let (cert, key) = common::loopback_certificate(dir.path());
 
     // A monorepo on a git daemon: the module calls a sibling folder.
     let git = registry_git::testing::GitDaemon::start();

@@ -55,13 +55,7 @@ fn setup(require_auth: bool) -> Setup {
     let data = dir.path().join("data");
     let data_s = data.to_str().unwrap().to_string();
     // A throwaway certificate for 127.0.0.1 (Terraform only speaks HTTPS to registries).
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-            .unwrap();
-    let cert = dir.path().join("cert.pem");
-    let key = dir.path().join("key.pem");
-    std::fs::write(&cert, ck.cert.pem()).unwrap();
-    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    let (cert, key) = common::loopback_certificate(dir.path());
 
     let token = ok(registry(&[
         "token",

@@ -105,3 +105,17 @@ fn drain(
         }
     })
 }
+
+/// A throwaway self-signed certificate for `127.0.0.1` and `localhost`
+/// (Terraform speaks only HTTPS to registries), written as `cert.pem` and
+/// `key.pem` in `dir`: their paths.
+pub fn loopback_certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    (cert, key)
+}
