@@ -34,6 +34,18 @@ fn greeting(version: &str) -> Vec<u8> {
 
 const HOST: &str = "registry.terraform.io";
 
+/// The version the server stored, read as the system.
+async fn stored_copy(
+    live: &common::Live,
+    id: &ModuleId,
+) -> registry_core::Result<registry_core::ModuleRecord> {
+    live.server
+        .opened
+        .registry
+        .get(&RequestContext::system(), id)
+        .await
+}
+
 #[tokio::test]
 async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
     // The upstream: a registry of its own, with two versions.
@@ -116,13 +128,7 @@ async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
         format!("{HOST}/acme/greeting/null").parse().unwrap(),
         "1.0.0".parse().unwrap(),
     );
-    let stored = ours
-        .server
-        .opened
-        .registry
-        .get(&RequestContext::system(), &id)
-        .await
-        .unwrap();
+    let stored = stored_copy(&ours, &id).await.unwrap();
     let from = stored.metadata.mirrored.expect("provenance is kept");
     assert_eq!(from.upstream, HOST);
     assert!(
@@ -457,13 +463,7 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
         format!("{HOST}/{address}").parse().unwrap(),
         "1.0.0".parse().unwrap(),
     );
-    let stored = ours
-        .server
-        .opened
-        .registry
-        .get(&RequestContext::system(), &id)
-        .await
-        .unwrap();
+    let stored = stored_copy(&ours, &id).await.unwrap();
     let meta = &stored.metadata;
     let from = meta.mirrored.as_ref().unwrap();
     assert_eq!(from.commit.as_deref(), Some(commit.as_str()));
@@ -504,15 +504,11 @@ async fn git_sources_are_checked_out_packed_whole_and_kept_with_their_commit() {
         assert_eq!(r.status(), StatusCode::BAD_GATEWAY, "{version}");
         let text = r.text().await.unwrap();
         assert!(text.contains(says), "{version}: {text}");
-        let nothing = ours
-            .server
-            .opened
-            .registry
-            .get(
-                &RequestContext::system(),
-                &ModuleId::new(id.address.clone(), version.parse().unwrap()),
-            )
-            .await;
+        let nothing = stored_copy(
+            &ours,
+            &ModuleId::new(id.address.clone(), version.parse().unwrap()),
+        )
+        .await;
         assert!(nothing.is_err(), "{version}: nothing is stored");
     }
 }
