@@ -138,8 +138,8 @@ impl Mirror {
             .build()
             .map_err(|e| Error::invalid_input(format!("mirror HTTP client: {e}")))?;
         let mut map = BTreeMap::new();
-        for c in upstreams {
-            let u = Upstream::new(c, http.clone(), policy.clone())?;
+        for (c, base) in upstreams.iter().zip(bases) {
+            let u = Upstream::new(c, base, http.clone(), policy.clone())?;
             if map.insert(u.host().to_string(), u).is_some() {
                 return Err(Error::invalid_input(format!(
                     "--upstream {} is given twice",

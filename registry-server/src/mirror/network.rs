@@ -55,16 +55,21 @@ fn bare(host: &str) -> String {
     host.trim_matches(['[', ']']).to_ascii_lowercase()
 }
 
+/// [`NOT_PUBLIC`], parsed once.
+static NOT_PUBLIC_NETS: std::sync::LazyLock<Vec<IpNet>> = std::sync::LazyLock::new(|| {
+    NOT_PUBLIC
+        .iter()
+        .map(|n| n.parse().expect("a literal network"))
+        .collect()
+});
+
 fn is_public(ip: IpAddr) -> bool {
     // An IPv4-mapped address is the IPv4 address it maps.
     let ip = match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
     };
-    !NOT_PUBLIC
-        .iter()
-        .filter_map(|n| n.parse::<IpNet>().ok())
-        .any(|n| n.contains(&ip))
+    !NOT_PUBLIC_NETS.iter().any(|n| n.contains(&ip))
 }
 
 impl NetworkPolicy {

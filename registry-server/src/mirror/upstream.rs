@@ -74,15 +74,16 @@ fn upstream_error(host: &str, what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 impl Upstream {
-    /// An upstream from its configuration, dialled with `http`, reaching
-    /// address literals only where `policy` allows.
+    /// An upstream from its configuration and its [`discovery_base`],
+    /// dialled with `http`, reaching address literals only where `policy`
+    /// allows.
     pub fn new(
         config: &super::UpstreamConfig,
+        discovery_base: Url,
         http: reqwest::Client,
         policy: Arc<NetworkPolicy>,
     ) -> Result<Self> {
         let host = config.host.to_ascii_lowercase();
-        let discovery_base = discovery_base(config)?;
         Ok(Upstream {
             allow: globs(&host, "allow", &config.allow)?,
             deny: globs(&host, "deny", &config.deny)?,
@@ -99,28 +100,26 @@ impl Upstream {
 /// Where an upstream's service discovery is read: `https://HOST/`, or the
 /// configured URL (http or https, no credentials).
 pub fn discovery_base(config: &super::UpstreamConfig) -> Result<Url> {
-    {
-        let host = config.host.to_ascii_lowercase();
-        registry_core::validate_host(&host)
-            .map_err(|e| Error::invalid_input(format!("--upstream {host}: {e}")))?;
-        let text = config
-            .url
-            .clone()
-            .unwrap_or_else(|| format!("https://{host}/"));
-        let discovery_base = Url::parse(&text)
-            .map_err(|e| Error::invalid_input(format!("--upstream {host}={text}: {e}")))?;
-        if !matches!(discovery_base.scheme(), "https" | "http") {
-            return Err(Error::invalid_input(format!(
-                "--upstream {host}={text}: not an http or https URL"
-            )));
-        }
-        if !discovery_base.username().is_empty() || discovery_base.password().is_some() {
-            return Err(Error::invalid_input(format!(
-                "--upstream {host}: credentials in the URL are not taken; give --upstream-token {host}=TOKEN"
-            )));
-        }
-        Ok(discovery_base)
+    let host = config.host.to_ascii_lowercase();
+    registry_core::validate_host(&host)
+        .map_err(|e| Error::invalid_input(format!("--upstream {host}: {e}")))?;
+    let text = config
+        .url
+        .clone()
+        .unwrap_or_else(|| format!("https://{host}/"));
+    let discovery_base = Url::parse(&text)
+        .map_err(|e| Error::invalid_input(format!("--upstream {host}={text}: {e}")))?;
+    if !matches!(discovery_base.scheme(), "https" | "http") {
+        return Err(Error::invalid_input(format!(
+            "--upstream {host}={text}: not an http or https URL"
+        )));
     }
+    if !discovery_base.username().is_empty() || discovery_base.password().is_some() {
+        return Err(Error::invalid_input(format!(
+            "--upstream {host}: credentials in the URL are not taken; give --upstream-token {host}=TOKEN"
+        )));
+    }
+    Ok(discovery_base)
 }
 
 impl Upstream {
