@@ -74,7 +74,7 @@ fn upstream_error(host: &str, what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 impl Upstream {
-    /// An upstream from its configuration and its [`discovery_base`],
+    /// An upstream from its configuration and its `discovery_base`,
     /// dialled with `http`, reaching address literals only where `policy`
     /// allows.
     pub fn new(
