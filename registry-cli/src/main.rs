@@ -77,6 +77,9 @@ enum Command {
     /// Show or change a namespace's publishing policy.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Publish private providers and manage their signing keys.
+    #[command(subcommand)]
+    Provider(provider::ProviderCommand),
     /// Search modules.
     Search(search::SearchArgs),
     /// Rebuild the search index.
@@ -139,6 +142,7 @@ async fn main() {
         Command::Sign(a) => signing::sign(a).await,
         Command::Keys(c) => signing::keys(c).await,
         Command::Policy(c) => policy::run(c).await,
+        Command::Provider(c) => provider::run(c).await,
         Command::Search(a) => search::search(a).await,
         Command::Reindex(a) => search::reindex(a).await,
         Command::Token(c) => token::run(c).await,

@@ -12,7 +12,7 @@ use registry_server::{OpenedRegistry, RegistryConfig, open_registry};
 use registry_storage::StorageConfig;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::{LocalRegistry, RegistryClient, RemoteRegistry};
+use crate::client::{LocalRegistry, ProviderClient, RegistryClient, RemoteRegistry};
 
 /// The text of an optional secret, for the one place that needs it.
 pub fn exposed(s: &Option<SecretString>) -> Option<String> {
@@ -147,6 +147,26 @@ impl TargetArgs {
             .filter(|_| !LOCAL_NAMED_EXPLICITLY.load(Ordering::Relaxed))
     }
 
+    /// The provider registry these options name, as [`TargetArgs::connect`].
+    pub async fn connect_providers(&self) -> Result<Box<dyn ProviderClient>> {
+        match self.remote() {
+            Some(server) => Ok(Box::new(
+                RemoteRegistry::connect(server, self.token.clone(), &self.ca_cert).await?,
+            )),
+            None => {
+                self.no_token_without_server()?;
+                Ok(Box::new(LocalRegistry::new(self.local.open().await?)))
+            }
+        }
+    }
+
+    fn no_token_without_server(&self) -> Result<()> {
+        if self.token.is_some() && std::env::var("REGISTRY_TOKEN").is_err() {
+            return Err(Error::invalid_input("--token needs --server"));
+        }
+        Ok(())
+    }
+
     /// The registry these options name: the remote server, or local
     /// storage, which must exist.
     pub async fn connect(&self) -> Result<Box<dyn RegistryClient>> {
@@ -155,9 +175,7 @@ impl TargetArgs {
                 RemoteRegistry::connect(server, self.token.clone(), &self.ca_cert).await?,
             )),
             None => {
-                if self.token.is_some() && std::env::var("REGISTRY_TOKEN").is_err() {
-                    return Err(Error::invalid_input("--token needs --server"));
-                }
+                self.no_token_without_server()?;
                 Ok(Box::new(LocalRegistry::new(self.local.open().await?)))
             }
         }

@@ -13,74 +13,11 @@
 //! (`eval "$(scripts/install-terraform.sh)"`); required under `CI=true`.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 mod common;
-use common::Served;
+use common::{ok, registry, serve, terraform};
 
 use registry_testkit::env::service_url;
-
-fn registry(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args(args)
-        .env_remove("REGISTRY_SERVER")
-        .env_remove("REGISTRY_TOKEN")
-        .output()
-        .expect("run registry")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn serve(data: &Path, cert: &Path, key: &Path, extra: &[&str]) -> Served {
-    let mut args = vec![
-        "serve".to_string(),
-        "--data-dir".into(),
-        data.display().to_string(),
-        "--listen".into(),
-        "127.0.0.1:0".into(),
-        "--tls-cert".into(),
-        cert.display().to_string(),
-        "--tls-key".into(),
-        key.display().to_string(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    Served::start(
-        Command::new(env!("CARGO_BIN_EXE_registry"))
-            .args(&args)
-            .env_remove("SSL_CERT_FILE")
-            .env_remove("REGISTRY_CA_CERT"),
-    )
-}
-
-fn terraform(
-    bin: &str,
-    home: &Path,
-    cert: &Path,
-    dir: &Path,
-    cli_config: &Path,
-    args: &[&str],
-) -> Output {
-    Command::new(bin)
-        .args(args)
-        .current_dir(dir)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("SSL_CERT_FILE", cert)
-        .env("TF_CLI_CONFIG_FILE", cli_config)
-        .env("TF_IN_AUTOMATION", "1")
-        .env("HOME", home)
-        .env_remove("TF_LOG")
-        .output()
-        .expect("run terraform")
-}
 
 /// The `greeting` call's entry in `.terraform/modules/modules.json`.
 fn installed_greeting(work: &Path) -> serde_json::Value {

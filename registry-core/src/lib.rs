@@ -106,6 +106,10 @@ pub use traits::observer::{NoopObserver, RegistryObserver};
 pub use traits::policy::{
     NamespacePolicy, PolicyStore, SemverGuard, TestsPolicy, ValidationPolicy,
 };
+pub use traits::providers::{
+    ProviderAddress, ProviderKey, ProviderKeyOrigin, ProviderPlatform, ProviderRelease,
+    ProviderSignature, ProviderStore, SecretSealer, validate_provider_type,
+};
 pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use traits::sessions::{
     NewSession, SESSION_PREFIX, SessionInfo, invalid_session, make_session_secret, session_id_of,
@@ -178,5 +182,7 @@ mod send_sync {
         assert_send_sync::<dyn TokenStore>();
         assert_send_sync::<dyn SigningKeyStore>();
         assert_send_sync::<dyn PolicyStore>();
+        assert_send_sync::<dyn ProviderStore>();
+        assert_send_sync::<dyn SecretSealer>();
     }
 }

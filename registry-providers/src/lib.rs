@@ -9,6 +9,10 @@
 //!   `x/crypto/openpgp`, which Terraform verifies with, reads), detached
 //!   binary signatures, and verification of an upstream's signature with
 //!   its published keys (subkeys included, as HashiCorp signs).
+//! - [`service`]: [`ProviderRegistry`], the private provider registry:
+//!   publishing (the publisher's signature checked, or the registry's
+//!   own), reads for the provider registry protocol, and the namespaces'
+//!   signing keys (made on first use, sealed, rotated, revoked).
 //!
 //! ```
 //! use registry_providers::release::{Platform, Sha256Sums, zip_name};
@@ -20,4 +24,10 @@
 //! ```
 
 pub mod release;
+pub mod service;
 pub mod signing;
+
+pub use service::{
+    DEFAULT_PROTOCOLS, PlatformDownload, ProviderRegistry, ReleaseFile, ReleaseUpload, Revocation,
+    UploadedFile,
+};

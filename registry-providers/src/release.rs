@@ -152,7 +152,12 @@ pub fn zh_hash(zip: &[u8]) -> String {
 /// every entry's name and contents. The zip is read, never unpacked to
 /// disk; past [`MAX_UNPACKED_BYTES`] it is refused.
 pub fn h1_hash(zip: &[u8]) -> Result<String> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
+    h1_hash_of(std::io::Cursor::new(zip))
+}
+
+/// [`h1_hash`] of a zip read from `reader` (a spooled upload on disk).
+pub fn h1_hash_of(reader: impl Read + std::io::Seek) -> Result<String> {
+    let mut archive = zip::ZipArchive::new(reader)
         .map_err(|e| Error::invalid_input(format!("not a zip archive: {e}")))?;
     let mut manifest = Vec::with_capacity(archive.len());
     let mut total: u64 = 0;

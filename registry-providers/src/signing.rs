@@ -136,6 +136,16 @@ pub fn public_key_id(armored: &str) -> Result<String> {
 /// one that does not verify, is a `Forbidden`-free `InvalidInput` naming
 /// why: nothing signed by it may be trusted.
 pub fn verify_detached(armored_keys: &[&str], signature: &[u8], data: &[u8]) -> Result<String> {
+    verify_detached_by(armored_keys, signature, data).map(|(_, id)| id)
+}
+
+/// [`verify_detached`], also saying which of `armored_keys` holds the key
+/// that signed (its index), since the signer may be one of its subkeys.
+pub fn verify_detached_by(
+    armored_keys: &[&str],
+    signature: &[u8],
+    data: &[u8],
+) -> Result<(usize, String)> {
     let sig = if signature.starts_with(b"-----BEGIN") {
         DetachedSignature::from_armor_single(signature)
             .map(|(s, _)| s)
@@ -153,7 +163,7 @@ pub fn verify_detached(armored_keys: &[&str], signature: &[u8], data: &[u8]) -> 
         ));
     }
     let issuers: Vec<KeyId> = sig.signature.issuer_key_id().into_iter().cloned().collect();
-    for armored in armored_keys {
+    for (index, armored) in armored_keys.iter().enumerate() {
         let (key, _) = SignedPublicKey::from_string(armored)
             .map_err(|e| pgp_error("not an armored OpenPGP public key", e))?;
         if issuers.contains(&key.legacy_key_id()) {
@@ -161,7 +171,7 @@ pub fn verify_detached(armored_keys: &[&str], signature: &[u8], data: &[u8]) -> 
                 .map_err(|e| pgp_error("the signing key's self-signatures do not verify", e))?;
             sig.verify(&key.primary_key, data)
                 .map_err(|_| bad_signature())?;
-            return Ok(hex_id(&key.legacy_key_id()));
+            return Ok((index, hex_id(&key.legacy_key_id())));
         }
         for sub in &key.public_subkeys {
             let may_sign = sub.signatures.iter().any(|b| b.key_flags().sign());
@@ -169,7 +179,7 @@ pub fn verify_detached(armored_keys: &[&str], signature: &[u8], data: &[u8]) -> 
                 sub.verify_bindings(&key.primary_key)
                     .map_err(|e| pgp_error("the signing subkey's binding does not verify", e))?;
                 sig.verify(&sub.key, data).map_err(|_| bad_signature())?;
-                return Ok(hex_id(&sub.key.legacy_key_id()));
+                return Ok((index, hex_id(&sub.key.legacy_key_id())));
             }
         }
     }

@@ -47,6 +47,9 @@ pub struct OpenedRegistry {
     pub search: Arc<dyn registry_core::SearchIndex>,
     /// Its hash-chained audit log (in the metadata database).
     pub audit: Arc<dyn registry_core::AuditLog>,
+    /// Its private providers (same tokens, roles and audit log; zips in the
+    /// same blob store).
+    pub providers: registry_providers::ProviderRegistry,
     /// The audit log's head when the registry was opened (before the search
     /// index was built): where [`OpenedRegistry::follow_changes`] starts.
     opened_at_seq: u64,
@@ -222,8 +225,15 @@ pub async fn open_registry_with(
         .spool_dir(config.storage.data_dir.join("tmp"))
         .build()?;
     let opened_at_seq = audit.head_seq().await?;
+    let providers = registry_providers::ProviderRegistry::new(
+        registry.clone(),
+        storage.metadata.as_provider_store(),
+        storage.blob_store.clone(),
+        Arc::new(config.storage.secret_sealer()?),
+    );
     let opened = OpenedRegistry {
         registry,
+        providers,
         storage,
         search,
         audit,

@@ -69,6 +69,7 @@ pub struct Metrics {
     http_seconds: Family<Labels, Histogram, fn() -> Histogram>,
     rate_limited: Family<Labels, Counter>,
     mirror: Family<Labels, Counter>,
+    providers: Family<Labels, Counter>,
     cache_stats: Arc<std::sync::OnceLock<CacheStatsFn>>,
 }
 
@@ -144,6 +145,12 @@ impl Metrics {
             "Mirror requests by upstream host and outcome: hit (served from what is stored), miss (fetched upstream), stale (versions served from the cache while upstream failed), error (upstream failed, nothing to serve).",
             mirror.clone(),
         );
+        let providers = Family::<Labels, Counter>::default();
+        registry.register(
+            "registry_provider_events",
+            "Provider releases published and platform downloads answered, by provider and event (publish, download).",
+            providers.clone(),
+        );
         registry.register_collector(Box::new(CacheCollector(cache_stats.clone())));
         Metrics {
             registry,
@@ -156,6 +163,7 @@ impl Metrics {
             http_seconds,
             rate_limited,
             mirror,
+            providers,
             cache_stats,
         }
     }
@@ -177,6 +185,16 @@ impl Metrics {
         self.mirror
             .get_or_create(&vec![
                 ("host", host.to_string()),
+                ("event", event.to_string()),
+            ])
+            .inc();
+    }
+
+    /// Count one provider event (`publish`, `download`) for `NS/TYPE`.
+    pub fn provider(&self, provider: &str, event: &'static str) {
+        self.providers
+            .get_or_create(&vec![
+                ("provider", provider.to_string()),
                 ("event", event.to_string()),
             ])
             .inc();

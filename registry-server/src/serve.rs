@@ -270,6 +270,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
             secure_cookie: secure_cookies(&config),
         })
         .mirror(mirror(&config, &metrics)?)
+        .providers(opened.providers.clone())
         .metrics(metrics)
         .audit_log(opened.audit.clone())
         .limiter(limiter(&config).await?)

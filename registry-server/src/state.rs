@@ -35,6 +35,7 @@ struct StateInner {
     public_host: Option<String>,
     web_sessions: WebSessions,
     mirror: Option<Arc<crate::mirror::Mirror>>,
+    providers: Option<registry_providers::ProviderRegistry>,
 }
 
 /// How the web UI's sign-in sessions behave.
@@ -80,12 +81,24 @@ impl AppState {
             public_host: None,
             web_sessions: WebSessions::default(),
             mirror: None,
+            providers: None,
         }
     }
 
     /// The pull-through mirror of upstream registries, when any is configured.
     pub fn mirror(&self) -> Option<&crate::mirror::Mirror> {
         self.inner.mirror.as_deref()
+    }
+
+    /// The private provider registry; `Unsupported` when this state was
+    /// built without one.
+    pub fn providers(&self) -> Result<&registry_providers::ProviderRegistry> {
+        self.inner.providers.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                "this server was assembled without a provider registry",
+            )
+        })
     }
 
     /// How web UI sessions behave.
@@ -168,6 +181,7 @@ pub struct AppStateBuilder {
     public_host: Option<String>,
     web_sessions: WebSessions,
     mirror: Option<Arc<crate::mirror::Mirror>>,
+    providers: Option<registry_providers::ProviderRegistry>,
 }
 
 impl std::fmt::Debug for AppStateBuilder {
@@ -215,6 +229,12 @@ impl AppStateBuilder {
     /// The pull-through mirror of upstream registries.
     pub fn mirror(mut self, mirror: Option<Arc<crate::mirror::Mirror>>) -> Self {
         self.mirror = mirror;
+        self
+    }
+
+    /// The private provider registry.
+    pub fn providers(mut self, providers: registry_providers::ProviderRegistry) -> Self {
+        self.providers = Some(providers);
         self
     }
 
@@ -274,6 +294,7 @@ impl AppStateBuilder {
                 public_host: self.public_host,
                 web_sessions: self.web_sessions,
                 mirror: self.mirror,
+                providers: self.providers,
             }),
         })
     }

@@ -422,6 +422,19 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/admin/reindex"),
     ("get", "/v1/audit"),
     ("get", "/v1/audit/verify"),
+    ("get", "/v1/providers"),
+    ("get", "/v1/providers/{ns}/{type}/versions"),
+    ("get", "/v1/providers/{ns}/{type}/{version}"),
+    ("post", "/v1/providers/{ns}/{type}/{version}"),
+    (
+        "get",
+        "/v1/providers/{ns}/{type}/{version}/download/{os}/{arch}",
+    ),
+    ("get", "/v1/providers/{ns}/{type}/{version}/files/{file}"),
+    ("get", "/v1/provider-keys"),
+    ("post", "/v1/provider-keys/{ns}"),
+    ("post", "/v1/provider-keys/{ns}/rotate"),
+    ("post", "/v1/provider-keys/{ns}/{key_id}/revoke"),
 ];
 
 #[tokio::test]

@@ -132,4 +132,13 @@ impl StorageConfig {
         };
         crate::blob::parse_keys(&text).map(Some)
     }
+
+    /// What seals the secrets kept in the database: the master keys when
+    /// configured, else the data directory's `secrets.key`.
+    pub fn secret_sealer(&self) -> Result<crate::KeySealer> {
+        Ok(match self.master_keys()? {
+            Some(keys) => crate::KeySealer::with_master_keys(keys),
+            None => crate::KeySealer::with_key_file(&self.data_dir.join(crate::SECRETS_KEY_FILE)),
+        })
+    }
 }

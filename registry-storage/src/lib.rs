@@ -30,6 +30,7 @@ mod error;
 mod open;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "fs"))]
 mod private_dir;
+mod sealer;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 
@@ -38,5 +39,6 @@ pub use cache::MemoryCache;
 pub use config::StorageConfig;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use open::{OpenedStorage, default_database_url, open_storage};
+pub use sealer::{KeySealer, SECRETS_KEY_FILE};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{AbortOnDrop, CHANGE_CHANNEL, SchemaStatus, SqlMetadataStore};

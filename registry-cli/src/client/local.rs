@@ -29,6 +29,16 @@ impl LocalRegistry {
         }
     }
 
+    /// The opened registry.
+    pub(super) fn opened(&self) -> &OpenedRegistry {
+        &self.opened
+    }
+
+    /// The context it acts in (the operator).
+    pub(super) fn ctx(&self) -> &RequestContext {
+        &self.ctx
+    }
+
     async fn listed(&self, address: &ModuleAddress) -> Result<Vec<String>> {
         Ok(self
             .opened

@@ -5,6 +5,7 @@
 //! same on both sides. Commands never ask where the registry is.
 
 mod local;
+mod providers;
 mod remote;
 
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ use registry_server::http::views::{
 };
 
 pub use local::LocalRegistry;
+pub use providers::{ProviderClient, ReleaseFiles};
 pub use remote::RemoteRegistry;
 
 /// A registry a command acts on.

@@ -137,8 +137,13 @@ impl RemoteRegistry {
             .map_err(|e| Error::invalid_input(format!("bad path {rel:?}: {e}")))
     }
 
+    /// The HTTP client (every request still goes through `send`, which adds the token).
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// A URL at an absolute path of the server.
-    fn at(&self, path: &str) -> Result<reqwest::Url> {
+    pub(super) fn at(&self, path: &str) -> Result<reqwest::Url> {
         self.base
             .join(path)
             .map_err(|e| Error::invalid_input(format!("bad path {path:?}: {e}")))
@@ -175,7 +180,7 @@ impl RemoteRegistry {
         }
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(super) async fn json<T: DeserializeOwned>(
         &self,
         req: reqwest::RequestBuilder,
         what: &str,

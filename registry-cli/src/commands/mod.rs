@@ -7,6 +7,7 @@ pub mod docs;
 pub mod lifecycle;
 pub mod lock;
 pub mod policy;
+pub mod provider;
 pub mod publish;
 pub mod read;
 pub mod resolve;

@@ -11,7 +11,8 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -118,4 +119,70 @@ pub fn loopback_certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::
     std::fs::write(&cert, ck.cert.pem()).unwrap();
     std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
     (cert, key)
+}
+
+/// Run the `registry` binary with no server or token from the environment.
+pub fn registry(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args(args)
+        .env_remove("REGISTRY_SERVER")
+        .env_remove("REGISTRY_TOKEN")
+        .output()
+        .expect("run registry")
+}
+
+/// The stdout of a command that must succeed (else a panic with all it printed).
+pub fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `registry serve` over TLS on a free loopback port with `extra` flags.
+pub fn serve(data: &Path, cert: &Path, key: &Path, extra: &[&str]) -> Served {
+    let mut args = vec![
+        "serve".to_string(),
+        "--data-dir".into(),
+        data.display().to_string(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--tls-cert".into(),
+        cert.display().to_string(),
+        "--tls-key".into(),
+        key.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Served::start(
+        Command::new(env!("CARGO_BIN_EXE_registry"))
+            .args(&args)
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("REGISTRY_CA_CERT"),
+    )
+}
+
+/// Run Terraform in `dir` with a CLI configuration, trusting `cert`, HOME at `home`.
+pub fn terraform(
+    bin: &str,
+    home: &Path,
+    cert: &Path,
+    dir: &Path,
+    cli_config: &Path,
+    args: &[&str],
+) -> Output {
+    Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("SSL_CERT_FILE", cert)
+        .env("TF_CLI_CONFIG_FILE", cli_config)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("HOME", home)
+        .env_remove("TF_LOG")
+        .output()
+        .expect("run terraform")
 }

@@ -186,6 +186,36 @@ impl Registry {
             .authorize(&ctx.actor, action, namespace)
     }
 
+    /// Check that the caller may perform `action` in `namespace`, for a
+    /// room beside the modules (providers) that shares their roles; a
+    /// refusal is audited as `what` on `target`.
+    pub async fn authorize_in(
+        &self,
+        ctx: &RequestContext,
+        action: Action,
+        namespace: &str,
+        what: &str,
+        target: &str,
+    ) -> Result<()> {
+        let r = self.authorize(ctx, action, namespace);
+        if r.is_err() {
+            self.audit(ctx, what, target, &r).await;
+        }
+        r
+    }
+
+    /// Audit the outcome of a mutation made beside the modules (a provider
+    /// publish, a key rotation).
+    pub async fn record_outcome<T>(
+        &self,
+        ctx: &RequestContext,
+        what: &str,
+        target: &str,
+        result: &Result<T>,
+    ) {
+        self.audit(ctx, what, target, result).await
+    }
+
     /// Record an audit event for a mutation (or a refused one).
     async fn audit<T>(&self, ctx: &RequestContext, action: &str, target: &str, result: &Result<T>) {
         self.audit_outcome(ctx, action, target, result.as_ref().err())

@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod integrity;
 pub mod observer;
 pub mod policy;
+pub mod providers;
 pub mod search;
 pub mod sessions;
 pub mod storage;

@@ -16,6 +16,8 @@ mod openapi;
 mod ops;
 mod policy;
 mod protocol;
+mod provider_keys;
+pub mod providers;
 mod publish;
 mod read;
 pub mod views;
@@ -39,6 +41,9 @@ use crate::state::AppState;
 
 /// Route prefix of the modules API, as announced by service discovery.
 pub const MODULES_PATH: &str = "/v1/modules/";
+
+/// Route prefix of the provider registry API, as announced by service discovery.
+pub const PROVIDERS_PATH: &str = "/v1/providers/";
 
 /// Every route of the HTTP API, registered from the handlers'
 /// `#[utoipa::path]` attributes so the router and its OpenAPI document
@@ -76,6 +81,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ops::openapi_json))
         .nest("/v1/modules", modules)
         .nest("/v1/mirror", mirror_routes())
+        .nest("/v1/providers", provider_routes())
+        .routes(routes!(providers::list))
+        .routes(routes!(provider_keys::list_keys))
+        .routes(routes!(provider_keys::register_key))
+        .routes(routes!(provider_keys::rotate_key))
+        .routes(routes!(provider_keys::revoke_key))
         .routes(routes!(policy::get_policy, policy::set_policy))
         .routes(routes!(admin::reindex))
         .routes(routes!(admin::audit_list))
@@ -90,6 +101,17 @@ fn mirror_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mirror::archive))
         .routes(routes!(mirror::docs))
         .routes(routes!(mirror::schema))
+}
+
+/// The provider registry's routes, under `/v1/providers`. Uploads are
+/// bounded per file as they are spooled, not by the body limit.
+fn provider_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::<AppState>::new()
+        .routes(routes!(providers::versions))
+        .routes(routes!(providers::release, providers::publish))
+        .routes(routes!(providers::download))
+        .routes(routes!(providers::file))
+        .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 /// The OpenAPI document of the HTTP API, as served at `/openapi.json`.

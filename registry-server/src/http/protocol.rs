@@ -26,6 +26,7 @@ use crate::state::AppState;
 pub async fn discovery() -> Response {
     let mut r = axum::Json(DiscoveryView {
         modules_v1: MODULES_PATH.to_string(),
+        providers_v1: super::PROVIDERS_PATH.to_string(),
     })
     .into_response();
     r.headers_mut().insert(
@@ -125,20 +126,8 @@ pub(crate) fn download_answer(
         location.push_str("//");
         location.push_str(root);
     }
-    if state.require_auth() || ctx.actor != Actor::Anonymous {
-        // Terraform will not send its token for the archive: give it a grant.
-        let dir = path.trim_end_matches("/download");
-        // The grant ends with the token that asked for it.
-        let holder = match &ctx.actor {
-            Actor::Token { id, .. } => Some(id.as_str()),
-            _ => None,
-        };
-        let grant = state
-            .grants()
-            .sign_for(&format!("{dir}/{file}"), chrono::Utc::now(), holder);
-        location.push_str("?grant=");
-        location.push_str(&grant);
-    }
+    let dir = path.trim_end_matches("/download");
+    location.push_str(&grant_query(state, ctx, &format!("{dir}/{file}")));
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut().insert(
         "x-terraform-get",
@@ -179,7 +168,7 @@ pub async fn download_latest(
 #[into_params(parameter_in = Query)]
 pub struct GrantQuery {
     /// A short-lived signed grant from the download endpoint (when reads need auth).
-    grant: Option<String>,
+    pub(crate) grant: Option<String>,
 }
 
 fn archive_format(file: &str) -> Option<ArchiveFormat> {
@@ -196,6 +185,21 @@ pub struct ArchiveFile {
     archive: String,
 }
 
+/// `?grant=…` for a file at `path` that Terraform fetches without its
+/// token, when reads need one or the caller used one (the grant ends with
+/// the token that asked for it); empty otherwise.
+pub(crate) fn grant_query(state: &AppState, ctx: &RequestContext, path: &str) -> String {
+    if !state.require_auth() && ctx.actor == Actor::Anonymous {
+        return String::new();
+    }
+    let holder = match &ctx.actor {
+        Actor::Token { id, .. } => Some(id.as_str()),
+        _ => None,
+    };
+    let grant = state.grants().sign_for(path, chrono::Utc::now(), holder);
+    format!("?grant={grant}")
+}
+
 /// The context an archive request acts in: a valid grant for this exact
 /// path reads as a reader of the namespace, while the token it was made
 /// for is still usable; otherwise the caller's own.
@@ -205,6 +209,17 @@ async fn archive_context(
     path: &str,
     grant: Option<&str>,
     id: &ModuleId,
+) -> RequestContext {
+    grant_context(state, ctx, path, grant, id.address.namespace()).await
+}
+
+/// [`archive_context`] for any file of `namespace` handed out with a grant.
+pub(crate) async fn grant_context(
+    state: &AppState,
+    ctx: RequestContext,
+    path: &str,
+    grant: Option<&str>,
+    namespace: &str,
 ) -> RequestContext {
     let now = chrono::Utc::now();
     let Some(holder) = grant.and_then(|g| state.grants().verify_holder(path, g, now)) else {
@@ -220,7 +235,7 @@ async fn archive_context(
         actor: Actor::Token {
             id: "download-grant".into(),
             grants: vec![Grant {
-                namespace: id.address.namespace().to_string(),
+                namespace: namespace.to_string(),
                 role: Role::Reader,
             }],
         },

@@ -124,55 +124,68 @@ impl EncryptedBlobStore {
     }
 
     fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>> {
-        let master = &self.keys[0];
-        let mut rng = rand::rng();
-        let mut dek = [0u8; 32];
-        let mut wrap_nonce = [0u8; 12];
-        let mut data_nonce = [0u8; 12];
-        rng.fill_bytes(&mut dek);
-        rng.fill_bytes(&mut wrap_nonce);
-        rng.fill_bytes(&mut data_nonce);
-        let wrapped = master
-            .cipher
-            .encrypt(Nonce::from_slice(&wrap_nonce), dek.as_slice())
-            .map_err(|_| Error::new(ErrorKind::Backend, "key wrapping failed"))?;
-        let data_cipher = Aes256Gcm::new_from_slice(&dek)
-            .map_err(|_| Error::new(ErrorKind::Backend, "bad data key"))?;
-        let sealed = data_cipher
-            .encrypt(Nonce::from_slice(&data_nonce), plaintext)
-            .map_err(|_| Error::new(ErrorKind::Backend, "encryption failed"))?;
-        let mut out = Vec::with_capacity(HEADER + sealed.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&master.id);
-        out.extend_from_slice(&wrap_nonce);
-        out.extend_from_slice(&wrapped);
-        out.extend_from_slice(&data_nonce);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        seal_with(&self.keys, plaintext)
     }
 
     fn open(&self, blob: &[u8]) -> Result<Vec<u8>> {
-        if blob.len() < HEADER || &blob[..4] != MAGIC {
-            return Err(integrity(
-                "stored blob is not an encrypted archive (missing header)",
-            ));
-        }
-        let id = &blob[4..12];
-        let master = self.keys.iter().find(|k| k.id == id).ok_or_else(|| {
-            integrity(format!(
-                "blob was encrypted with key {} which is not configured",
-                hex::encode(id)
-            ))
-        })?;
-        let dek = master
-            .cipher
-            .decrypt(Nonce::from_slice(&blob[12..24]), &blob[24..72])
-            .map_err(|_| integrity("blob data key does not decrypt (tampered or wrong key)"))?;
-        let data_cipher = Aes256Gcm::new_from_slice(&dek).map_err(|_| integrity("bad data key"))?;
-        data_cipher
-            .decrypt(Nonce::from_slice(&blob[72..84]), &blob[84..])
-            .map_err(|_| integrity("blob does not decrypt (tampered)"))
+        open_with(&self.keys, blob)
     }
+}
+
+/// Seal `plaintext` with a fresh data key wrapped by `keys[0]`, in the
+/// format above.
+pub(crate) fn seal_with(keys: &[MasterKey], plaintext: &[u8]) -> Result<Vec<u8>> {
+    let master = keys
+        .first()
+        .ok_or_else(|| Error::invalid_input("at least one encryption key is needed"))?;
+    let mut rng = rand::rng();
+    let mut dek = [0u8; 32];
+    let mut wrap_nonce = [0u8; 12];
+    let mut data_nonce = [0u8; 12];
+    rng.fill_bytes(&mut dek);
+    rng.fill_bytes(&mut wrap_nonce);
+    rng.fill_bytes(&mut data_nonce);
+    let wrapped = master
+        .cipher
+        .encrypt(Nonce::from_slice(&wrap_nonce), dek.as_slice())
+        .map_err(|_| Error::new(ErrorKind::Backend, "key wrapping failed"))?;
+    let data_cipher = Aes256Gcm::new_from_slice(&dek)
+        .map_err(|_| Error::new(ErrorKind::Backend, "bad data key"))?;
+    let sealed = data_cipher
+        .encrypt(Nonce::from_slice(&data_nonce), plaintext)
+        .map_err(|_| Error::new(ErrorKind::Backend, "encryption failed"))?;
+    let mut out = Vec::with_capacity(HEADER + sealed.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&master.id);
+    out.extend_from_slice(&wrap_nonce);
+    out.extend_from_slice(&wrapped);
+    out.extend_from_slice(&data_nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// Open what [`seal_with`] sealed with any of `keys`.
+pub(crate) fn open_with(keys: &[MasterKey], blob: &[u8]) -> Result<Vec<u8>> {
+    if blob.len() < HEADER || &blob[..4] != MAGIC {
+        return Err(integrity(
+            "stored blob is not an encrypted archive (missing header)",
+        ));
+    }
+    let id = &blob[4..12];
+    let master = keys.iter().find(|k| k.id == id).ok_or_else(|| {
+        integrity(format!(
+            "blob was encrypted with key {} which is not configured",
+            hex::encode(id)
+        ))
+    })?;
+    let dek = master
+        .cipher
+        .decrypt(Nonce::from_slice(&blob[12..24]), &blob[24..72])
+        .map_err(|_| integrity("blob data key does not decrypt (tampered or wrong key)"))?;
+    let data_cipher = Aes256Gcm::new_from_slice(&dek).map_err(|_| integrity("bad data key"))?;
+    data_cipher
+        .decrypt(Nonce::from_slice(&blob[72..84]), &blob[84..])
+        .map_err(|_| integrity("blob does not decrypt (tampered)"))
 }
 
 #[async_trait]

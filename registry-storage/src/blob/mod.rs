@@ -16,6 +16,7 @@ use registry_core::{ArchiveBody, BlobInfo, BlobStore, Error, ErrorKind, Result, 
 use crate::error::from_object_store;
 
 pub use self::encrypted::{EncryptedBlobStore, MasterKey, UnkeyedBlobStore, parse_keys};
+pub(crate) use self::encrypted::{open_with, seal_with};
 pub use self::url::{BlobUrl, open_blob_url};
 
 /// Bodies at least this large are uploaded in parts rather than held whole in memory.

@@ -14,6 +14,7 @@ use crate::error::from_sqlx;
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     Int(i64),
+    OptInt(Option<i64>),
     Bool(bool),
     Text(String),
     OptText(Option<String>),
@@ -24,6 +25,11 @@ pub(crate) enum Arg {
 impl From<i64> for Arg {
     fn from(v: i64) -> Self {
         Arg::Int(v)
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::OptInt(v)
     }
 }
 impl From<bool> for Arg {
@@ -144,6 +150,7 @@ fn sqlite_query(sql: &Sql) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite:
     for a in &sql.args {
         q = match a {
             Arg::Int(v) => q.bind(*v),
+            Arg::OptInt(v) => q.bind(*v),
             Arg::Bool(v) => q.bind(*v),
             Arg::Text(v) => q.bind(v.as_str()),
             Arg::OptText(v) => q.bind(v.as_deref()),
@@ -162,6 +169,7 @@ fn postgres_query(
     for a in &sql.args {
         q = match a {
             Arg::Int(v) => q.bind(*v),
+            Arg::OptInt(v) => q.bind(*v),
             Arg::Bool(v) => q.bind(*v),
             Arg::Text(v) => q.bind(v.as_str()),
             Arg::OptText(v) => q.bind(v.as_deref()),

@@ -10,6 +10,7 @@ mod engine;
 mod policy;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod providers;
 mod sessions;
 mod signing;
 #[cfg(feature = "sqlite")]
@@ -194,6 +195,11 @@ impl SqlMetadataStore {
 
     /// This store as the namespace policy store.
     pub fn as_policy_store(&self) -> Arc<dyn registry_core::PolicyStore> {
+        Arc::new(self.clone())
+    }
+
+    /// This store as the provider release and key store.
+    pub fn as_provider_store(&self) -> std::sync::Arc<dyn registry_core::ProviderStore> {
         Arc::new(self.clone())
     }
 

@@ -722,7 +722,9 @@ impl MetadataStore for SqlMetadataStore {
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>> {
         let q = Sql::new(
             "list digests",
-            "SELECT DISTINCT sha256 FROM module_versions WHERE deleted = $1",
+            // Provider zips share the blob store: they are referenced too.
+            "SELECT DISTINCT sha256 FROM module_versions WHERE deleted = $1 \
+             UNION SELECT DISTINCT sha256 FROM provider_platforms",
         )
         .bind(false);
         self.pool

@@ -16,9 +16,15 @@ use utoipa::ToSchema;
 
 mod checks;
 mod diff;
+mod providers;
 
 pub use checks::{
     ChecksSummaryView, TestDiagnosticView, TestFileView, TestReportView, TestRunView,
+};
+pub use providers::{
+    GpgPublicKeyView, ProviderDownloadView, ProviderFileView, ProviderKeyView, ProviderKeysView,
+    ProviderListView, ProviderPlatformView, ProviderReleaseView, ProviderVersionView,
+    ProviderVersionsView, RevocationView, SigningKeysView,
 };
 // The UI's diff page words changes as the API does.
 #[cfg(feature = "ui")]
@@ -31,6 +37,9 @@ pub struct DiscoveryView {
     /// Where the modules API lives.
     #[serde(rename = "modules.v1")]
     pub modules_v1: String,
+    /// Where the provider registry API lives.
+    #[serde(rename = "providers.v1", default)]
+    pub providers_v1: String,
 }
 
 /// A deprecation notice.
