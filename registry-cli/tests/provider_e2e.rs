@@ -42,6 +42,10 @@ fn release_dir(root: &Path, binary: &Path, version: &str) -> PathBuf {
     zip.start_file("terraform-provider-null_v2.1.2_x4", options)
         .unwrap();
     zip.write_all(&std::fs::read(binary).unwrap()).unwrap();
+    // Each release's zip is its own (the binary is the same one).
+    zip.start_file("RELEASE", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(version.as_bytes()).unwrap();
     zip.finish().unwrap();
     dir
 }
@@ -281,4 +285,216 @@ fn terraform_installs_private_providers_signed_by_the_registry_or_the_publisher(
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Run one SQL statement on a registry's SQLite database (to play an
+/// upstream whose files changed after they were signed); rows changed.
+fn sql(db: &Path, statement: &'static str) -> u64 {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+                .await
+                .unwrap();
+            let n = sqlx::query(statement)
+                .execute(&pool)
+                .await
+                .unwrap()
+                .rows_affected();
+            pool.close().await;
+            n
+        })
+}
+
+fn mirror_config(path: &Path, mirror_url: &str) {
+    std::fs::write(
+        path,
+        format!(
+            "provider_installation {{\n  network_mirror {{\n    url = \"{mirror_url}/v1/mirror/providers/\"\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn write_public_root(work: &Path, source: &str, version: &str) {
+    std::fs::create_dir_all(work).unwrap();
+    let _ = std::fs::remove_dir_all(work.join(".terraform"));
+    let _ = std::fs::remove_file(work.join(".terraform.lock.hcl"));
+    std::fs::write(
+        work.join("main.tf"),
+        format!(
+            "terraform {{\n  required_providers {{\n    null = {{\n      source  = \"{source}\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n\nresource \"null_resource\" \"here\" {{}}\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_import() {
+    let Some(bin) = service_url("REGISTRY_TEST_TERRAFORM", "terraform provider mirror") else {
+        return;
+    };
+    let Some(null_binary) = service_url("REGISTRY_TEST_NULL_PROVIDER", "the null provider binary")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = common::loopback_certificate(dir.path());
+
+    // The upstream hosts acme/null as a private provider (registry-signed).
+    let up_data = dir.path().join("upstream");
+    let up_arg = up_data.to_str().unwrap();
+    ok(registry(&["migrate", "--data-dir", up_arg]));
+    let mut h1 = std::collections::BTreeMap::new();
+    for v in ["2.1.2", "2.1.3", "2.1.4"] {
+        let rel = release_dir(dir.path(), Path::new(&null_binary), v);
+        let out = ok(registry(&[
+            "provider",
+            "publish",
+            "--data-dir",
+            up_arg,
+            "acme/null",
+            v,
+            rel.to_str().unwrap(),
+        ]));
+        h1.insert(v, published_hashes(&out).0);
+    }
+    let upstream = serve(&up_data, &cert, &key, &[]);
+
+    // Ours mirrors it as registry.terraform.io, so `source = "acme/null"`
+    // (the public registry's host) reaches it through us.
+    let ours_data = dir.path().join("ours");
+    let ours = serve(
+        &ours_data,
+        &cert,
+        &key,
+        &[
+            "--upstream",
+            &format!("registry.terraform.io={}/", upstream.url),
+            "--ca-cert",
+            cert.to_str().unwrap(),
+        ],
+    );
+    let cli_config = dir.path().join("mirror.tfrc");
+    mirror_config(&cli_config, &ours.url);
+    let work = dir.path().join("root");
+    let tf = |args: &[&str]| terraform(&bin, dir.path(), &cert, &work, &cli_config, args);
+
+    write_public_root(&work, "acme/null", "2.1.2");
+    ok(tf(&["init", "-input=false", "-no-color"]));
+    assert!(
+        lock_file(&work).contains(&h1["2.1.2"]),
+        "{}",
+        lock_file(&work)
+    );
+    ok(tf(&["apply", "-auto-approve", "-input=false", "-no-color"]));
+
+    // SHA256SUMS changed upstream after it was signed: refused, nothing kept.
+    let up_db = up_data.join("registry.db");
+    assert_eq!(
+        sql(
+            &up_db,
+            "UPDATE provider_releases SET shasums = shasums || '' || char(10) WHERE version = '2.1.3'"
+        ),
+        1
+    );
+    write_public_root(&work, "acme/null", "2.1.3");
+    let refused = tf(&["init", "-input=false", "-no-color"]);
+    assert!(!refused.status.success(), "a changed SHA256SUMS is refused");
+    // The zip changed upstream (its row now names 2.1.2's zip, which the
+    // upstream serves faithfully), its signed SHA256SUMS unchanged: refused.
+    assert_eq!(
+        sql(
+            &up_db,
+            "UPDATE provider_platforms SET sha256 = (SELECT p.sha256 FROM provider_platforms p \
+             JOIN provider_releases r ON r.id = p.release_id WHERE r.version = '2.1.2') \
+             WHERE release_id = (SELECT id FROM provider_releases WHERE version = '2.1.4')"
+        ),
+        1
+    );
+    write_public_root(&work, "acme/null", "2.1.4");
+    let refused = tf(&["init", "-input=false", "-no-color"]);
+    assert!(!refused.status.success(), "a changed zip is refused");
+    drop(ours);
+    let kept = sql(
+        &ours_data.join("registry.db"),
+        "UPDATE provider_releases SET origin = origin WHERE version IN ('2.1.3', '2.1.4')",
+    );
+    assert_eq!(kept, 0, "nothing of a refused release is kept");
+
+    // With the upstream gone, 2.1.2 installs from what we kept.
+    drop(upstream);
+    let ours = serve(&ours_data, &cert, &key, &[]);
+    mirror_config(&cli_config, &ours.url);
+    write_public_root(&work, "acme/null", "2.1.2");
+    ok(tf(&["init", "-input=false", "-no-color"]));
+    assert!(lock_file(&work).contains(&h1["2.1.2"]));
+
+    drop(ours);
+
+    // Offline fill: `terraform providers mirror` (which always reads the
+    // origin registry) writes a folder from the upstream; a registry that
+    // never saw an upstream imports it and serves it, the upstream gone.
+    let upstream = serve(&up_data, &cert, &key, &[]);
+    let source = format!("127.0.0.1:{}/acme/null", upstream.port());
+    let plain = dir.path().join("plain.tfrc");
+    std::fs::write(&plain, "").unwrap();
+    write_public_root(&work, &source, "2.1.2");
+    let folder = dir.path().join("carried");
+    ok(terraform(
+        &bin,
+        dir.path(),
+        &cert,
+        &work,
+        &plain,
+        &[
+            "providers",
+            "mirror",
+            "-platform=linux_amd64",
+            folder.to_str().unwrap(),
+        ],
+    ));
+    drop(upstream);
+    // Terraform 1.0.3 cannot ask a network mirror for a provider whose
+    // host has a port (it parses `127.0.0.1:PORT/acme/null/index.json` as
+    // a URL with a scheme), so the carried folder is filed under a plain
+    // host name, as a copy of a public registry's provider would be.
+    std::fs::rename(
+        folder.join(format!(
+            "127.0.0.1:{}",
+            source.split(['/', ':']).nth(1).unwrap()
+        )),
+        folder.join("providers.example.com"),
+    )
+    .unwrap();
+    let source = "providers.example.com/acme/null".to_string();
+    let work = dir.path().join("island-root");
+    let tf = |args: &[&str]| terraform(&bin, dir.path(), &cert, &work, &cli_config, args);
+    let island = dir.path().join("island");
+    let island_arg = island.to_str().unwrap();
+    ok(registry(&["migrate", "--data-dir", island_arg]));
+    let out = ok(registry(&[
+        "provider",
+        "import",
+        "--data-dir",
+        island_arg,
+        folder.to_str().unwrap(),
+    ]));
+    assert!(out.contains(&format!("imported {source} 2.1.2")), "{out}");
+    let again = ok(registry(&[
+        "provider",
+        "import",
+        "--data-dir",
+        island_arg,
+        folder.to_str().unwrap(),
+    ]));
+    assert!(again.contains("kept already"), "{again}");
+    let island_server = serve(&island, &cert, &key, &[]);
+    mirror_config(&cli_config, &island_server.url);
+    write_public_root(&work, &source, "2.1.2");
+    ok(tf(&["init", "-input=false", "-no-color"]));
+    assert!(lock_file(&work).contains(&h1["2.1.2"]));
+    drop(island_server);
 }

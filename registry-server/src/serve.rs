@@ -227,9 +227,8 @@ fn mirror(
     config: &ServeConfig,
     metrics: &Arc<Metrics>,
 ) -> Result<Option<Arc<crate::mirror::Mirror>>> {
-    if config.upstreams.is_empty() {
-        return Ok(None);
-    }
+    // Built without upstreams too: the provider network mirror serves
+    // copies imported for an air-gapped site (`registry provider import`).
     let trust = crate::trust::ClientTrust::new(&config.ca_certs)?;
     let m = crate::mirror::Mirror::new(
         &config.upstreams,

@@ -422,6 +422,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/admin/reindex"),
     ("get", "/v1/audit"),
     ("get", "/v1/audit/verify"),
+    ("get", "/v1/mirror/providers/{host}/{ns}/{type}/{file}"),
+    ("post", "/v1/mirror/providers/{host}/{ns}/{type}/{file}"),
     ("get", "/v1/providers"),
     ("get", "/v1/providers/{ns}/{type}/versions"),
     ("get", "/v1/providers/{ns}/{type}/{version}"),

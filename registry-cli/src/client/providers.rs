@@ -32,6 +32,13 @@ pub struct ReleaseFiles {
 pub trait ProviderClient: Send + Sync {
     /// Publish a release.
     async fn publish(&self, release: ReleaseFiles) -> Result<ProviderReleaseView>;
+    /// Keep a copy of another registry's release (`HOST/NS/TYPE`) from its zips.
+    async fn import(
+        &self,
+        address: &ProviderAddress,
+        version: &Version,
+        zips: Vec<(String, PathBuf)>,
+    ) -> Result<ProviderReleaseView>;
     /// A namespace's keys (every namespace's when `None`).
     async fn keys(&self, namespace: Option<&str>) -> Result<Vec<ProviderKeyView>>;
     /// Register a publisher's public key for a namespace.
@@ -48,18 +55,43 @@ fn read_file(path: &PathBuf) -> Result<bytes::Bytes> {
     })
 }
 
+/// Files read for an in-process call.
+fn spooled(files: &[(String, PathBuf)]) -> Result<Vec<UploadedFile>> {
+    files
+        .iter()
+        .map(|(name, path)| {
+            let body = spool_bytes(read_file(path)?, MAX_PROVIDER_FILE_BYTES)
+                .map_err(|e| e.with_context("file", name.clone()))?;
+            Ok(UploadedFile {
+                name: name.clone(),
+                body,
+            })
+        })
+        .collect()
+}
+
+/// A multipart form with one part per file, streamed from disk.
+async fn form_of(files: &[(String, PathBuf)]) -> Result<reqwest::multipart::Form> {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, path) in files {
+        let file = tokio::fs::File::open(path).await.map_err(|e| {
+            registry_core::Error::invalid_input(format!("cannot read {}: {e}", path.display()))
+        })?;
+        let len = file.metadata().await?.len();
+        let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
+        let part = reqwest::multipart::Part::stream_with_length(body, len)
+            .file_name(name.clone())
+            .mime_str("application/octet-stream")
+            .map_err(|e| registry_core::Error::invalid_input(e.to_string()))?;
+        form = form.part(name.clone(), part);
+    }
+    Ok(form)
+}
+
 #[async_trait]
 impl ProviderClient for LocalRegistry {
     async fn publish(&self, release: ReleaseFiles) -> Result<ProviderReleaseView> {
-        let mut files = Vec::with_capacity(release.files.len());
-        for (name, path) in &release.files {
-            let body = spool_bytes(read_file(path)?, MAX_PROVIDER_FILE_BYTES)
-                .map_err(|e| e.with_context("file", name.clone()))?;
-            files.push(UploadedFile {
-                name: name.clone(),
-                body,
-            });
-        }
+        let files = spooled(&release.files)?;
         let r = self
             .opened()
             .providers
@@ -72,6 +104,21 @@ impl ProviderClient for LocalRegistry {
                     files,
                 },
             )
+            .await?;
+        Ok(ProviderReleaseView::from(&r))
+    }
+
+    async fn import(
+        &self,
+        address: &ProviderAddress,
+        version: &Version,
+        zips: Vec<(String, PathBuf)>,
+    ) -> Result<ProviderReleaseView> {
+        let files = spooled(&zips)?;
+        let r = self
+            .opened()
+            .providers
+            .import_copy(self.ctx(), address, version, files)
             .await?;
         Ok(ProviderReleaseView::from(&r))
     }
@@ -127,20 +174,25 @@ impl ProviderClient for RemoteRegistry {
             url.query_pairs_mut()
                 .append_pair("protocols", &release.protocols.join(","));
         }
-        let mut form = reqwest::multipart::Form::new();
-        for (name, path) in &release.files {
-            let file = tokio::fs::File::open(path).await.map_err(|e| {
-                registry_core::Error::invalid_input(format!("cannot read {}: {e}", path.display()))
-            })?;
-            let len = file.metadata().await?.len();
-            let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(file));
-            let part = reqwest::multipart::Part::stream_with_length(body, len)
-                .file_name(name.clone())
-                .mime_str("application/octet-stream")
-                .map_err(|e| registry_core::Error::invalid_input(e.to_string()))?;
-            form = form.part(name.clone(), part);
-        }
+        let form = form_of(&release.files).await?;
         self.json(self.http().post(url).multipart(form), "publish provider")
+            .await
+    }
+
+    async fn import(
+        &self,
+        address: &ProviderAddress,
+        version: &Version,
+        zips: Vec<(String, PathBuf)>,
+    ) -> Result<ProviderReleaseView> {
+        let host = address.host().unwrap_or_default();
+        let url = self.at(&format!(
+            "/v1/mirror/providers/{host}/{}/{}/{version}",
+            address.namespace(),
+            address.provider_type()
+        ))?;
+        let form = form_of(&zips).await?;
+        self.json(self.http().post(url).multipart(form), "import provider")
             .await
     }
 

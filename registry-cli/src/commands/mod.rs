@@ -8,6 +8,7 @@ pub mod lifecycle;
 pub mod lock;
 pub mod policy;
 pub mod provider;
+pub mod provider_import;
 pub mod publish;
 pub mod read;
 pub mod resolve;

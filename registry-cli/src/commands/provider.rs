@@ -17,9 +17,21 @@ use crate::target::TargetArgs;
 pub enum ProviderCommand {
     /// Publish a release from a folder of its files.
     Publish(PublishArgs),
+    /// Fill the network mirror from a folder `terraform providers mirror`
+    /// wrote (HOST/NAMESPACE/TYPE/… with VERSION.json files), offline.
+    Import(ImportArgs),
     /// The namespaces' provider signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+}
+
+/// `registry provider import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The folder `terraform providers mirror DIR` wrote.
+    dir: PathBuf,
+    #[command(flatten)]
+    target: TargetArgs,
 }
 
 /// `registry provider publish` options.
@@ -174,6 +186,37 @@ pub async fn run(c: ProviderCommand) -> CmdResult {
                     p.h1.as_deref().unwrap_or("")
                 );
             }
+        }
+        ProviderCommand::Import(a) => {
+            let client = a.target.connect_providers().await?;
+            let releases = super::provider_import::mirrored_releases(&a.dir)?;
+            if releases.is_empty() {
+                return Err(Error::invalid_input(format!(
+                    "{} holds no HOST/NAMESPACE/TYPE/VERSION.json: is it a folder `terraform providers mirror` wrote?",
+                    a.dir.display()
+                )));
+            }
+            let (mut kept, mut skipped) = (0, 0);
+            for r in releases {
+                match client.import(&r.address, &r.version, r.zips).await {
+                    Ok(v) => {
+                        kept += 1;
+                        println!(
+                            "imported {} {} ({} platform{})",
+                            v.address,
+                            v.version,
+                            v.platforms.len(),
+                            if v.platforms.len() == 1 { "" } else { "s" }
+                        );
+                    }
+                    Err(e) if e.kind() == registry_core::ErrorKind::AlreadyExists => {
+                        skipped += 1;
+                        println!("kept already: {} {}", r.address, r.version);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            println!("{kept} imported, {skipped} kept already");
         }
         ProviderCommand::Keys(KeysCommand::List(a)) => {
             let client = a.target.connect_providers().await?;

@@ -3,6 +3,7 @@
 //! through the module [`Registry`]). Publishing is in `publish.rs`, the
 //! namespaces' signing keys in `keys.rs`; reads are here.
 
+mod copies;
 mod keys;
 mod publish;
 

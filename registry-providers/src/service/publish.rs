@@ -124,7 +124,7 @@ fn check_protocols(protocols: &[String]) -> Result<Vec<String>> {
 }
 
 /// `h1:` of a zip upload (read from memory or its spool file).
-async fn h1_of(file: &UploadedFile) -> Result<String> {
+pub(super) async fn h1_of(file: &UploadedFile) -> Result<String> {
     let reader = file.body.body.blocking_reader()?;
     let name = file.name.clone();
     tokio::task::spawn_blocking(move || h1_hash_of(reader))

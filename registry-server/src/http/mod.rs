@@ -17,6 +17,7 @@ mod ops;
 mod policy;
 mod protocol;
 mod provider_keys;
+mod provider_mirror;
 pub mod providers;
 mod publish;
 mod read;
@@ -101,6 +102,8 @@ fn mirror_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mirror::archive))
         .routes(routes!(mirror::docs))
         .routes(routes!(mirror::schema))
+        .routes(routes!(provider_mirror::file, provider_mirror::import))
+        .layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 /// The provider registry's routes, under `/v1/providers`. Uploads are

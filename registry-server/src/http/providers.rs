@@ -280,7 +280,7 @@ pub struct ProviderPublishQuery {
 }
 
 /// Every part of the form, spooled (large ones to disk) as it arrives.
-async fn read_files(mut form: Multipart) -> Result<Vec<UploadedFile>, Error> {
+pub(crate) async fn read_files(mut form: Multipart) -> Result<Vec<UploadedFile>, Error> {
     let mut files = Vec::new();
     while let Some(field) = form
         .next_field()

@@ -16,8 +16,10 @@
 //! `X-Terraform-Get`.
 
 mod network;
+mod providers;
 mod source;
 mod upstream;
+mod upstream_providers;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use registry_core::{
 use serde::{Deserialize, Serialize};
 
 pub use network::NetworkPolicy;
+pub use providers::MirroredProviderVersions;
 pub use source::{ArchiveSource, GitSource, Source, resolve as resolve_source};
 pub use upstream::Upstream;
 

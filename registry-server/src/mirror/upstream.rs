@@ -34,6 +34,7 @@ pub struct Upstream {
     http: reqwest::Client,
     policy: Arc<NetworkPolicy>,
     modules_api: OnceCell<Url>,
+    providers_api: OnceCell<Url>,
 }
 
 impl std::fmt::Debug for Upstream {
@@ -66,7 +67,7 @@ fn globs(host: &str, what: &str, patterns: &[String]) -> Result<Option<globset::
         .map_err(|e| Error::invalid_input(format!("--upstream-{what} {host}: {e}")))
 }
 
-fn upstream_error(host: &str, what: &str, e: impl std::fmt::Display) -> Error {
+pub(super) fn upstream_error(host: &str, what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::Upstream,
         format!("upstream {host}: {what} failed: {e}"),
@@ -93,6 +94,7 @@ impl Upstream {
             http,
             policy,
             modules_api: OnceCell::new(),
+            providers_api: OnceCell::new(),
         })
     }
 }
@@ -160,7 +162,7 @@ impl Upstream {
     /// configured origin (scheme, host and port).
     /// Refused when its host is an address literal the network policy
     /// keeps out (names are checked as they resolve).
-    fn get(&self, url: Url) -> Result<reqwest::RequestBuilder> {
+    pub(super) fn get(&self, url: Url) -> Result<reqwest::RequestBuilder> {
         self.policy.check_literal(&url)?;
         let own = url.origin() == self.discovery_base.origin();
         let req = self.http.get(url).timeout(REQUEST_TIMEOUT);
@@ -174,38 +176,65 @@ impl Upstream {
     async fn modules_api(&self) -> Result<&Url> {
         self.modules_api
             .get_or_try_init(|| async {
-                let url = self
-                    .discovery_base
-                    .join(".well-known/terraform.json")
-                    .map_err(|e| upstream_error(&self.host, "service discovery", e))?;
-                let r = self.get(url)?.send().await.map_err(|e| {
-                    upstream_error(&self.host, "service discovery", chain(&e.without_url()))
-                })?;
-                if !r.status().is_success() {
-                    return Err(upstream_error(
-                        &self.host,
-                        "service discovery",
-                        format!("status {}", r.status()),
-                    ));
-                }
-                let d: DiscoveryView = r
-                    .json()
-                    .await
-                    .map_err(|e| upstream_error(&self.host, "service discovery", e))?;
-                let api = self
-                    .discovery_base
-                    .join(&d.modules_v1)
-                    .map_err(|e| upstream_error(&self.host, "service discovery", e))?;
-                if self.discovery_base.scheme() == "https" && api.scheme() != "https" {
-                    return Err(upstream_error(
-                        &self.host,
-                        "service discovery",
-                        "it names a modules API that is not https",
-                    ));
-                }
-                Ok(api)
+                let d = self.discovery().await?;
+                self.api_from(&d.modules_v1, "modules")
             })
             .await
+    }
+
+    /// The upstream's provider registry API, from its service discovery.
+    pub(super) async fn providers_api(&self) -> Result<&Url> {
+        self.providers_api
+            .get_or_try_init(|| async {
+                let d = self.discovery().await?;
+                if d.providers_v1.is_empty() {
+                    return Err(upstream_error(
+                        &self.host,
+                        "service discovery",
+                        "it has no provider registry (no providers.v1)",
+                    ));
+                }
+                self.api_from(&d.providers_v1, "provider")
+            })
+            .await
+    }
+
+    /// An API's URL from the path discovery names; an https upstream must
+    /// keep to https.
+    fn api_from(&self, path: &str, what: &str) -> Result<Url> {
+        let api = self
+            .discovery_base
+            .join(path)
+            .map_err(|e| upstream_error(&self.host, "service discovery", e))?;
+        if self.discovery_base.scheme() == "https" && api.scheme() != "https" {
+            return Err(upstream_error(
+                &self.host,
+                "service discovery",
+                format!("it names a {what} API that is not https"),
+            ));
+        }
+        Ok(api)
+    }
+
+    /// The upstream's service discovery document.
+    async fn discovery(&self) -> Result<DiscoveryView> {
+        let url = self
+            .discovery_base
+            .join(".well-known/terraform.json")
+            .map_err(|e| upstream_error(&self.host, "service discovery", e))?;
+        let r = self.get(url)?.send().await.map_err(|e| {
+            upstream_error(&self.host, "service discovery", chain(&e.without_url()))
+        })?;
+        if !r.status().is_success() {
+            return Err(upstream_error(
+                &self.host,
+                "service discovery",
+                format!("status {}", r.status()),
+            ));
+        }
+        r.json()
+            .await
+            .map_err(|e| upstream_error(&self.host, "service discovery", e))
     }
 
     async fn module_url(&self, address: &ModuleAddress, rest: &str) -> Result<Url> {
@@ -330,7 +359,7 @@ impl Upstream {
 }
 
 /// A response body, refused past `max` bytes.
-async fn read_limited(
+pub(super) async fn read_limited(
     mut r: reqwest::Response,
     max: usize,
     host: &str,
@@ -360,7 +389,7 @@ async fn read_limited(
 }
 
 /// An error with its causes, which reqwest keeps apart.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(super) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

@@ -22,9 +22,10 @@ pub use checks::{
     ChecksSummaryView, TestDiagnosticView, TestFileView, TestReportView, TestRunView,
 };
 pub use providers::{
-    GpgPublicKeyView, ProviderDownloadView, ProviderFileView, ProviderKeyView, ProviderKeysView,
-    ProviderListView, ProviderPlatformView, ProviderReleaseView, ProviderVersionView,
-    ProviderVersionsView, RevocationView, SigningKeysView,
+    EmptyView, GpgPublicKeyView, MirrorArchiveView, MirrorIndexView, MirrorVersionView,
+    ProviderDownloadView, ProviderFileView, ProviderKeyView, ProviderKeysView, ProviderListView,
+    ProviderPlatformView, ProviderReleaseView, ProviderVersionView, ProviderVersionsView,
+    RevocationView, SigningKeysView,
 };
 // The UI's diff page words changes as the API does.
 #[cfg(feature = "ui")]

@@ -20,6 +20,7 @@ pub struct ProviderVersionView {
     /// The version.
     pub version: String,
     /// Plugin protocol versions it speaks.
+    #[serde(default)]
     pub protocols: Vec<String>,
     /// The platforms it is built for.
     pub platforms: Vec<ProviderPlatformView>,
@@ -45,7 +46,8 @@ impl From<&ProviderRelease> for ProviderVersionView {
 /// `GET /v1/providers/NS/TYPE/versions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProviderVersionsView {
-    /// `NS/TYPE`.
+    /// `NS/TYPE` (other registries may leave it out).
+    #[serde(default)]
     pub id: String,
     /// Every version, newest first.
     pub versions: Vec<ProviderVersionView>,
@@ -60,10 +62,13 @@ pub struct GpgPublicKeyView {
     pub ascii_armor: String,
     /// Empty: no trust signature (Terraform then reports the provider as
     /// signed by a community key).
+    #[serde(default)]
     pub trust_signature: String,
     /// Who the key belongs to.
+    #[serde(default)]
     pub source: String,
     /// Where to read about the key.
+    #[serde(default)]
     pub source_url: Option<String>,
 }
 
@@ -79,6 +84,7 @@ pub struct SigningKeysView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ProviderDownloadView {
     /// Plugin protocol versions.
+    #[serde(default)]
     pub protocols: Vec<String>,
     /// The OS.
     pub os: String,
@@ -216,4 +222,32 @@ pub struct ProviderKeysView {
 pub struct ProviderListView {
     /// `NS/TYPE` each.
     pub providers: Vec<String>,
+}
+
+/// A network mirror's `index.json`: the versions it offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MirrorIndexView {
+    /// Each version, mapped to an empty object (the protocol's shape).
+    pub versions: std::collections::BTreeMap<String, EmptyView>,
+}
+
+/// `{}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EmptyView {}
+
+/// One platform's archive in a network mirror's `VERSION.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MirrorArchiveView {
+    /// The zip's URL, relative to the `VERSION.json` URL.
+    pub url: String,
+    /// `zh:` (the zip's sha256, from the signed `SHA256SUMS`) and, once
+    /// the zip is stored, `h1:`.
+    pub hashes: Vec<String>,
+}
+
+/// A network mirror's `VERSION.json`: its archives by `OS_ARCH`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MirrorVersionView {
+    /// `linux_amd64` → archive.
+    pub archives: std::collections::BTreeMap<String, MirrorArchiveView>,
 }
