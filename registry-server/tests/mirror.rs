@@ -167,6 +167,19 @@ async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
         .await
         .unwrap();
     assert!(!found.to_string().contains(HOST), "{found}");
+    // Asked for, the copies are found too, marked with their upstream.
+    let found: Value = get("/v1/modules/search?q=greeting&mirrored=true".into())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let copy = found["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mirrored_from"] == HOST)
+        .unwrap_or_else(|| panic!("no mirrored hit: {found}"));
+    assert!(copy["id"].as_str().unwrap().starts_with(&format!("{HOST}/acme/greeting/null/")));
     let home = get("/".into()).await.text().await.unwrap();
     assert!(
         !home.contains(HOST),

@@ -32,6 +32,9 @@ pub struct ListQuery {
     namespace: Option<String>,
     /// Words to search for (search; required there).
     q: Option<String>,
+    /// Search: include copies mirrored from other registries (marked with
+    /// `mirrored_from`; their `id` starts with the host).
+    mirrored: Option<bool>,
 }
 
 impl ListQuery {
@@ -49,6 +52,9 @@ impl ListQuery {
         pairs.extend(text.map(|t| ("q", t)));
         pairs.extend(self.namespace.iter().map(|n| ("namespace", n.as_str())));
         pairs.extend(self.provider.iter().map(|p| ("provider", p.as_str())));
+        if self.mirrored == Some(true) {
+            pairs.push(("mirrored", "true"));
+        }
         pairs
     }
 }
@@ -213,7 +219,7 @@ pub async fn search(
     let more = results.hits.len() > limit;
     let mut modules = Vec::new();
     for hit in results.hits.iter().take(limit) {
-        if hit.id.address.host().is_some() {
+        if hit.id.address.host().is_some() && q.mirrored != Some(true) {
             continue;
         }
         if let Ok(r) = state.registry().get(&ctx, &hit.id).await {

@@ -37,9 +37,10 @@ pub struct MirroredProviderVersions {
     pub stale: Option<String>,
 }
 
+/// What an upstream served does not verify: its fault, so `502`.
 fn refused(address: &ProviderAddress, version: &Version, why: String) -> Error {
     Error::new(
-        ErrorKind::Integrity,
+        ErrorKind::Upstream,
         format!("refusing {address} {version} from upstream: {why}; nothing was kept"),
     )
 }
@@ -286,8 +287,13 @@ impl Mirror {
                 providers
                     .keep_copy_zip(&release, platform, zip.clone())
                     .await
-                    .inspect_err(|_| {
+                    .map_err(|e| {
                         self.metrics.mirror(upstream.host(), "error");
+                        if e.kind() == ErrorKind::Integrity {
+                            refused(address, version, e.message().to_string())
+                        } else {
+                            e
+                        }
                     })?;
                 self.metrics.mirror(upstream.host(), "miss");
                 Ok(zip)

@@ -141,6 +141,9 @@ pub struct ModuleView {
     pub h1: String,
     /// Archive size in bytes.
     pub size: u64,
+    /// The registry a mirrored copy comes from (absent for this registry's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirrored_from: Option<String>,
     /// What publishing found but let through.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<ProblemView>,
@@ -175,6 +178,7 @@ impl From<&ModuleRecord> for ModuleView {
             sha256: m.sha256.hex(),
             h1: m.h1.clone(),
             size: m.size,
+            mirrored_from: r.address.host().map(str::to_string),
             warnings: m.warnings.iter().map(ProblemView::from).collect(),
         }
     }
