@@ -308,6 +308,25 @@ fn sql(db: &Path, statement: &'static str) -> u64 {
         })
 }
 
+/// `GET url` trusting `cert`: the status and body (what Terraform does not
+/// show of an error answer).
+fn get(url: &str, cert: &Path) -> (u16, String) {
+    registry_server::install_crypto_provider();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let trust = registry_server::trust::ClientTrust::new(&[cert.to_path_buf()]).unwrap();
+            let http = reqwest::Client::builder()
+                .tls_backend_preconfigured(trust.rustls_config())
+                .build()
+                .unwrap();
+            let r = http.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+}
+
 fn mirror_config(path: &Path, mirror_url: &str) {
     std::fs::write(
         path,
@@ -403,8 +422,21 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
     write_public_root(&work, "acme/null", "2.1.3");
     let refused = tf(&["init", "-input=false", "-no-color"]);
     assert!(!refused.status.success(), "a changed SHA256SUMS is refused");
-    // The zip changed upstream (its row now names 2.1.2's zip, which the
-    // upstream serves faithfully), its signed SHA256SUMS unchanged: refused.
+    let base = format!(
+        "{}/v1/mirror/providers/registry.terraform.io/acme/null",
+        ours.url
+    );
+    let (status, body) = get(&format!("{base}/2.1.3.json"), &cert);
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("does not verify") && body.contains("nothing was kept"),
+        "{body}"
+    );
+    // The zip changed upstream after we kept the version's signed
+    // SHA256SUMS (its row now names 2.1.2's zip, which the upstream
+    // serves faithfully): the zip is refused, nothing of it kept.
+    let (status, body) = get(&format!("{base}/2.1.4.json"), &cert);
+    assert_eq!(status, 200, "{body}");
     assert_eq!(
         sql(
             &up_db,
@@ -417,12 +449,25 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
     write_public_root(&work, "acme/null", "2.1.4");
     let refused = tf(&["init", "-input=false", "-no-color"]);
     assert!(!refused.status.success(), "a changed zip is refused");
+    let (status, body) = get(
+        &format!("{base}/terraform-provider-null_2.1.4_linux_amd64.zip"),
+        &cert,
+    );
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("signed SHA256SUMS"), "{body}");
     drop(ours);
+    let ours_db = ours_data.join("registry.db");
     let kept = sql(
-        &ours_data.join("registry.db"),
-        "UPDATE provider_releases SET origin = origin WHERE version IN ('2.1.3', '2.1.4')",
+        &ours_db,
+        "UPDATE provider_releases SET origin = origin WHERE version = '2.1.3'",
     );
     assert_eq!(kept, 0, "nothing of a refused release is kept");
+    let kept = sql(
+        &ours_db,
+        "UPDATE provider_platforms SET size = size WHERE size IS NOT NULL AND release_id = \
+         (SELECT id FROM provider_releases WHERE version = '2.1.4')",
+    );
+    assert_eq!(kept, 0, "a refused zip is not kept");
 
     // With the upstream gone, 2.1.2 installs from what we kept.
     drop(upstream);

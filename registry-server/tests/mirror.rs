@@ -179,7 +179,12 @@ async fn modules_come_through_the_mirror_and_stay_when_the_upstream_goes() {
         .iter()
         .find(|m| m["mirrored_from"] == HOST)
         .unwrap_or_else(|| panic!("no mirrored hit: {found}"));
-    assert!(copy["id"].as_str().unwrap().starts_with(&format!("{HOST}/acme/greeting/null/")));
+    assert!(
+        copy["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{HOST}/acme/greeting/null/"))
+    );
     let home = get("/".into()).await.text().await.unwrap();
     assert!(
         !home.contains(HOST),
