@@ -19,8 +19,9 @@ use common::{ok, registry, serve, terraform};
 
 use registry_testkit::env::service_url;
 
-/// The `greeting` call's entry in `.terraform/modules/modules.json`.
-fn installed_greeting(work: &Path) -> serde_json::Value {
+/// The module call `key`'s entry in `.terraform/modules/modules.json`
+/// (`wrapper.inner` for a nested call).
+fn installed_entry(work: &Path, key: &str) -> serde_json::Value {
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(work.join(".terraform/modules/modules.json")).unwrap(),
     )
@@ -29,13 +30,14 @@ fn installed_greeting(work: &Path) -> serde_json::Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["Key"] == "greeting")
-        .unwrap_or_else(|| panic!("greeting not installed: {manifest}"))
+        .find(|m| m["Key"] == key)
+        .unwrap_or_else(|| panic!("{key} not installed: {manifest}"))
         .clone()
 }
 
-fn installed_version(work: &Path) -> (String, String) {
-    let m = installed_greeting(work);
+/// The source and version installed for the module call `key`.
+fn installed(work: &Path, key: &str) -> (String, String) {
+    let m = installed_entry(work, key);
     (
         m["Source"].as_str().unwrap_or("").to_string(),
         m["Version"].as_str().unwrap_or("").to_string(),
@@ -80,6 +82,27 @@ fn terraform_installs_through_the_mirror_and_from_it_with_the_upstream_gone() {
             example.join(format!("v{v}")).to_str().unwrap(),
         ]));
     }
+    // A module that itself calls the greeting by its public address: the
+    // nested call goes through the host block to us as well.
+    let wrapper = dir.path().join("wrapper");
+    std::fs::create_dir_all(&wrapper).unwrap();
+    std::fs::write(
+        wrapper.join("main.tf"),
+        "variable \"name\" {\n  type = string\n}\n\nmodule \"inner\" {\n  source  = \"example/greeting/null\"\n  version = \"1.0.0\"\n  name    = var.name\n}\n\noutput \"greeting\" {\n  value = module.inner.greeting\n}\n",
+    )
+    .unwrap();
+    ok(registry(&[
+        "publish",
+        "--server",
+        &upstream.url,
+        "--token",
+        &token,
+        "--ca-cert",
+        cert.to_str().unwrap(),
+        "example/wrapper/null",
+        "1.0.0",
+        wrapper.to_str().unwrap(),
+    ]));
 
     // Our server mirrors it as registry.terraform.io.
     let ours = serve(
@@ -106,7 +129,7 @@ fn terraform_installs_through_the_mirror_and_from_it_with_the_upstream_gone() {
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(
         work.join("main.tf"),
-        "module \"greeting\" {\n  source  = \"example/greeting/null\"\n  version = \"~> 1.0\"\n  name    = \"mirror\"\n}\n\noutput \"greeting\" {\n  value = module.greeting.greeting\n}\n",
+        "module \"greeting\" {\n  source  = \"example/greeting/null\"\n  version = \"~> 1.0\"\n  name    = \"mirror\"\n}\n\nmodule \"wrapper\" {\n  source  = \"example/wrapper/null\"\n  version = \"1.0.0\"\n  name    = \"nested\"\n}\n\noutput \"greeting\" {\n  value = module.greeting.greeting\n}\n\noutput \"nested\" {\n  value = module.wrapper.greeting\n}\n",
     )
     .unwrap();
     let tf = |args: &[&str]| terraform(&bin, dir.path(), &cert, &work, &cli_config, args);
@@ -116,19 +139,26 @@ fn terraform_installs_through_the_mirror_and_from_it_with_the_upstream_gone() {
     // public registry's, which the host block sends to us (there is no
     // way out of this machine, so nothing else could have answered).
     assert_eq!(
-        installed_version(&work),
+        installed(&work, "greeting"),
         ("example/greeting/null".to_string(), "1.1.0".to_string())
     );
     ok(tf(&["apply", "-auto-approve", "-input=false", "-no-color"]));
     let out: serde_json::Value = serde_json::from_str(&ok(tf(&["output", "-json"]))).unwrap();
     assert_eq!(out["greeting"]["value"], "Hello, mirror!");
+    assert_eq!(out["nested"]["value"], "Hello, nested!");
+    assert_eq!(
+        installed(&work, "wrapper.inner"),
+        ("example/greeting/null".to_string(), "1.0.0".to_string()),
+        "the nested registry call was installed through the mirror"
+    );
 
     // The upstream goes; a fresh init still installs, from what we stored.
     drop(upstream);
     std::fs::remove_dir_all(work.join(".terraform")).unwrap();
     let again = tf(&["init", "-input=false", "-no-color"]);
     ok(again);
-    assert_eq!(installed_version(&work).1, "1.1.0");
+    assert_eq!(installed(&work, "greeting").1, "1.1.0");
+    assert_eq!(installed(&work, "wrapper.inner").1, "1.0.0");
     drop(ours);
 }
 
@@ -160,7 +190,7 @@ fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn module_dir(work: &Path) -> String {
-    installed_greeting(work)["Dir"]
+    installed_entry(work, "greeting")["Dir"]
         .as_str()
         .unwrap_or_default()
         .to_string()

@@ -60,17 +60,11 @@ fn published_hashes(out: &str) -> (String, String) {
     (parts[2].to_string(), parts[1].to_string())
 }
 
-fn write_root(work: &Path, port: u16, version: &str) {
-    std::fs::create_dir_all(work).unwrap();
-    let _ = std::fs::remove_dir_all(work.join(".terraform"));
-    let _ = std::fs::remove_file(work.join(".terraform.lock.hcl"));
-    std::fs::write(
-        work.join("main.tf"),
-        format!(
-            "terraform {{\n  required_providers {{\n    null = {{\n      source  = \"127.0.0.1:{port}/acme/null\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n\nresource \"null_resource\" \"here\" {{}}\n"
-        ),
-    )
-    .unwrap();
+/// Terraform and the null provider's binary, when both are installed.
+fn tools() -> Option<(String, String)> {
+    let bin = service_url("REGISTRY_TEST_TERRAFORM", "terraform provider installs")?;
+    let null_binary = service_url("REGISTRY_TEST_NULL_PROVIDER", "the null provider binary")?;
+    Some((bin, null_binary))
 }
 
 fn lock_file(work: &Path) -> String {
@@ -79,11 +73,7 @@ fn lock_file(work: &Path) -> String {
 
 #[test]
 fn terraform_installs_private_providers_signed_by_the_registry_or_the_publisher() {
-    let Some(bin) = service_url("REGISTRY_TEST_TERRAFORM", "terraform provider installs") else {
-        return;
-    };
-    let Some(null_binary) = service_url("REGISTRY_TEST_NULL_PROVIDER", "the null provider binary")
-    else {
+    let Some((bin, null_binary)) = tools() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -147,7 +137,7 @@ fn terraform_installs_private_providers_signed_by_the_registry_or_the_publisher(
     let work = dir.path().join("root");
     let tf = |args: &[&str]| terraform(&bin, dir.path(), &cert, &work, &cli_config, args);
 
-    write_root(&work, port, "2.1.2");
+    write_root(&work, &format!("127.0.0.1:{port}/acme/null"), "2.1.2");
     ok(tf(&["init", "-input=false", "-no-color"]));
     let lock = lock_file(&work);
     assert!(lock.contains(&format!("\"{h1_212}\"")), "{lock}");
@@ -204,7 +194,7 @@ fn terraform_installs_private_providers_signed_by_the_registry_or_the_publisher(
     assert!(!refused.status.success());
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("does not verify"), "{said}");
-    write_root(&work, port, "2.1.3");
+    write_root(&work, &format!("127.0.0.1:{port}/acme/null"), "2.1.3");
     let absent = tf(&["init", "-input=false", "-no-color"]);
     assert!(!absent.status.success(), "2.1.3 was not published");
 
@@ -225,7 +215,7 @@ fn terraform_installs_private_providers_signed_by_the_registry_or_the_publisher(
         "{out}"
     );
     let (h1_213, _) = published_hashes(&out);
-    write_root(&work, port, "2.1.3");
+    write_root(&work, &format!("127.0.0.1:{port}/acme/null"), "2.1.3");
     let init = ok(tf(&["init", "-input=false", "-no-color"]));
     assert!(
         init.contains(&public.key_id),
@@ -243,7 +233,7 @@ fn terraform_installs_private_providers_signed_by_the_registry_or_the_publisher(
         &public.key_id,
     ]));
     assert!(out.contains("withdrew null 2.1.3"), "{out}");
-    write_root(&work, port, "2.1.3");
+    write_root(&work, &format!("127.0.0.1:{port}/acme/null"), "2.1.3");
     let refused = tf(&["init", "-input=false", "-no-color"]);
     assert!(!refused.status.success());
     // Terraform shows the status, not our body (which names the revoked
@@ -275,7 +265,7 @@ fn terraform_installs_private_providers_signed_by_the_registry_or_the_publisher(
         &registry_key,
     ]));
     assert!(out.contains("re-signed null 2.1.2"), "{out}");
-    write_root(&work, port, "2.1.2");
+    write_root(&work, &format!("127.0.0.1:{port}/acme/null"), "2.1.2");
     let init = ok(tf(&["init", "-input=false", "-no-color"]));
     assert!(init.contains(&new_key), "verified with the new key: {init}");
     assert!(lock_file(&work).contains(&h1_212));
@@ -337,7 +327,9 @@ fn mirror_config(path: &Path, mirror_url: &str) {
     .unwrap();
 }
 
-fn write_public_root(work: &Path, source: &str, version: &str) {
+/// A root module requiring the null provider from `source` at `version`,
+/// with no `.terraform` or lock file left from before.
+fn write_root(work: &Path, source: &str, version: &str) {
     std::fs::create_dir_all(work).unwrap();
     let _ = std::fs::remove_dir_all(work.join(".terraform"));
     let _ = std::fs::remove_file(work.join(".terraform.lock.hcl"));
@@ -352,11 +344,7 @@ fn write_public_root(work: &Path, source: &str, version: &str) {
 
 #[test]
 fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_import() {
-    let Some(bin) = service_url("REGISTRY_TEST_TERRAFORM", "terraform provider mirror") else {
-        return;
-    };
-    let Some(null_binary) = service_url("REGISTRY_TEST_NULL_PROVIDER", "the null provider binary")
-    else {
+    let Some((bin, null_binary)) = tools() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -401,7 +389,7 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
     let work = dir.path().join("root");
     let tf = |args: &[&str]| terraform(&bin, dir.path(), &cert, &work, &cli_config, args);
 
-    write_public_root(&work, "acme/null", "2.1.2");
+    write_root(&work, "acme/null", "2.1.2");
     ok(tf(&["init", "-input=false", "-no-color"]));
     assert!(
         lock_file(&work).contains(&h1["2.1.2"]),
@@ -419,7 +407,7 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
         ),
         1
     );
-    write_public_root(&work, "acme/null", "2.1.3");
+    write_root(&work, "acme/null", "2.1.3");
     let refused = tf(&["init", "-input=false", "-no-color"]);
     assert!(!refused.status.success(), "a changed SHA256SUMS is refused");
     let base = format!(
@@ -446,7 +434,7 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
         ),
         1
     );
-    write_public_root(&work, "acme/null", "2.1.4");
+    write_root(&work, "acme/null", "2.1.4");
     let refused = tf(&["init", "-input=false", "-no-color"]);
     assert!(!refused.status.success(), "a changed zip is refused");
     let (status, body) = get(
@@ -470,10 +458,33 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
     assert_eq!(kept, 0, "a refused zip is not kept");
 
     // With the upstream gone, 2.1.2 installs from what we kept.
+    let upstream_url = upstream.url.clone();
     drop(upstream);
+    // Unless the provider globs keep acme's providers out.
+    let denying = serve(
+        &ours_data,
+        &cert,
+        &key,
+        &[
+            "--upstream",
+            &format!("registry.terraform.io={upstream_url}/"),
+            "--upstream-deny-provider",
+            "registry.terraform.io=acme/*",
+        ],
+    );
+    let (status, body) = get(
+        &format!(
+            "{}/v1/mirror/providers/registry.terraform.io/acme/null/index.json",
+            denying.url
+        ),
+        &cert,
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("--upstream-deny-provider"), "{body}");
+    drop(denying);
     let ours = serve(&ours_data, &cert, &key, &[]);
     mirror_config(&cli_config, &ours.url);
-    write_public_root(&work, "acme/null", "2.1.2");
+    write_root(&work, "acme/null", "2.1.2");
     ok(tf(&["init", "-input=false", "-no-color"]));
     assert!(lock_file(&work).contains(&h1["2.1.2"]));
 
@@ -486,7 +497,7 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
     let source = format!("127.0.0.1:{}/acme/null", upstream.port());
     let plain = dir.path().join("plain.tfrc");
     std::fs::write(&plain, "").unwrap();
-    write_public_root(&work, &source, "2.1.2");
+    write_root(&work, &source, "2.1.2");
     let folder = dir.path().join("carried");
     ok(terraform(
         &bin,
@@ -538,7 +549,7 @@ fn terraform_installs_providers_through_the_network_mirror_and_from_an_offline_i
     assert!(again.contains("kept already"), "{again}");
     let island_server = serve(&island, &cert, &key, &[]);
     mirror_config(&cli_config, &island_server.url);
-    write_public_root(&work, &source, "2.1.2");
+    write_root(&work, &source, "2.1.2");
     ok(tf(&["init", "-input=false", "-no-color"]));
     assert!(lock_file(&work).contains(&h1["2.1.2"]));
     drop(island_server);

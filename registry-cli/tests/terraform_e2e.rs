@@ -10,29 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::Served;
+use common::{Served, ok, registry};
 
 use registry_testkit::env::service_url;
-
-fn registry(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_registry"))
-        .args(args)
-        .env_remove("REGISTRY_SERVER")
-        .env_remove("REGISTRY_TOKEN")
-        .output()
-        .expect("run registry")
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn example(version: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use registry_core::{Error, ErrorKind, Result};
 
 use crate::command::Sandbox;
-use crate::reference::{check_reference, is_commit_hash};
+use crate::reference::{check_reference, may_be_commit_hash};
 use crate::{GitOptions, GitRemote};
 
 /// The files of a repository at one commit, in a temporary folder removed
@@ -30,7 +30,8 @@ impl Checkout {
     }
 }
 
-/// Fetch `remote` at `reference` (a branch, a tag or a full commit hash;
+/// Fetch `remote` at `reference` (a branch, a tag, or a commit hash, full
+/// or abbreviated to at least 7 digits;
 /// the remote's default branch when `None`) and check it out.
 ///
 /// Refused: a transport [`GitOptions`] does not allow, a reference
@@ -72,9 +73,10 @@ pub async fn checkout(
         .await;
     let target = match shallow {
         Ok(_) => "FETCH_HEAD",
-        // A server that will not hand out a commit by hash: fetch its
-        // branches and tags, then find the commit among them.
-        Err(e) if is_commit_hash(wanted) && e.kind() == ErrorKind::Upstream => {
+        // A server that will not hand out a commit by hash (or any
+        // server, for an abbreviated hash): fetch its branches and tags,
+        // then find the commit among them.
+        Err(e) if may_be_commit_hash(wanted) && e.kind() == ErrorKind::Upstream => {
             sandbox
                 .git(
                     &repo,

@@ -40,6 +40,14 @@ pub(crate) fn is_commit_hash(reference: &str) -> bool {
     matches!(reference.len(), 40 | 64) && reference.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// Whether a reference may name a commit by a hash or an abbreviation of
+/// one (at least 7 hex digits, as `git log --oneline` shows them): such a
+/// reference that no server hands out is looked up among the fetched
+/// branches and tags, as Terraform's getter finds it in its clone.
+pub(crate) fn may_be_commit_hash(reference: &str) -> bool {
+    (7..=64).contains(&reference.len()) && reference.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,12 @@ async fn a_tag_a_commit_and_the_default_branch_check_out_without_dot_git() {
             .contains("cidr2")
     );
 
+    // An abbreviated hash, as `git log --oneline` shows it, finds the
+    // commit among the branches and tags (no server fetches by one).
+    let by_short = checkout(&r, Some(&first[..7]), &opts).await.unwrap();
+    assert_eq!(by_short.commit(), first);
+    assert!(checkout(&r, Some("0000000"), &opts).await.is_err());
+
     let default = checkout(&r, None, &opts).await.unwrap();
     assert_eq!(default.commit(), tip);
     assert!(default.path().join("README.md").exists());

@@ -351,3 +351,72 @@ async fn downloads_carry_the_signing_key_and_grants_and_refuse_revoked_keys() {
         "{listed}"
     );
 }
+
+#[cfg(feature = "ui")]
+#[tokio::test]
+async fn the_web_ui_shows_providers_with_their_snippet_platforms_and_lock_entry() {
+    let live = live(|_| {}).await;
+    let publisher = live.token("acme", Role::Publisher).await;
+    for v in ["1.0.0", "1.1.0"] {
+        let (s, b) = publish(
+            &live,
+            Some(&publisher),
+            v,
+            &[(
+                &format!("terraform-provider-null_{v}_linux_amd64.zip"),
+                zip_of(v),
+            )],
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    let page = |path: &str| {
+        let url = live.url(path);
+        let http = live.http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap().replace("&quot;", "\""))
+        }
+    };
+    let (s, list) = page("/providers").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(list.contains("href=\"/providers/acme/null\""), "{list}");
+
+    let (s, newest) = page("/providers/acme/null").await;
+    assert_eq!(s, StatusCode::OK);
+    let host = live
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(
+        newest.contains(&format!("source  = \"{host}/acme/null\"")),
+        "{newest}"
+    );
+    assert!(newest.contains("version = \"1.1.0\""), "{newest}");
+    assert!(
+        newest.contains(&format!("zh:{}", sha256_hex(&zip_of("1.1.0")))),
+        "{newest}"
+    );
+    assert!(newest.contains("h1:"), "{newest}");
+    assert!(
+        newest.contains("signed by this registry with key"),
+        "{newest}"
+    );
+    assert!(
+        newest.contains(&format!("provider \"{host}/acme/null\"")),
+        "{newest}"
+    );
+    assert!(
+        newest.contains("href=\"/providers/acme/null/1.0.0\""),
+        "{newest}"
+    );
+    assert!(!newest.contains("not the newest"), "{newest}");
+
+    let (s, older) = page("/providers/acme/null/1.0.0").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(older.contains("not the newest"), "{older}");
+    assert!(older.contains("version = \"1.0.0\""), "{older}");
+    let (s, _) = page("/providers/acme/nothing").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

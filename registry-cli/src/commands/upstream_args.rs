@@ -33,6 +33,13 @@ pub struct UpstreamArgs {
     /// Repeatable.
     #[arg(long = "upstream-deny")]
     deny: Vec<String>,
+    /// `HOST=GLOB` over `NS/TYPE`: the network mirror pulls only providers
+    /// that match (all when none is given). Repeatable.
+    #[arg(long = "upstream-allow-provider")]
+    allow_providers: Vec<String>,
+    /// `HOST=GLOB` over `NS/TYPE`: never pull providers that match. Repeatable.
+    #[arg(long = "upstream-deny-provider")]
+    deny_providers: Vec<String>,
     /// How long an upstream's versions list is used before it is asked
     /// again (default 5m); when upstream fails, the last one is served.
     #[arg(long, env = "REGISTRY_UPSTREAM_TTL")]
@@ -66,6 +73,15 @@ pub fn private_networks(texts: Vec<String>) -> Result<Vec<ipnet::IpNet>> {
             })
         })
         .collect()
+}
+
+/// Which list of an upstream a glob flag adds to.
+#[derive(Debug, Clone, Copy)]
+enum Glob {
+    Allow,
+    Deny,
+    AllowProvider,
+    DenyProvider,
 }
 
 fn host_and(flag: &str, text: &str) -> Result<(String, String)> {
@@ -124,23 +140,35 @@ impl UpstreamArgs {
             tokens.push((of("upstream-token", &host)?, token));
         }
         let mut globs = Vec::new();
-        for (flag, list, deny) in [
-            ("upstream-allow", &self.allow, false),
-            ("upstream-deny", &self.deny, true),
+        for (flag, list, kind) in [
+            ("upstream-allow", &self.allow, Glob::Allow),
+            ("upstream-deny", &self.deny, Glob::Deny),
+            (
+                "upstream-allow-provider",
+                &self.allow_providers,
+                Glob::AllowProvider,
+            ),
+            (
+                "upstream-deny-provider",
+                &self.deny_providers,
+                Glob::DenyProvider,
+            ),
         ] {
             for g in list {
                 let (host, glob) = host_and(flag, g)?;
-                globs.push((of(flag, &host)?, glob, deny));
+                globs.push((of(flag, &host)?, glob, kind));
             }
         }
         for (i, token) in tokens {
             upstreams[i].token = Some(SecretString::from(token));
         }
-        for (i, glob, deny) in globs {
-            if deny {
-                upstreams[i].deny.push(glob);
-            } else {
-                upstreams[i].allow.push(glob);
+        for (i, glob, kind) in globs {
+            let u = &mut upstreams[i];
+            match kind {
+                Glob::Allow => u.allow.push(glob),
+                Glob::Deny => u.deny.push(glob),
+                Glob::AllowProvider => u.allow_providers.push(glob),
+                Glob::DenyProvider => u.deny_providers.push(glob),
             }
         }
         Ok(upstreams)
@@ -161,6 +189,8 @@ mod tests {
                 .collect(),
             allow: own(allow),
             deny: own(deny),
+            allow_providers: Vec::new(),
+            deny_providers: Vec::new(),
             ..UpstreamArgs::default()
         }
     }

@@ -13,6 +13,7 @@ use super::error::ApiResult;
 use super::extract::{ApiQuery, Ctx};
 use super::openapi::ErrorBody;
 use super::protocol::{GrantQuery, grant_context, grant_query};
+use super::providers::json_response;
 use super::views::{EmptyView, MirrorArchiveView, MirrorIndexView, MirrorVersionView};
 use crate::state::AppState;
 
@@ -39,12 +40,7 @@ fn mirror_of(state: &AppState) -> Result<&crate::mirror::Mirror, Error> {
 }
 
 fn json<T: serde::Serialize>(body: &T) -> Response {
-    let mut r = axum::Json(body).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
+    json_response(axum::http::StatusCode::OK, body)
 }
 
 /// `GET /v1/mirror/providers/{host}/{ns}/{type}/{file}`: the versions
@@ -202,7 +198,8 @@ pub async fn import(
         .providers()?
         .import_copy(&ctx, &address, &version, zips)
         .await?;
-    let mut r = json(&super::views::ProviderReleaseView::from(&release));
-    *r.status_mut() = axum::http::StatusCode::CREATED;
-    Ok(r)
+    Ok(json_response(
+        axum::http::StatusCode::CREATED,
+        &super::views::ProviderReleaseView::from(&release),
+    ))
 }

@@ -101,7 +101,8 @@ pub struct FileParams {
     file: String,
 }
 
-fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+/// A JSON answer served as `application/json` (Terraform insists).
+pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     let mut r = (status, axum::Json(body)).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

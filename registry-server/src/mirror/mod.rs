@@ -65,6 +65,10 @@ pub struct UpstreamConfig {
     pub allow: Vec<String>,
     /// Globs over `NS/NAME/SYSTEM` never mirrored.
     pub deny: Vec<String>,
+    /// Globs over `NS/TYPE`: only these providers are pulled (all when empty).
+    pub allow_providers: Vec<String>,
+    /// Globs over `NS/TYPE` never pulled.
+    pub deny_providers: Vec<String>,
 }
 
 impl std::fmt::Debug for UpstreamConfig {
@@ -75,6 +79,8 @@ impl std::fmt::Debug for UpstreamConfig {
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("allow", &self.allow)
             .field("deny", &self.deny)
+            .field("allow_providers", &self.allow_providers)
+            .field("deny_providers", &self.deny_providers)
             .finish()
     }
 }

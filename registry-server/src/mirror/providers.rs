@@ -46,13 +46,18 @@ fn refused(address: &ProviderAddress, version: &Version, why: String) -> Error {
 }
 
 impl Mirror {
-    /// The upstream of a copied provider; `None` when none is configured
-    /// for its host (copies imported for an air-gapped site are still served).
+    /// The upstream of a copied provider, whose provider globs must let
+    /// it through; `None` when none is configured for its host (copies
+    /// imported for an air-gapped site are still served).
     fn provider_upstream(&self, address: &ProviderAddress) -> Result<Option<&Upstream>> {
         let host = address
             .host()
             .ok_or_else(|| Error::invalid_input(format!("{address} names no upstream host")))?;
-        Ok(self.upstreams.get(host))
+        let upstream = self.upstreams.get(host);
+        if let Some(u) = upstream {
+            u.check_provider_allowed(address)?;
+        }
+        Ok(upstream)
     }
 
     fn no_upstream(address: &ProviderAddress) -> Error {
@@ -126,13 +131,12 @@ impl Mirror {
         version: &Version,
     ) -> Result<ProviderRelease> {
         providers.authorize_copy_read(ctx, address).await?;
+        let upstream = self.provider_upstream(address)?;
         if let Some(kept) = providers.stored_copy(address, version).await? {
             self.count(address, "hit");
             return Ok(kept);
         }
-        let upstream = self
-            .provider_upstream(address)?
-            .ok_or_else(|| Self::no_upstream(address))?;
+        let upstream = upstream.ok_or_else(|| Self::no_upstream(address))?;
         let described = self.describe(upstream, address, version).await;
         let release = match described {
             Ok(r) => r,

@@ -31,6 +31,8 @@ pub struct Upstream {
     token: Option<SecretString>,
     allow: Option<globset::GlobSet>,
     deny: Option<globset::GlobSet>,
+    allow_providers: Option<globset::GlobSet>,
+    deny_providers: Option<globset::GlobSet>,
     http: reqwest::Client,
     policy: Arc<NetworkPolicy>,
     modules_api: OnceCell<Url>,
@@ -88,6 +90,8 @@ impl Upstream {
         Ok(Upstream {
             allow: globs(&host, "allow", &config.allow)?,
             deny: globs(&host, "deny", &config.deny)?,
+            allow_providers: globs(&host, "allow-provider", &config.allow_providers)?,
+            deny_providers: globs(&host, "deny-provider", &config.deny_providers)?,
             host,
             discovery_base,
             token: config.token.clone(),
@@ -144,13 +148,34 @@ impl Upstream {
             address.name(),
             address.system()
         );
-        let denied = self.deny.as_ref().is_some_and(|d| d.is_match(&path));
-        let allowed = self.allow.as_ref().is_none_or(|a| a.is_match(&path));
+        self.check_globs(&path, &self.allow, &self.deny, "")
+    }
+
+    /// Refuse a provider the provider globs keep out (`NS/TYPE`).
+    pub fn check_provider_allowed(&self, address: &registry_core::ProviderAddress) -> Result<()> {
+        let path = format!("{}/{}", address.namespace(), address.provider_type());
+        self.check_globs(
+            &path,
+            &self.allow_providers,
+            &self.deny_providers,
+            "-provider",
+        )
+    }
+
+    fn check_globs(
+        &self,
+        path: &str,
+        allow: &Option<globset::GlobSet>,
+        deny: &Option<globset::GlobSet>,
+        flags: &str,
+    ) -> Result<()> {
+        let denied = deny.as_ref().is_some_and(|d| d.is_match(path));
+        let allowed = allow.as_ref().is_none_or(|a| a.is_match(path));
         if denied || !allowed {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
                 format!(
-                    "{}/{path} is not mirrored here: the --upstream-allow and --upstream-deny globs of {} keep it out",
+                    "{}/{path} is not mirrored here: the --upstream-allow{flags} and --upstream-deny{flags} globs of {} keep it out",
                     self.host, self.host
                 ),
             ));

@@ -78,6 +78,8 @@ pub fn page(title: &str, query: &str, viewer: &Viewer, body: Markup) -> Page {
                 }
                 main id="main" { (body) }
                 footer class="bottom" {
+                    a href="/providers" { "Providers" }
+                    " · "
                     a href="/openapi.json" { "API" }
                     " · "
                     a href="/.well-known/terraform.json" { "Service discovery" }

@@ -3,7 +3,8 @@
 //! at `/`, `/search`, `/modules/NS`, `/modules/NS/NAME/SYSTEM[/VERSION]`,
 //! a version's submodules and examples, and the API diff of two versions;
 //! the same module pages for mirrored copies under
-//! `/mirror/HOST/NS/NAME/SYSTEM[/VERSION]`.
+//! `/mirror/HOST/NS/NAME/SYSTEM[/VERSION]`; this registry's providers at
+//! `/providers` and `/providers/NS/TYPE[/VERSION]`.
 //! Every page reads through the same [`Registry`](registry_core::Registry)
 //! calls the API makes (latest version, lifecycle, authorization), as the
 //! caller the guard authenticated. Module text (README, descriptions,
@@ -35,7 +36,13 @@ pub fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/", get(pages::home::home))
         .route("/search", get(pages::search::search))
-        .route("/modules/{ns}", get(pages::namespace::namespace));
+        .route("/modules/{ns}", get(pages::namespace::namespace))
+        .route("/providers", get(pages::providers::list))
+        .route("/providers/{ns}/{type}", get(pages::providers::latest))
+        .route(
+            "/providers/{ns}/{type}/{version}",
+            get(pages::providers::version),
+        );
     // A module's pages, for local modules and for mirrored copies (whose
     // address carries `{host}`; the path extractors read it).
     for base in [
@@ -106,6 +113,8 @@ fn is_ui_path(path: &str) -> bool {
         || path == "/search/suggest"
         || path.starts_with("/modules/")
         || path.starts_with("/mirror/")
+        || path == "/providers"
+        || path.starts_with("/providers/")
         || path.starts_with("/static/")
         || is_form_path(path)
         || path == "/account"

@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod module;
 pub mod namespace;
 pub mod part;
+pub mod providers;
 pub mod search;
 pub mod sign_in;
 pub mod usage;
