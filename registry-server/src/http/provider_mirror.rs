@@ -67,6 +67,17 @@ pub async fn file(
     let address = ProviderAddress::new(&p.ns, &p.provider_type)?.with_host(&p.host)?;
     let mirror = mirror_of(&state)?;
     let providers = state.providers()?;
+    // A grant is good for its own path only (a zip named in VERSION.json);
+    // the caller's rights are checked before anything of the path is read.
+    let ctx = grant_context(
+        &state,
+        ctx,
+        uri.path(),
+        q.grant.as_deref(),
+        address.namespace(),
+    )
+    .await;
+    providers.authorize_copy_read(&ctx, &address).await?;
     if p.file == "index.json" {
         let listed = mirror.provider_versions(providers, &ctx, &address).await?;
         let body = MirrorIndexView {
@@ -119,14 +130,6 @@ pub async fn file(
         )
         .into());
     };
-    let ctx = grant_context(
-        &state,
-        ctx,
-        uri.path(),
-        q.grant.as_deref(),
-        address.namespace(),
-    )
-    .await;
     let zip = mirror
         .provider_zip(providers, &ctx, &address, &version, &p.file)
         .await?;
@@ -182,7 +185,6 @@ pub async fn import(
     form: axum::extract::Multipart,
 ) -> ApiResult<Response> {
     let address = ProviderAddress::new(&p.ns, &p.provider_type)?.with_host(&p.host)?;
-    let version = Version::parse(&p.file)?;
     state
         .registry()
         .authorize_in(
@@ -190,9 +192,10 @@ pub async fn import(
             registry_core::Action::Admin,
             address.namespace(),
             "provider.import",
-            &format!("providers/{address}/{version}"),
+            &format!("providers/{address}/{}", p.file),
         )
         .await?;
+    let version = Version::parse(&p.file)?;
     let zips = super::providers::read_files(form).await?;
     let release = state
         .providers()?
