@@ -80,6 +80,12 @@ enum Command {
     /// Publish private providers and manage their signing keys.
     #[command(subcommand)]
     Provider(provider::ProviderCommand),
+    /// Modules that follow a git repository: each matching tag published.
+    #[command(subcommand)]
+    Repo(repo::RepoCommand),
+    /// Trust CI jobs' OIDC identity tokens to publish (no stored secret).
+    #[command(subcommand)]
+    TrustedPublisher(trusted_publisher::TrustedPublisherCommand),
     /// Search modules.
     Search(search::SearchArgs),
     /// Rebuild the search index.
@@ -143,6 +149,8 @@ async fn main() {
         Command::Keys(c) => signing::keys(c).await,
         Command::Policy(c) => policy::run(c).await,
         Command::Provider(c) => provider::run(c).await,
+        Command::Repo(c) => repo::run(c).await,
+        Command::TrustedPublisher(c) => trusted_publisher::run(c).await,
         Command::Search(a) => search::search(a).await,
         Command::Reindex(a) => search::reindex(a).await,
         Command::Token(c) => token::run(c).await,

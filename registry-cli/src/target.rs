@@ -12,7 +12,10 @@ use registry_server::{OpenedRegistry, RegistryConfig, open_registry};
 use registry_storage::StorageConfig;
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::client::{LocalRegistry, ProviderClient, RegistryClient, RemoteRegistry};
+use crate::client::{
+    LocalRegistry, LocalRepositories, LocalTrustedPublishers, ProviderClient, RegistryClient,
+    RemoteRegistry, RepositoryClient, TrustedPublisherClient,
+};
 
 /// The text of an optional secret, for the one place that needs it.
 pub fn exposed(s: &Option<SecretString>) -> Option<String> {
@@ -156,6 +159,61 @@ impl TargetArgs {
             None => {
                 self.no_token_without_server()?;
                 Ok(Box::new(LocalRegistry::new(self.local.open().await?)))
+            }
+        }
+    }
+
+    /// The followed repositories these options name; a local sync reaches
+    /// public addresses and the `private_ok` networks (`--upstream-private`),
+    /// trusting `--ca-cert` for https remotes.
+    pub async fn connect_repositories(
+        &self,
+        private_ok: Vec<ipnet::IpNet>,
+    ) -> Result<Box<dyn RepositoryClient>> {
+        match self.remote() {
+            Some(server) => {
+                if !private_ok.is_empty() {
+                    return Err(Error::invalid_input(
+                        "--upstream-private applies to a local sync; a server reaches the networks its own --upstream-private names",
+                    ));
+                }
+                Ok(Box::new(
+                    RemoteRegistry::connect(server, self.token.clone(), &self.ca_cert).await?,
+                ))
+            }
+            None => {
+                self.no_token_without_server()?;
+                let opened = self.local.open().await?;
+                Ok(Box::new(LocalRepositories {
+                    repos: opened
+                        .repositories
+                        .clone()
+                        .with_outbound(private_ok, self.ca_cert.clone()),
+                    ctx: registry_core::RequestContext::system(),
+                }))
+            }
+        }
+    }
+
+    /// The trusted publisher policies these options name.
+    pub async fn connect_trusted_publishers(&self) -> Result<Box<dyn TrustedPublisherClient>> {
+        match self.remote() {
+            Some(server) => Ok(Box::new(
+                RemoteRegistry::connect(server, self.token.clone(), &self.ca_cert).await?,
+            )),
+            None => {
+                self.no_token_without_server()?;
+                let opened = self.local.open().await?;
+                let publishing = registry_server::oidc::TrustedPublishing::new(
+                    opened.registry.clone(),
+                    opened.trusted_publishers.clone(),
+                    opened.storage.metadata.as_token_store(),
+                    &registry_server::trust::ClientTrust::new(&self.ca_cert)?,
+                )?;
+                Ok(Box::new(LocalTrustedPublishers {
+                    publishing,
+                    ctx: registry_core::RequestContext::system(),
+                }))
             }
         }
     }

@@ -110,6 +110,10 @@ pub use traits::providers::{
     ProviderAddress, ProviderKey, ProviderKeyOrigin, ProviderPlatform, ProviderRelease,
     ProviderSignature, ProviderStore, SecretSealer, validate_provider_type,
 };
+pub use traits::repositories::{
+    DEFAULT_TAG_PATTERN, FollowedRepository, RepositoryRelease, RepositorySpec, RepositoryStatus,
+    RepositoryStore, TagPattern, check_repository_path, repository_not_found,
+};
 pub use traits::search::{FacetCount, SearchHit, SearchIndex, SearchQuery, SearchResults};
 pub use traits::sessions::{
     NewSession, SESSION_PREFIX, SessionInfo, invalid_session, make_session_secret, session_id_of,
@@ -125,6 +129,9 @@ pub use traits::test_runner::{
 pub use traits::tokens::{
     NewToken, TOKEN_PREFIX, TokenInfo, TokenRequest, TokenStore, hash_secret, invalid_token,
     make_secret, token_id_of,
+};
+pub use traits::trusted_publishers::{
+    TrustedPublisher, TrustedPublisherRequest, TrustedPublisherStore,
 };
 pub use traits::validation::{
     ConfigurationParses, RootHasConfiguration, ValidNames, ValidationContext, ValidationRule,

@@ -29,5 +29,5 @@ pub mod signing;
 
 pub use service::{
     DEFAULT_PROTOCOLS, PlatformDownload, ProviderRegistry, ReleaseFile, ReleaseUpload, Revocation,
-    UploadedFile,
+    UploadedFile, check_protocols,
 };

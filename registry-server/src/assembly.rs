@@ -50,6 +50,12 @@ pub struct OpenedRegistry {
     /// Its private providers (same tokens, roles and audit log; zips in the
     /// same blob store).
     pub providers: registry_providers::ProviderRegistry,
+    /// The git repositories its modules follow (webhook secrets sealed
+    /// with the same sealer as provider keys).
+    pub repositories: crate::repos::Repositories,
+    /// Its trusted publisher policies (CI jobs' OIDC tokens exchanged for
+    /// short-lived publish tokens).
+    pub trusted_publishers: Arc<dyn registry_core::TrustedPublisherStore>,
     /// The audit log's head when the registry was opened (before the search
     /// index was built): where [`OpenedRegistry::follow_changes`] starts.
     opened_at_seq: u64,
@@ -225,15 +231,23 @@ pub async fn open_registry_with(
         .spool_dir(config.storage.data_dir.join("tmp"))
         .build()?;
     let opened_at_seq = audit.head_seq().await?;
+    let sealer: Arc<dyn registry_core::SecretSealer> = Arc::new(config.storage.secret_sealer()?);
     let providers = registry_providers::ProviderRegistry::new(
         registry.clone(),
         storage.metadata.as_provider_store(),
         storage.blob_store.clone(),
-        Arc::new(config.storage.secret_sealer()?),
+        sealer.clone(),
+    );
+    let repositories = crate::repos::Repositories::new(
+        registry.clone(),
+        storage.metadata.as_repository_store(),
+        sealer,
     );
     let opened = OpenedRegistry {
         registry,
         providers,
+        repositories,
+        trusted_publishers: storage.metadata.as_trusted_publisher_store(),
         storage,
         search,
         audit,

@@ -31,8 +31,12 @@ pub mod hygiene;
 pub mod limits;
 pub mod metrics;
 pub mod mirror;
+pub mod oidc;
+pub mod repos;
 mod serve;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod trust;
 #[cfg(feature = "ui")]
 pub mod ui;

@@ -65,7 +65,13 @@ pub struct ServeConfig {
     /// Extra CA certificates outbound connections trust (`--ca-cert`),
     /// besides the platform's roots or `SSL_CERT_FILE`'s.
     pub ca_certs: Vec<PathBuf>,
+    /// How often every followed repository is synced besides its webhooks
+    /// (`--repo-poll-interval`, default 5 min; zero: never).
+    pub repo_poll_interval: std::time::Duration,
 }
+
+/// How often followed repositories are polled unless configured.
+pub const DEFAULT_REPO_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// How long a web UI sign-in lasts unless configured.
 pub const DEFAULT_SESSION_TTL: std::time::Duration = std::time::Duration::from_secs(12 * 3600);
@@ -78,6 +84,7 @@ impl Default for ServeConfig {
             tls_cert: None,
             tls_key: None,
             grant_key_file: None,
+            repo_poll_interval: DEFAULT_REPO_POLL_INTERVAL,
             grant_key: None,
             rate_limits: crate::limits::RateLimits::default(),
             metrics_token_file: None,
@@ -126,6 +133,7 @@ pub struct RunningServer {
     handle: axum_server::Handle<SocketAddr>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     _follower: crate::assembly::ChangeFollower,
+    _poller: Option<crate::repos::Poller>,
 }
 
 /// How often a server reads the change feed when nothing wakes it earlier.
@@ -258,7 +266,11 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         metrics.set_cache_stats(Arc::new(move || cache.stats()));
     }
     let tokens = opened.storage.metadata.as_token_store();
-    let state = AppState::builder(opened.registry.clone(), tokens)
+    let repositories = opened
+        .repositories
+        .clone()
+        .with_outbound(config.upstream_private.clone(), config.ca_certs.clone());
+    let state = AppState::builder(opened.registry.clone(), tokens.clone())
         .grant_key(grant_key(&config)?)
         .require_auth(config.registry.require_auth)
         .metrics_token(metrics_token(&config)?)
@@ -270,6 +282,13 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         })
         .mirror(mirror(&config, &metrics)?)
         .providers(opened.providers.clone())
+        .repositories(repositories.clone())
+        .trusted_publishing(crate::oidc::TrustedPublishing::new(
+            opened.registry.clone(),
+            opened.trusted_publishers.clone(),
+            tokens.clone(),
+            &crate::trust::ClientTrust::new(&config.ca_certs)?,
+        )?)
         .metrics(metrics)
         .audit_log(opened.audit.clone())
         .limiter(limiter(&config).await?)
@@ -338,6 +357,8 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
     };
     tracing::info!(%addr, tls = is_tls, "registry listening");
     let follower = opened.follow_changes(CHANGE_POLL);
+    let poller = (!config.repo_poll_interval.is_zero())
+        .then(|| crate::repos::spawn_poller(repositories, config.repo_poll_interval));
     Ok(RunningServer {
         addr,
         tls: is_tls,
@@ -345,6 +366,7 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         handle,
         task,
         _follower: follower,
+        _poller: poller,
     })
 }
 

@@ -36,6 +36,8 @@ struct StateInner {
     web_sessions: WebSessions,
     mirror: Option<Arc<crate::mirror::Mirror>>,
     providers: Option<registry_providers::ProviderRegistry>,
+    repositories: Option<crate::repos::Repositories>,
+    trusted_publishing: Option<crate::oidc::TrustedPublishing>,
 }
 
 /// How the web UI's sign-in sessions behave.
@@ -82,6 +84,8 @@ impl AppState {
             web_sessions: WebSessions::default(),
             mirror: None,
             providers: None,
+            repositories: None,
+            trusted_publishing: None,
         }
     }
 
@@ -97,6 +101,28 @@ impl AppState {
             Error::new(
                 ErrorKind::Unsupported,
                 "this server was assembled without a provider registry",
+            )
+        })
+    }
+
+    /// The repositories modules follow; `Unsupported` when this state was
+    /// built without them.
+    pub fn repositories(&self) -> Result<&crate::repos::Repositories> {
+        self.inner.repositories.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                "this server was assembled without followed repositories",
+            )
+        })
+    }
+
+    /// Trusted publishing (policies and the OIDC exchange); `Unsupported`
+    /// when this state was built without it.
+    pub fn trusted_publishing(&self) -> Result<&crate::oidc::TrustedPublishing> {
+        self.inner.trusted_publishing.as_ref().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Unsupported,
+                "this server was assembled without trusted publishing",
             )
         })
     }
@@ -182,6 +208,8 @@ pub struct AppStateBuilder {
     web_sessions: WebSessions,
     mirror: Option<Arc<crate::mirror::Mirror>>,
     providers: Option<registry_providers::ProviderRegistry>,
+    repositories: Option<crate::repos::Repositories>,
+    trusted_publishing: Option<crate::oidc::TrustedPublishing>,
 }
 
 impl std::fmt::Debug for AppStateBuilder {
@@ -235,6 +263,18 @@ impl AppStateBuilder {
     /// The private provider registry.
     pub fn providers(mut self, providers: registry_providers::ProviderRegistry) -> Self {
         self.providers = Some(providers);
+        self
+    }
+
+    /// The repositories modules follow.
+    pub fn repositories(mut self, repositories: crate::repos::Repositories) -> Self {
+        self.repositories = Some(repositories);
+        self
+    }
+
+    /// Trusted publishing (policies and the OIDC exchange).
+    pub fn trusted_publishing(mut self, publishing: crate::oidc::TrustedPublishing) -> Self {
+        self.trusted_publishing = Some(publishing);
         self
     }
 
@@ -295,6 +335,8 @@ impl AppStateBuilder {
                 web_sessions: self.web_sessions,
                 mirror: self.mirror,
                 providers: self.providers,
+                repositories: self.repositories,
+                trusted_publishing: self.trusted_publishing,
             }),
         })
     }

@@ -437,6 +437,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/provider-keys/{ns}"),
     ("post", "/v1/provider-keys/{ns}/rotate"),
     ("post", "/v1/provider-keys/{ns}/{key_id}/revoke"),
+    ("get", "/v1/repositories"),
+    ("post", "/v1/repositories"),
+    ("get", "/v1/repositories/{ns}/{name}/{system}"),
+    ("delete", "/v1/repositories/{ns}/{name}/{system}"),
+    ("post", "/v1/repositories/{ns}/{name}/{system}/sync"),
+    ("post", "/v1/hooks/{git_host}/{ns}/{name}/{system}"),
+    ("get", "/v1/trusted-publishers"),
+    ("post", "/v1/trusted-publishers"),
+    ("delete", "/v1/trusted-publishers/{id}"),
+    ("post", "/v1/oidc/exchange"),
 ];
 
 #[tokio::test]

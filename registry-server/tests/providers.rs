@@ -86,7 +86,10 @@ async fn publishing_refuses_what_is_wrong_by_name_and_keeps_nothing_of_it() {
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(errors(&b).contains("notes.txt"), "{b}");
-    assert!(errors(&b).contains("no zip named"), "{b}");
+    assert!(
+        errors(&b).contains("not one of this release's files"),
+        "{b}"
+    );
 
     let sums_name = "terraform-provider-null_1.0.0_SHA256SUMS";
     let (s, b) = publish(
@@ -325,6 +328,50 @@ async fn downloads_carry_the_signing_key_and_grants_and_refuse_revoked_keys() {
         errors(&body).contains(&public.key_id) && errors(&body).contains("revoked"),
         "{body}"
     );
+    // A withdrawn release is not offered (Terraform would pick it and
+    // fail); revoking again finishes what an interrupted revocation left;
+    // publishing the version again brings it back.
+    let versions = live
+        .http
+        .get(live.url("/v1/providers/acme/null/versions"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        versions.status(),
+        StatusCode::NOT_FOUND,
+        "nothing else to offer"
+    );
+    let again = live
+        .http
+        .post(live.url(&format!("/v1/provider-keys/acme/{}/revoke", public.key_id)))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "a revocation can be run again"
+    );
+    let (s, b) = publish(&live, Some(&admin), "2.0.0", &[(zip_name, zip.clone())]).await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "a withdrawn version is published again: {b}"
+    );
+    assert_ne!(b["key_id"], public.key_id.as_str());
+    let r = live
+        .http
+        .get(live.url(download))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "offered again");
+    let (s, _) = publish(&live, Some(&admin), "2.0.0", &[(zip_name, zip.clone())]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "a live release is never replaced");
 
     // Keys are an admin's business; none of them shows a private half.
     let publisher = live.token("acme", Role::Publisher).await;

@@ -137,7 +137,10 @@ impl StorageConfig {
     /// configured, else the data directory's `secrets.key`.
     pub fn secret_sealer(&self) -> Result<crate::KeySealer> {
         Ok(match self.master_keys()? {
-            Some(keys) => crate::KeySealer::with_master_keys(keys),
+            Some(keys) => crate::KeySealer::with_master_keys(
+                keys,
+                &self.data_dir.join(crate::SECRETS_KEY_FILE),
+            ),
             None => crate::KeySealer::with_key_file(&self.data_dir.join(crate::SECRETS_KEY_FILE)),
         })
     }

@@ -16,73 +16,99 @@ use crate::blob::{MasterKey, open_with, parse_keys, seal_with};
 /// The key file's name in the data directory.
 pub const SECRETS_KEY_FILE: &str = "secrets.key";
 
-/// Seals with the master keys, or with the data directory's key file.
+/// Seals with the master keys, or with the data directory's key file;
+/// opens with either (so turning master keys on later still opens what the
+/// key file sealed).
 pub struct KeySealer {
-    source: Source,
-    keys: OnceLock<std::result::Result<Arc<Vec<MasterKey>>, String>>,
-}
-
-enum Source {
-    Keys(Arc<Vec<MasterKey>>),
-    File(PathBuf),
+    master: Option<Arc<Vec<MasterKey>>>,
+    file: PathBuf,
+    /// The key file's keys once read or made (a failure is not kept: the
+    /// next call tries again).
+    file_keys: OnceLock<Arc<Vec<MasterKey>>>,
 }
 
 impl std::fmt::Debug for KeySealer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.source {
-            Source::Keys(k) => f
-                .debug_struct("KeySealer")
-                .field("master_keys", &k.len())
-                .finish(),
-            Source::File(p) => f.debug_struct("KeySealer").field("key_file", p).finish(),
-        }
+        f.debug_struct("KeySealer")
+            .field("master_keys", &self.master.as_ref().map(|k| k.len()))
+            .field("key_file", &self.file)
+            .finish()
     }
 }
 
 impl KeySealer {
-    /// Seal with `keys` (the first seals; any opens).
-    pub fn with_master_keys(keys: Vec<MasterKey>) -> Self {
+    /// Seal with `keys` (the first seals; any opens), opening with the key
+    /// file at `fallback` too when it exists.
+    pub fn with_master_keys(keys: Vec<MasterKey>, fallback: &Path) -> Self {
         KeySealer {
-            source: Source::Keys(Arc::new(keys)),
-            keys: OnceLock::new(),
+            master: Some(Arc::new(keys)),
+            file: fallback.to_path_buf(),
+            file_keys: OnceLock::new(),
         }
     }
 
     /// Seal with the key in `path`, made (mode 0600) when first needed.
     pub fn with_key_file(path: &Path) -> Self {
         KeySealer {
-            source: Source::File(path.to_path_buf()),
-            keys: OnceLock::new(),
+            master: None,
+            file: path.to_path_buf(),
+            file_keys: OnceLock::new(),
         }
     }
 
-    fn keys(&self) -> Result<Arc<Vec<MasterKey>>> {
-        let loaded = self.keys.get_or_init(|| match &self.source {
-            Source::Keys(k) => Ok(k.clone()),
-            Source::File(p) => load_or_create(p)
-                .map(Arc::new)
-                .map_err(|e| e.message().to_string()),
-        });
-        loaded.clone().map_err(Error::invalid_input)
+    /// The key file's keys, made when `create` and there is none.
+    fn file_keys(&self, create: bool) -> Result<Option<Arc<Vec<MasterKey>>>> {
+        if let Some(k) = self.file_keys.get() {
+            return Ok(Some(k.clone()));
+        }
+        if !create && !self.file.exists() {
+            return Ok(None);
+        }
+        let keys = Arc::new(load_or_create(&self.file)?);
+        Ok(Some(self.file_keys.get_or_init(|| keys).clone()))
     }
 }
 
 impl SecretSealer for KeySealer {
     fn seal(&self, plain: &[u8]) -> Result<Vec<u8>> {
-        seal_with(&self.keys()?, plain)
+        match &self.master {
+            Some(keys) => seal_with(keys, plain),
+            None => {
+                let keys = self.file_keys(true)?.expect("made when missing");
+                seal_with(&keys, plain)
+            }
+        }
     }
 
     fn open(&self, sealed: &[u8]) -> Result<Vec<u8>> {
-        open_with(&self.keys()?, sealed).map_err(|e| {
-            let hint = match &self.source {
-                Source::Keys(_) => "the configured encryption keys".to_string(),
-                Source::File(p) => format!("the key file {}", p.display()),
-            };
-            Error::new(
-                e.kind(),
-                format!("a sealed secret does not open with {hint}: {}", e.message()),
-            )
-        })
+        let mut last = None;
+        if let Some(keys) = &self.master {
+            match open_with(keys, sealed) {
+                Ok(plain) => return Ok(plain),
+                Err(e) => last = Some(e),
+            }
+        }
+        if let Some(keys) = self.file_keys(false)? {
+            match open_with(&keys, sealed) {
+                Ok(plain) => return Ok(plain),
+                Err(e) => last = Some(e),
+            }
+        }
+        let tried = match (&self.master, self.file.exists()) {
+            (Some(_), true) => format!(
+                "the configured encryption keys or the key file {}",
+                self.file.display()
+            ),
+            (Some(_), false) => "the configured encryption keys".to_string(),
+            (None, _) => format!("the key file {}", self.file.display()),
+        };
+        let why = last.map(|e| e.message().to_string()).unwrap_or_default();
+        Err(Error::new(
+            registry_core::ErrorKind::Integrity,
+            format!(
+                "a sealed secret does not open with {tried}: {why}. Every server process of one registry must seal with the same key: give them all the same REGISTRY_ENCRYPTION_KEYS, or the same secrets.key"
+            ),
+        ))
     }
 }
 
@@ -139,9 +165,17 @@ mod tests {
             let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
         }
-        let other = KeySealer::with_master_keys(vec![MasterKey::new(&[7u8; 32]).unwrap()]);
+        let elsewhere = d.path().join("none").join(SECRETS_KEY_FILE);
+        let other =
+            KeySealer::with_master_keys(vec![MasterKey::new(&[7u8; 32]).unwrap()], &elsewhere);
         let err = other.open(&sealed).unwrap_err();
-        assert!(err.to_string().contains("encryption keys"), "{err}");
+        assert!(err.to_string().contains("same key"), "{err}");
+        assert!(!elsewhere.exists(), "opening never makes a key file");
+        // Master keys turned on later still open what the key file sealed.
+        let switched = KeySealer::with_master_keys(vec![MasterKey::new(&[7u8; 32]).unwrap()], &p);
+        assert_eq!(switched.open(&sealed).unwrap(), b"private key");
+        let resealed = switched.seal(b"next").unwrap();
+        assert_eq!(other.open(&resealed).unwrap(), b"next");
         let mut tampered = sealed.clone();
         *tampered.last_mut().unwrap() ^= 1;
         assert!(b.open(&tampered).is_err());

@@ -5,8 +5,10 @@
 //! same on both sides. Commands never ask where the registry is.
 
 mod local;
+pub mod oidc;
 mod providers;
 mod remote;
+mod repositories;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -22,6 +24,9 @@ use registry_server::http::views::{
 pub use local::LocalRegistry;
 pub use providers::{ProviderClient, ReleaseFiles};
 pub use remote::RemoteRegistry;
+pub use repositories::{
+    LocalRepositories, LocalTrustedPublishers, RepositoryClient, TrustedPublisherClient,
+};
 
 /// A registry a command acts on.
 #[async_trait]

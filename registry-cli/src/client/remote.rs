@@ -48,7 +48,7 @@ fn transport(what: &str, e: reqwest::Error) -> Error {
 }
 
 /// Map an error response to a registry error.
-async fn api_error(resp: reqwest::Response) -> Error {
+pub(super) async fn api_error(resp: reqwest::Response) -> Error {
     let status = resp.status();
     let body: Value = resp.json().await.unwrap_or(Value::Null);
     let mut messages: Vec<String> = body
@@ -178,6 +178,11 @@ impl RemoteRegistry {
         } else {
             Err(api_error(resp).await)
         }
+    }
+
+    /// Send a request whose answer has no body worth reading.
+    pub(super) async fn send_empty(&self, req: reqwest::RequestBuilder, what: &str) -> Result<()> {
+        self.send(req, what).await.map(drop)
     }
 
     pub(super) async fn json<T: DeserializeOwned>(

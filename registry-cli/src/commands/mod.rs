@@ -11,12 +11,14 @@ pub mod provider;
 pub mod provider_import;
 pub mod publish;
 pub mod read;
+pub mod repo;
 pub mod resolve;
 pub mod search;
 pub mod serve;
 pub mod signing;
 pub mod test;
 pub mod token;
+pub mod trusted_publisher;
 pub mod upstream_args;
 pub mod validate;
 

@@ -84,7 +84,7 @@ fn releases_in(dir: &Path, address: &ProviderAddress) -> Result<Vec<MirroredRele
         })?;
         let mut zips = Vec::new();
         for (platform, archive) in &parsed.archives {
-            if archive.url.contains('/') || archive.url.contains("..") {
+            if archive.url.contains(['/', '\\', ':']) || archive.url.starts_with('.') {
                 return Err(Error::invalid_input(format!(
                     "{}: {platform} names {:?}, not a file beside it",
                     file.display(),
@@ -92,22 +92,33 @@ fn releases_in(dir: &Path, address: &ProviderAddress) -> Result<Vec<MirroredRele
                 )));
             }
             let path = dir.join(&archive.url);
-            let bytes = std::fs::read(&path).map_err(|e| {
-                Error::invalid_input(format!("cannot read {}: {e}", path.display()))
-            })?;
+            let bytes = read_zip(&path)?;
             let h1 = registry_providers::release::h1_hash(&bytes)?;
-            let listed: Vec<&String> = archive
+            let zh = format!("zh:{}", registry_core::Sha256Digest::of(&bytes).hex());
+            // Every hash recorded must hold, and at least one must be there:
+            // a zip no hash vouches for is not imported.
+            let recorded: Vec<&str> = archive
                 .hashes
                 .iter()
-                .filter(|h| h.starts_with("h1:"))
+                .map(String::as_str)
+                .filter(|h| h.starts_with("h1:") || h.starts_with("zh:"))
                 .collect();
-            if !listed.is_empty() && !listed.iter().any(|h| **h == h1) {
+            let holds = |scheme: &str, ours: &str| {
+                let of: Vec<&&str> = recorded.iter().filter(|h| h.starts_with(scheme)).collect();
+                of.is_empty() || of.iter().any(|h| **h == ours)
+            };
+            if recorded.is_empty() || !holds("h1:", &h1) || !holds("zh:", &zh) {
                 return Err(Error::new(
                     registry_core::ErrorKind::Integrity,
                     format!(
-                        "{} does not match the hashes {} records for it (its h1 is {h1}); nothing was imported",
+                        "{} does not match the hashes {} records for it (its {h1}, {zh}; recorded: {}); nothing was imported",
                         path.display(),
-                        file.display()
+                        file.display(),
+                        if recorded.is_empty() {
+                            "none".to_string()
+                        } else {
+                            archive.hashes.join(", ")
+                        }
                     ),
                 ));
             }
@@ -120,4 +131,26 @@ fn releases_in(dir: &Path, address: &ProviderAddress) -> Result<Vec<MirroredRele
         });
     }
     Ok(out)
+}
+
+/// A zip beside its VERSION.json: a regular file (not a link to elsewhere),
+/// at most the size a provider zip may be.
+fn read_zip(path: &Path) -> Result<Vec<u8>> {
+    let cannot =
+        |e: std::io::Error| Error::invalid_input(format!("cannot read {}: {e}", path.display()));
+    let meta = std::fs::symlink_metadata(path).map_err(cannot)?;
+    if !meta.file_type().is_file() {
+        return Err(Error::invalid_input(format!(
+            "{} is not a regular file (a link or a folder); nothing was imported",
+            path.display()
+        )));
+    }
+    let max = registry_server::http::providers::MAX_PROVIDER_FILE_BYTES;
+    if meta.len() > max {
+        return Err(Error::new(
+            registry_core::ErrorKind::TooLarge,
+            format!("{} is over {max} bytes", path.display()),
+        ));
+    }
+    std::fs::read(path).map_err(cannot)
 }

@@ -32,8 +32,46 @@ pub struct PublishArgs {
     /// Print the published module as JSON.
     #[arg(long)]
     json: bool,
+    /// Publish with a short-lived token exchanged for the CI job's OIDC
+    /// identity token (REGISTRY_OIDC_TOKEN, GitHub Actions' own
+    /// variables, or --oidc-token-env); needs --server.
+    #[arg(long)]
+    oidc: bool,
+    /// The environment variable holding the identity token (GitLab CI's
+    /// `id_tokens:` name).
+    #[arg(long, requires = "oidc")]
+    oidc_token_env: Option<String>,
+    /// The audience asked of GitHub Actions (default: the server's host).
+    #[arg(long, requires = "oidc")]
+    oidc_audience: Option<String>,
     #[command(flatten)]
     target: TargetArgs,
+}
+
+/// The target, with the token exchanged for the CI identity when `--oidc`.
+async fn publishing_target(a: &PublishArgs) -> registry_core::Result<TargetArgs> {
+    let mut target = a.target.clone();
+    if !a.oidc {
+        return Ok(target);
+    }
+    let Some(server) = target.remote().map(str::to_string) else {
+        return Err(Error::invalid_input(
+            "--oidc exchanges the CI identity at a server; give --server",
+        ));
+    };
+    let audience = match &a.oidc_audience {
+        Some(aud) => aud.clone(),
+        None => reqwest::Url::parse(&server)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| server.clone()),
+    };
+    let source = crate::client::oidc::OidcSource {
+        token_env: a.oidc_token_env.clone(),
+        audience,
+    };
+    target.token = Some(crate::client::oidc::exchange(&server, &target.ca_cert, &source).await?);
+    Ok(target)
 }
 
 fn read_archive(path: &std::path::Path) -> registry_core::Result<Vec<u8>> {
@@ -64,7 +102,7 @@ pub async fn run(a: PublishArgs) -> CmdResult {
     request.description = a.description.clone();
     request.source_url = a.source.clone();
     request.signature = a.signature.as_deref().map(read_signature).transpose()?;
-    let client = a.target.connect().await?;
+    let client = publishing_target(&a).await?.connect().await?;
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message(format!(
         "publishing {address} {} ({size} bytes)",

@@ -117,6 +117,10 @@ pub struct ServeArgs {
     /// expiry).
     #[arg(long, env = "REGISTRY_SESSION_TTL")]
     session_ttl: Option<String>,
+    /// How often every followed repository is synced besides its webhooks
+    /// (default 5m; 0 turns the poll off).
+    #[arg(long, env = "REGISTRY_REPO_POLL_INTERVAL")]
+    repo_poll_interval: Option<String>,
     #[command(flatten)]
     mirror: super::upstream_args::UpstreamArgs,
 }
@@ -203,6 +207,7 @@ struct FileConfig {
     grant_ttl: Option<String>,
     public_url: Option<String>,
     session_ttl: Option<String>,
+    repo_poll_interval: Option<String>,
     /// `[[upstream]]` tables: `host`, `url`, `token`, `allow`, `deny`.
     upstream: Option<Vec<registry_server::mirror::UpstreamConfig>>,
     upstream_ttl: Option<String>,
@@ -309,6 +314,10 @@ impl ServeArgs {
         if session_ttl.is_zero() {
             return Err(Error::invalid_input("--session-ttl must be longer than 0s"));
         }
+        let repo_poll_interval = match self.repo_poll_interval.or(file.repo_poll_interval) {
+            Some(s) => parse_duration("repo-poll-interval", &s)?,
+            None => defaults.repo_poll_interval,
+        };
         let upstream_ttl = match self.mirror.upstream_ttl.clone().or(file.upstream_ttl) {
             Some(s) => parse_duration("upstream-ttl", &s)?,
             None => defaults.upstream_ttl,
@@ -326,6 +335,7 @@ impl ServeArgs {
             })?;
         let upstreams = self.mirror.resolve(file.upstream)?;
         Ok(ServeConfig {
+            repo_poll_interval,
             upstream_private,
             grant_ttl,
             session_ttl,

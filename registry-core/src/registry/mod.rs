@@ -175,6 +175,11 @@ impl Registry {
         &self.inner.limits
     }
 
+    /// Where large uploads are spooled (`DATA_DIR/tmp`), if configured.
+    pub fn spool_dir(&self) -> Option<&std::path::Path> {
+        self.inner.spool_dir.as_deref()
+    }
+
     /// The publish policy in force.
     pub fn publish_policy(&self) -> &PublishPolicy {
         &self.inner.policy
@@ -651,6 +656,12 @@ impl Registry {
     /// listings that skip what the caller cannot see).
     pub fn can_read(&self, ctx: &RequestContext, namespace: &str) -> bool {
         self.authorize(ctx, Action::Read, namespace).is_ok()
+    }
+
+    /// Whether the caller may perform `action` in a namespace (no audit
+    /// record; for listings of rooms beside the modules).
+    pub fn may(&self, ctx: &RequestContext, action: Action, namespace: &str) -> bool {
+        self.authorize(ctx, action, namespace).is_ok()
     }
 
     /// Catch up with a change another process made to a version (publish,

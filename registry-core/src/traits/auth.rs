@@ -73,6 +73,15 @@ pub enum Actor {
     },
     /// The local operator (CLI against a local data dir): may do everything.
     System,
+    /// A part of the registry acting on its own with the grants it was
+    /// given (a followed repository's sync publishes as `repo:NS/NAME/SYSTEM`
+    /// with the publisher role in that namespace only).
+    Service {
+        /// Who it is, as audit records name it.
+        name: String,
+        /// What it may do.
+        grants: Vec<Grant>,
+    },
 }
 
 impl Actor {
@@ -82,6 +91,7 @@ impl Actor {
             Actor::Anonymous => "anonymous".into(),
             Actor::Token { id, .. } => format!("token:{id}"),
             Actor::System => "system".into(),
+            Actor::Service { name, .. } => name.clone(),
         }
     }
 }
@@ -145,7 +155,7 @@ impl Authorizer for RoleAuthorizer {
                 ErrorKind::Unauthenticated,
                 format!("{action:?} needs an API token"),
             )),
-            Actor::Token { grants, .. } => {
+            Actor::Token { grants, .. } | Actor::Service { grants, .. } => {
                 if grants.iter().any(|g| g.allows(namespace, role)) {
                     Ok(())
                 } else {

@@ -18,6 +18,7 @@ use crate::version::Version;
 /// another registry's. Namespace and type are kept lowercase (Terraform
 /// compares them case-insensitively).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct ProviderAddress {
     host: Option<String>,
     namespace: String,
@@ -78,6 +79,19 @@ impl ProviderAddress {
     /// The type (`null`, `aws`).
     pub fn provider_type(&self) -> &str {
         &self.provider_type
+    }
+}
+
+impl TryFrom<String> for ProviderAddress {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl From<ProviderAddress> for String {
+    fn from(a: ProviderAddress) -> String {
+        a.to_string()
     }
 }
 
@@ -275,6 +289,15 @@ pub trait ProviderStore: Send + Sync + fmt::Debug + 'static {
     /// Every provider with at least one release: this registry's when
     /// `host` is `None`, else that registry's copies.
     async fn providers(&self, host: Option<&str>) -> Result<Vec<ProviderAddress>>;
+
+    /// Put `release` in the place of a withdrawn one of the same version
+    /// (signed by its publisher with `withdrawn_key`, revoked since), in
+    /// one transaction. `Conflict` when the stored release is not that one.
+    async fn replace_withdrawn_release(
+        &self,
+        release: &ProviderRelease,
+        withdrawn_key: &str,
+    ) -> Result<()>;
 
     /// Record that a mirrored platform's zip is now stored.
     async fn platform_stored(

@@ -143,13 +143,54 @@ impl ProviderRegistry {
     }
 
     async fn revoke(&self, namespace: &str, key_id: &str) -> Result<Revocation> {
-        self.store
+        match self
+            .store
             .revoke_provider_key(namespace, key_id, Utc::now())
-            .await?;
-        let mut report = Revocation {
-            key_id: key_id.to_string(),
-            ..Revocation::default()
-        };
+            .await
+        {
+            Ok(()) => {}
+            // Revoked already: finish what an interrupted revocation left
+            // (re-signing is what a retry is for).
+            Err(e)
+                if e.kind() == ErrorKind::NotFound
+                    && self.is_revoked(namespace, key_id).await? => {}
+            Err(e) => return Err(e),
+        }
+        let mut report = self.repair_signatures(namespace, Some(key_id)).await?;
+        report.key_id = key_id.to_string();
+        Ok(report)
+    }
+
+    async fn is_revoked(&self, namespace: &str, key_id: &str) -> Result<bool> {
+        Ok(self
+            .store
+            .provider_keys(Some(namespace))
+            .await?
+            .iter()
+            .any(|k| k.key_id == key_id && !k.is_active()))
+    }
+
+    /// Every release of `namespace` signed with a revoked key: the
+    /// registry's own signed again with its current key, a publisher's
+    /// reported as withdrawn. Run after each revocation, and after a
+    /// publish whose key was revoked while it ran, so no release is left
+    /// on a revoked registry key whatever failed or raced before.
+    /// Withdrawn releases are reported for `withdrawn_of` only (every
+    /// revoked key's when `None`).
+    pub(super) async fn repair_signatures(
+        &self,
+        namespace: &str,
+        withdrawn_of: Option<&str>,
+    ) -> Result<Revocation> {
+        let revoked: std::collections::HashSet<String> = self
+            .store
+            .provider_keys(Some(namespace))
+            .await?
+            .into_iter()
+            .filter(|k| !k.is_active())
+            .map(|k| k.key_id)
+            .collect();
+        let mut report = Revocation::default();
         for address in self.store.providers(None).await? {
             if address.namespace() != namespace {
                 continue;
@@ -158,7 +199,7 @@ impl ProviderRegistry {
                 let Some(sig) = &release.signature else {
                     continue;
                 };
-                if sig.key_id != key_id {
+                if !revoked.contains(&sig.key_id) {
                     continue;
                 }
                 let name = format!("{} {}", address.provider_type(), release.version);
@@ -174,7 +215,7 @@ impl ProviderRegistry {
                         .replace_signature(&address, &release.version, &signature)
                         .await?;
                     report.resigned.push(name);
-                } else {
+                } else if withdrawn_of.is_none_or(|k| k == sig.key_id) {
                     report.withdrawn.push(name);
                 }
             }

@@ -16,7 +16,7 @@ use registry_core::{
 };
 
 pub use keys::Revocation;
-pub use publish::{DEFAULT_PROTOCOLS, ReleaseUpload, UploadedFile};
+pub use publish::{DEFAULT_PROTOCOLS, ReleaseUpload, UploadedFile, check_protocols};
 
 use crate::release::{signature_name, sums_name};
 
@@ -27,7 +27,13 @@ pub struct ProviderRegistry {
     store: Arc<dyn ProviderStore>,
     blobs: Arc<dyn BlobStore>,
     sealer: Arc<dyn SecretSealer>,
+    /// Zips are read whole (the blob store hands out bytes): this many at
+    /// once bounds the memory downloads take.
+    zip_reads: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many zips are read from the blob store at once.
+pub const ZIP_READS_AT_ONCE: usize = 8;
 
 /// What the protocol's download answer needs for one platform.
 #[derive(Debug, Clone)]
@@ -65,6 +71,7 @@ impl ProviderRegistry {
             store,
             blobs,
             sealer,
+            zip_reads: Arc::new(tokio::sync::Semaphore::new(ZIP_READS_AT_ONCE)),
         }
     }
 
@@ -93,11 +100,36 @@ impl ProviderRegistry {
         address: &ProviderAddress,
     ) -> Result<Vec<ProviderRelease>> {
         self.authorize_read(ctx, address).await?;
-        let releases = self.store.releases(address).await?;
+        let revoked = self.revoked_keys(address.namespace()).await?;
+        // A release its publisher signed with a key revoked since is not
+        // offered (Terraform would pick it and fail); publishing it again
+        // brings it back.
+        let releases: Vec<ProviderRelease> = self
+            .store
+            .releases(address)
+            .await?
+            .into_iter()
+            .filter(|r| !is_withdrawn(r, &revoked))
+            .collect();
         if releases.is_empty() {
             return Err(Error::not_found(format!("provider {address} not found")));
         }
         Ok(releases)
+    }
+
+    /// The ids of a namespace's revoked keys.
+    pub(super) async fn revoked_keys(
+        &self,
+        namespace: &str,
+    ) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .store
+            .provider_keys(Some(namespace))
+            .await?
+            .into_iter()
+            .filter(|k| !k.is_active())
+            .map(|k| k.key_id)
+            .collect())
     }
 
     /// The providers of this registry the caller may read.
@@ -207,6 +239,9 @@ impl ProviderRegistry {
 
     /// A stored zip, verified against its sha256.
     pub async fn stored_zip(&self, platform: &ProviderPlatform) -> Result<Bytes> {
+        let _slot = self.zip_reads.acquire().await.map_err(|_| {
+            Error::new(ErrorKind::Backend, "the provider registry is shutting down")
+        })?;
         let bytes = self.blobs.get(&platform.sha256).await?;
         platform.sha256.verify(&bytes).map_err(|e| {
             Error::new(
@@ -216,4 +251,16 @@ impl ProviderRegistry {
         })?;
         Ok(bytes)
     }
+}
+
+/// Whether a release was withdrawn: signed by its publisher with a key
+/// revoked since.
+pub(super) fn is_withdrawn(
+    release: &ProviderRelease,
+    revoked: &std::collections::HashSet<String>,
+) -> bool {
+    release
+        .signature
+        .as_ref()
+        .is_some_and(|s| !s.by_registry && revoked.contains(&s.key_id))
 }

@@ -103,7 +103,9 @@ fn sort_files(upload: &ReleaseUpload) -> Result<Sorted<'_>> {
     }
 }
 
-fn check_protocols(protocols: &[String]) -> Result<Vec<String>> {
+/// Plugin protocol versions, checked (`MAJOR.MINOR` each); the default
+/// (`5.0`) when none are given.
+pub fn check_protocols(protocols: &[String]) -> Result<Vec<String>> {
     if protocols.is_empty() {
         return Ok(DEFAULT_PROTOCOLS.iter().map(|p| p.to_string()).collect());
     }
@@ -189,20 +191,24 @@ impl ProviderRegistry {
                 upload.version.as_str()
             )));
         }
-        if self
-            .store
-            .release(address, &upload.version)
-            .await?
-            .is_some()
-        {
-            return Err(Error::new(
-                ErrorKind::AlreadyExists,
-                format!(
-                    "provider {address} version {} exists; a release is never replaced (publish a new version)",
-                    upload.version
-                ),
-            ));
-        }
+        // A release is never replaced, unless it was withdrawn (its
+        // publisher's key revoked): then publishing it again is the fix.
+        let withdrawn = match self.store.release(address, &upload.version).await? {
+            None => None,
+            Some(existing) => {
+                let revoked = self.revoked_keys(address.namespace()).await?;
+                if !super::is_withdrawn(&existing, &revoked) {
+                    return Err(Error::new(
+                        ErrorKind::AlreadyExists,
+                        format!(
+                            "provider {address} version {} exists; a release is never replaced (publish a new version)",
+                            upload.version
+                        ),
+                    ));
+                }
+                existing.signature.map(|s| s.key_id)
+            }
+        };
         let protocols = check_protocols(&upload.protocols)?;
         let sorted = sort_files(&upload)?;
         let mut platforms = Vec::with_capacity(sorted.zips.len());
@@ -247,7 +253,25 @@ impl ProviderRegistry {
             published_at: Utc::now(),
             origin: ctx.actor.audit_id(),
         };
-        self.store.insert_release(&release).await?;
+        match &withdrawn {
+            Some(old_key) => {
+                self.store
+                    .replace_withdrawn_release(&release, old_key)
+                    .await?
+            }
+            None => self.store.insert_release(&release).await?,
+        }
+        // The key may have been revoked while this publish ran, after the
+        // revocation re-signed the namespace's releases.
+        let key_id = release.signature.as_ref().map(|s| s.key_id.clone());
+        if let Some(k) = key_id
+            && self.revoked_keys(address.namespace()).await?.contains(&k)
+        {
+            self.repair_signatures(address.namespace(), None).await?;
+            if let Some(fresh) = self.store.release(address, &release.version).await? {
+                return Ok(fresh);
+            }
+        }
         Ok(release)
     }
 

@@ -21,6 +21,8 @@ mod provider_mirror;
 pub mod providers;
 mod publish;
 mod read;
+pub mod repositories;
+mod trusted_publishing;
 pub mod views;
 
 use std::sync::Arc;
@@ -88,6 +90,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(provider_keys::register_key))
         .routes(routes!(provider_keys::rotate_key))
         .routes(routes!(provider_keys::revoke_key))
+        .routes(routes!(repositories::list, repositories::add))
+        .routes(routes!(repositories::get, repositories::remove))
+        .routes(routes!(repositories::sync))
+        .nest("/v1/hooks", hook_routes())
+        .routes(routes!(trusted_publishing::list, trusted_publishing::add))
+        .routes(routes!(trusted_publishing::remove))
+        .routes(routes!(trusted_publishing::exchange))
         .routes(routes!(policy::get_policy, policy::set_policy))
         .routes(routes!(admin::reindex))
         .routes(routes!(admin::audit_list))
@@ -104,6 +113,16 @@ fn mirror_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mirror::schema))
         .routes(routes!(provider_mirror::file, provider_mirror::import))
         .layer(axum::extract::DefaultBodyLimit::disable())
+}
+
+/// The git hosts' webhooks, under `/v1/hooks`: bodies read up to
+/// [`repositories::MAX_HOOK_BYTES`] (the signature covers all of it).
+fn hook_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::<AppState>::new()
+        .routes(routes!(repositories::hook))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            repositories::MAX_HOOK_BYTES,
+        ))
 }
 
 /// The provider registry's routes, under `/v1/providers`. Uploads are

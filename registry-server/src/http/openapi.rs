@@ -138,6 +138,8 @@ pub fn declare_guard_responses(doc: &mut utoipa::openapi::OpenApi) {
         (name = "publish", description = "Publishing and lifecycle (tokens required)"),
         (name = "admin", description = "Administration: namespace policies, search index, audit log"),
         (name = "operations", description = "Health, readiness and metrics"),
+        (name = "repositories", description = "Modules that follow a git repository: each matching tag published as a version; webhooks"),
+        (name = "trusted-publishing", description = "CI jobs' OIDC identity tokens exchanged for short-lived publish tokens"),
     )
 )]
 pub struct ApiDoc;

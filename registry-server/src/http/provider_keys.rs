@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, ApiQuery, Ctx, NamespacePath};
+use super::extract::{ApiQuery, Ctx, NamespacePath};
 use super::openapi::{ErrorBody, NamespaceParams};
 use super::views::{ProviderKeyView, ProviderKeysView, RevocationView};
 use crate::state::AppState;
@@ -61,8 +61,24 @@ pub async fn register_key(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     NamespacePath(ns): NamespacePath,
-    ApiJson(body): ApiJson<RegisterKeyBody>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Response> {
+    // The caller's rights are checked before the body is read.
+    state
+        .registry()
+        .authorize_in(
+            &ctx,
+            registry_core::Action::Admin,
+            &ns,
+            "provider.key.add",
+            &format!("providers/{}", ns.to_ascii_lowercase()),
+        )
+        .await?;
+    let body: RegisterKeyBody = serde_json::from_slice(&body).map_err(|e| {
+        registry_core::Error::invalid_input(format!(
+            "the body is not {{\"public_key\": \"<ASCII-armored key>\"}}: {e}"
+        ))
+    })?;
     let key = state
         .providers()?
         .register_key(&ctx, &ns, &body.public_key)

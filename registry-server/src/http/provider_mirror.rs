@@ -97,7 +97,7 @@ pub async fn file(
         return Ok(r);
     }
     if let Some(v) = p.file.strip_suffix(".json") {
-        let version = Version::parse(v)?;
+        let version = strict_version(v)?;
         let release = mirror
             .provider_release(providers, &ctx, &address, &version)
             .await?;
@@ -143,7 +143,18 @@ fn zip_version(file: &str, provider_type: &str) -> Option<Version> {
         .strip_suffix(".zip")?;
     let mut parts = rest.rsplitn(3, '_');
     let (_arch, _os, version) = (parts.next()?, parts.next()?, parts.next()?);
-    Version::parse(version).ok()
+    strict_version(version).ok()
+}
+
+/// A provider version as Terraform writes it: strict MAJOR.MINOR.PATCH
+/// (so one release is never kept under two spellings).
+fn strict_version(text: &str) -> registry_core::Result<Version> {
+    if !registry_core::is_strict_semver(text) {
+        return Err(registry_core::Error::invalid_input(format!(
+            "provider version {text:?} is not MAJOR.MINOR.PATCH semver (Terraform installs no other)"
+        )));
+    }
+    Version::parse(text)
 }
 
 #[cfg(test)]
@@ -182,7 +193,7 @@ pub async fn import(
     State(state): State<AppState>,
     Ctx(ctx): Ctx,
     Path(p): Path<MirrorFileParams>,
-    form: axum::extract::Multipart,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
     let address = ProviderAddress::new(&p.ns, &p.provider_type)?.with_host(&p.host)?;
     state
@@ -195,8 +206,10 @@ pub async fn import(
             &format!("providers/{address}/{}", p.file),
         )
         .await?;
-    let version = Version::parse(&p.file)?;
-    let zips = super::providers::read_files(form).await?;
+    let version = strict_version(&p.file)?;
+    let form = super::providers::multipart_body(form)?;
+    let zips = super::providers::read_files(form, &address, &version, state.registry().spool_dir())
+        .await?;
     let release = state
         .providers()?
         .import_copy(&ctx, &address, &version, zips)

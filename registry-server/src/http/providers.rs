@@ -3,6 +3,7 @@
 //! `/v1/providers`. Terraform fetches the zip, `SHA256SUMS` and signature
 //! without its token, so their URLs carry a grant when reads need one.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, OriginalUri, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -280,9 +281,43 @@ pub struct ProviderPublishQuery {
     protocols: Option<String>,
 }
 
-/// Every part of the form, spooled (large ones to disk) as it arrives.
-pub(crate) async fn read_files(mut form: Multipart) -> Result<Vec<UploadedFile>, Error> {
-    let mut files = Vec::new();
+/// The form, or a JSON 400 saying why the body is not one (read only
+/// after the caller's rights were checked).
+pub(crate) fn multipart_body(
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Multipart, Error> {
+    form.map_err(|e| {
+        Error::invalid_input(format!(
+            "the body is not multipart/form-data with one part per file: {e}"
+        ))
+    })
+}
+
+/// The most parts one release's form may have (a zip per platform, the
+/// sums and their signature).
+pub const MAX_PROVIDER_PARTS: usize = 64;
+
+/// The most bytes one release's form may hold, all parts together.
+pub const MAX_PROVIDER_RELEASE_BYTES: u64 = 8 << 30;
+
+/// Every part of the form, spooled (large ones to disk, under `spool_dir`)
+/// as it arrives. Each part's name must be one of `address`'s `version`
+/// (`terraform-provider-TYPE_VERSION_…`), checked before its body is read;
+/// the sums and their signature may be 1 MiB each, a zip 1 GiB, and the
+/// form [`MAX_PROVIDER_PARTS`] parts and [`MAX_PROVIDER_RELEASE_BYTES`].
+pub(crate) async fn read_files(
+    mut form: Multipart,
+    address: &registry_core::ProviderAddress,
+    version: &Version,
+    spool_dir: Option<&std::path::Path>,
+) -> Result<Vec<UploadedFile>, Error> {
+    let prefix = format!(
+        "terraform-provider-{}_{}_",
+        address.provider_type(),
+        version.as_str()
+    );
+    let mut files: Vec<UploadedFile> = Vec::new();
+    let mut total: u64 = 0;
     while let Some(field) = form
         .next_field()
         .await
@@ -299,12 +334,38 @@ pub(crate) async fn read_files(mut form: Multipart) -> Result<Vec<UploadedFile>,
                 "file name {name:?} is not a bare file name"
             )));
         }
+        if !name.starts_with(&prefix) {
+            return Err(Error::validation(vec![registry_core::Problem::new(
+                &name,
+                format!(
+                    "not one of this release's files (they are named {prefix}OS_ARCH.zip, {prefix}SHA256SUMS and {prefix}SHA256SUMS.sig); nothing of the body after it was read"
+                ),
+            )]));
+        }
+        if files.iter().any(|f| f.name == name) {
+            return Err(Error::invalid_input(format!(
+                "file {name:?} is given twice"
+            )));
+        }
+        if files.len() == MAX_PROVIDER_PARTS {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!("a release has at most {MAX_PROVIDER_PARTS} files"),
+            ));
+        }
+        let max = if name.ends_with(".zip") {
+            MAX_PROVIDER_FILE_BYTES
+        } else {
+            crate::mirror::MAX_SUMS_BYTES as u64
+        }
+        .min(MAX_PROVIDER_RELEASE_BYTES - total);
         let stream = field.map_err(|e| {
             Error::invalid_input(format!("the multipart body could not be read: {e}"))
         });
-        let body = registry_core::spool_stream(Box::pin(stream), None, MAX_PROVIDER_FILE_BYTES)
+        let body = registry_core::spool_stream(Box::pin(stream), spool_dir, max)
             .await
             .map_err(|e| e.with_context("file", name.clone()))?;
+        total += body.size;
         files.push(UploadedFile { name, body });
     }
     Ok(files)
@@ -334,7 +395,7 @@ pub async fn publish(
     Ctx(ctx): Ctx,
     Path(p): Path<ProviderVersionParams>,
     ApiQuery(q): ApiQuery<ProviderPublishQuery>,
-    form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
     let (address, version) = p.parsed()?;
     let providers = state.providers()?;
@@ -342,7 +403,15 @@ pub async fn publish(
     providers
         .authorize_publish(&ctx, &address, &version)
         .await?;
-    let files = read_files(form).await?;
+    if !registry_core::is_strict_semver(version.as_str()) {
+        return Err(Error::invalid_input(format!(
+            "provider version {:?} is not MAJOR.MINOR.PATCH semver (Terraform installs no other)",
+            version.as_str()
+        ))
+        .into());
+    }
+    let form = multipart_body(form)?;
+    let files = read_files(form, &address, &version, state.registry().spool_dir()).await?;
     let protocols = q
         .protocols
         .map(|p| {

@@ -34,6 +34,8 @@ pub use network::NetworkPolicy;
 pub use providers::MirroredProviderVersions;
 pub use source::{ArchiveSource, GitSource, Source, resolve as resolve_source};
 pub use upstream::Upstream;
+pub(crate) use upstream::{chain as error_chain, read_limited};
+pub use upstream_providers::MAX_SUMS_BYTES;
 
 use crate::http::views::VersionsView;
 use crate::metrics::Metrics;

@@ -116,7 +116,7 @@ impl NetworkPolicy {
         Error::new(
             ErrorKind::Upstream,
             format!(
-                "{host} is a private or special-purpose address; the mirror fetches only from public addresses, its upstreams' own hosts and networks given with --upstream-private"
+                "{host} is a private or special-purpose address; the registry fetches (mirrored modules and providers, followed repositories) only from public addresses, its upstreams' own hosts and networks given with --upstream-private"
             ),
         )
     }

@@ -97,6 +97,7 @@ impl Mirror {
                 let mut versions: Vec<Version> = view
                     .versions
                     .iter()
+                    .filter(|v| registry_core::is_strict_semver(&v.version))
                     .filter_map(|v| Version::parse(&v.version).ok())
                     .collect();
                 versions.sort_by(|a, b| b.cmp(a));
@@ -245,7 +246,8 @@ impl Mirror {
         Ok(ProviderRelease {
             address: address.clone(),
             version: version.clone(),
-            protocols: download.answer.protocols.clone(),
+            protocols: registry_providers::check_protocols(&download.answer.protocols)
+                .map_err(|e| refused(address, version, e.message().to_string()))?,
             platforms,
             signature: Some(ProviderSignature {
                 shasums: text.to_string(),
@@ -254,7 +256,7 @@ impl Mirror {
                 by_registry: false,
             }),
             published_at: chrono::Utc::now(),
-            origin: format!("mirrored from {}", download.at),
+            origin: format!("mirrored from {}", super::redacted(&download.at)),
         })
     }
 

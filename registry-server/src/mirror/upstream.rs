@@ -384,7 +384,7 @@ impl Upstream {
 }
 
 /// A response body, refused past `max` bytes.
-pub(super) async fn read_limited(
+pub(crate) async fn read_limited(
     mut r: reqwest::Response,
     max: usize,
     host: &str,
@@ -414,7 +414,7 @@ pub(super) async fn read_limited(
 }
 
 /// An error with its causes, which reqwest keeps apart.
-pub(super) fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

@@ -11,6 +11,7 @@ mod policy;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod providers;
+mod repositories;
 mod sessions;
 mod signing;
 #[cfg(feature = "sqlite")]
@@ -200,6 +201,16 @@ impl SqlMetadataStore {
 
     /// This store as the provider release and key store.
     pub fn as_provider_store(&self) -> std::sync::Arc<dyn registry_core::ProviderStore> {
+        Arc::new(self.clone())
+    }
+
+    /// This store as the followed repository store.
+    pub fn as_repository_store(&self) -> Arc<dyn registry_core::RepositoryStore> {
+        Arc::new(self.clone())
+    }
+
+    /// This store as the trusted publisher policy store.
+    pub fn as_trusted_publisher_store(&self) -> Arc<dyn registry_core::TrustedPublisherStore> {
         Arc::new(self.clone())
     }
 

@@ -167,29 +167,36 @@ fn platform_insert(release_id: i64, p: &ProviderPlatform) -> Sql {
     .bind(&p.source_url)
 }
 
+/// The insert of a release row, answering its id (none when the version
+/// is taken).
+fn release_insert(release: &ProviderRelease) -> Sql {
+    let address = &release.address;
+    let sig = release.signature.as_ref();
+    Sql::new(
+        "insert provider release",
+        "INSERT INTO provider_releases (host, namespace, provider_type, version, protocols, \
+         shasums, signature, key_id, signed_by_registry, published_at, origin) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (host, namespace, provider_type, version) DO NOTHING RETURNING id",
+    )
+    .bind(host_key(address))
+    .bind(address.namespace())
+    .bind(address.provider_type())
+    .bind(release.version.as_str())
+    .bind(release.protocols.join(","))
+    .bind(sig.map(|s| s.shasums.clone()))
+    .bind(sig.map(|s| b64().encode(&s.signature)))
+    .bind(sig.map(|s| s.key_id.clone()))
+    .bind(sig.is_some_and(|s| s.by_registry))
+    .bind(release.published_at)
+    .bind(&release.origin)
+}
+
 #[async_trait]
 impl ProviderStore for SqlMetadataStore {
     async fn insert_release(&self, release: &ProviderRelease) -> Result<()> {
         let address = &release.address;
-        let sig = release.signature.as_ref();
-        let insert = Sql::new(
-            "insert provider release",
-            "INSERT INTO provider_releases (host, namespace, provider_type, version, protocols, \
-             shasums, signature, key_id, signed_by_registry, published_at, origin) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (host, namespace, provider_type, version) DO NOTHING RETURNING id",
-        )
-        .bind(host_key(address))
-        .bind(address.namespace())
-        .bind(address.provider_type())
-        .bind(release.version.as_str())
-        .bind(release.protocols.join(","))
-        .bind(sig.map(|s| s.shasums.clone()))
-        .bind(sig.map(|s| b64().encode(&s.signature)))
-        .bind(sig.map(|s| s.key_id.clone()))
-        .bind(sig.is_some_and(|s| s.by_registry))
-        .bind(release.published_at)
-        .bind(&release.origin);
+        let insert = release_insert(release);
         let mut tx = self.pool.begin_write().await?;
         let Some(row) = tx.fetch_optional(&insert).await? else {
             return Err(Error::new(
@@ -198,6 +205,67 @@ impl ProviderStore for SqlMetadataStore {
                     "provider {address} version {} exists; a release is never replaced (publish a new version)",
                     release.version
                 ),
+            ));
+        };
+        let id: i64 = row.get(0)?;
+        for p in &release.platforms {
+            tx.execute(&platform_insert(id, p)).await?;
+        }
+        tx.commit().await
+    }
+
+    async fn replace_withdrawn_release(
+        &self,
+        release: &ProviderRelease,
+        withdrawn_key: &str,
+    ) -> Result<()> {
+        let address = &release.address;
+        let mut tx = self.pool.begin_write().await?;
+        let old = tx
+            .fetch_optional(
+                &Sql::new(
+                    "find withdrawn provider release",
+                    "SELECT id FROM provider_releases WHERE host = $1 AND namespace = $2 \
+                     AND provider_type = $3 AND version = $4 AND key_id = $5 \
+                     AND signed_by_registry = FALSE",
+                )
+                .bind(host_key(address))
+                .bind(address.namespace())
+                .bind(address.provider_type())
+                .bind(release.version.as_str())
+                .bind(withdrawn_key),
+            )
+            .await?;
+        let Some(old) = old else {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "provider {address} version {} is not the withdrawn release signed with key {withdrawn_key}",
+                    release.version
+                ),
+            ));
+        };
+        let old_id: i64 = old.get(0)?;
+        tx.execute(
+            &Sql::new(
+                "remove withdrawn provider platforms",
+                "DELETE FROM provider_platforms WHERE release_id = $1",
+            )
+            .bind(old_id),
+        )
+        .await?;
+        tx.execute(
+            &Sql::new(
+                "remove withdrawn provider release",
+                "DELETE FROM provider_releases WHERE id = $1",
+            )
+            .bind(old_id),
+        )
+        .await?;
+        let Some(row) = tx.fetch_optional(&release_insert(release)).await? else {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                "the release changed meanwhile",
             ));
         };
         let id: i64 = row.get(0)?;

@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 mod checks;
 mod diff;
 mod providers;
+mod repositories;
 
 pub use checks::{
     ChecksSummaryView, TestDiagnosticView, TestFileView, TestReportView, TestRunView,
@@ -26,6 +27,10 @@ pub use providers::{
     ProviderDownloadView, ProviderFileView, ProviderKeyView, ProviderKeysView, ProviderListView,
     ProviderPlatformView, ProviderReleaseView, ProviderVersionView, ProviderVersionsView,
     RevocationView, SigningKeysView,
+};
+pub use repositories::{
+    AddedRepositoryView, ExchangedTokenView, RepositoriesView, RepositoryReleaseView,
+    RepositoryStatusView, RepositoryView, TrustedPublisherView, TrustedPublishersView,
 };
 // The UI's diff page words changes as the API does.
 #[cfg(feature = "ui")]
