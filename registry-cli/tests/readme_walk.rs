@@ -108,6 +108,8 @@ struct World {
     port: u16,
     token: String,
     server: Option<Served>,
+    /// A git daemon standing in for the README's GitHub repository.
+    git: Option<registry_git::testing::GitDaemon>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -190,6 +192,7 @@ impl World {
             port,
             token: String::new(),
             server: None,
+            git: None,
         };
         let out = w.run("registry token create --data-dir ./data --namespace '*' --role admin");
         assert!(
@@ -213,8 +216,39 @@ impl World {
         format!("https://127.0.0.1:{}", self.port)
     }
 
-    /// Fill the README's placeholders with this world's server and token.
-    fn fill(&self, cmd: &str) -> String {
+    /// `git://…/infra` on a local daemon: the README's monorepo, its
+    /// `modules/vpc` folder tagged `vpc-v1.0.0`.
+    fn git_url(&mut self) -> String {
+        if self.git.is_none() {
+            let d = registry_git::testing::GitDaemon::start();
+            let repo = d.repository("infra");
+            copy_dir(&self.path().join("vpc"), &repo.join("modules/vpc"));
+            d.commit(&repo, "vpc 1.0.0", Some("vpc-v1.0.0"));
+            self.git = Some(d);
+        }
+        self.git.as_ref().unwrap().url("infra")
+    }
+
+    /// Fill the README's placeholders with this world's server, token and
+    /// git repository (a local one: a local sync reaches it with
+    /// `--upstream-private`, as the README says).
+    fn fill(&mut self, cmd: &str) -> String {
+        let mut cmd = cmd.to_string();
+        if cmd.contains("https://github.com/acme/infra.git") {
+            cmd = cmd.replace("https://github.com/acme/infra.git", &self.git_url());
+        }
+        if cmd.starts_with("registry repo sync") && !cmd.contains("--server") {
+            cmd.push_str(" --upstream-private 127.0.0.0/8");
+        }
+        if cmd.starts_with("registry trusted-publisher remove ID") {
+            let listed = self.run("registry trusted-publisher list");
+            let id = String::from_utf8_lossy(&listed.stdout)
+                .split_whitespace()
+                .next()
+                .unwrap_or("none")
+                .to_string();
+            cmd = cmd.replace("remove ID", &format!("remove {id}"));
+        }
         cmd.replace("cargo run -p registry-cli --", "registry")
             .replace("https://registry.example.com", &self.url())
             // `--server …` stands for the remote target flags: URL and token.

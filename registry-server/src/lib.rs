@@ -29,6 +29,7 @@ pub mod guard;
 pub mod http;
 pub mod hygiene;
 pub mod limits;
+pub mod login;
 pub mod metrics;
 pub mod mirror;
 pub mod oidc;

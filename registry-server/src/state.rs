@@ -30,6 +30,8 @@ struct StateInner {
     limiter: Limiter,
     audit: Option<Arc<dyn AuditLog>>,
     rendered: moka::sync::Cache<String, Bytes>,
+    /// `terraform login` codes this process has redeemed (each works once).
+    redeemed_login_codes: moka::sync::Cache<String, ()>,
     metrics_token: Option<secrecy::SecretString>,
     trusted_proxies: Vec<ipnet::IpNet>,
     public_host: Option<String>,
@@ -185,6 +187,11 @@ impl AppState {
             .ok_or_else(|| Error::new(ErrorKind::Unsupported, "no audit log is configured"))
     }
 
+    /// The `terraform login` codes this process has redeemed.
+    pub fn redeemed_login_codes(&self) -> &moka::sync::Cache<String, ()> {
+        &self.inner.redeemed_login_codes
+    }
+
     /// A rendered body by its key, rendering it on a miss. The key must
     /// name everything the body depends on (so no entry is ever stale);
     /// entries are evicted by size.
@@ -329,6 +336,10 @@ impl AppStateBuilder {
                     .unwrap_or_else(|| Limiter::local(RateLimits::default())),
                 audit: self.audit,
                 rendered,
+                redeemed_login_codes: moka::sync::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(std::time::Duration::from_secs(86_400))
+                    .build(),
                 metrics_token: self.metrics_token,
                 trusted_proxies: self.trusted_proxies,
                 public_host: self.public_host,

@@ -35,10 +35,21 @@ async fn discovery_is_served_as_application_json() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["content-type"], "application/json");
-    assert_eq!(
-        json(r).await,
-        serde_json::json!({"modules.v1": "/v1/modules/"})
-    );
+    let mut expected = serde_json::json!({
+        "modules.v1": "/v1/modules/",
+        "providers.v1": "/v1/providers/",
+    });
+    // `terraform login` needs the web UI's authorization page.
+    if cfg!(feature = "ui") {
+        expected["login.v1"] = serde_json::json!({
+            "client": "terraform-cli",
+            "grant_types": ["authz_code"],
+            "authz": "/oauth/authorization",
+            "token": "/oauth/token",
+            "ports": [10000, 10010],
+        });
+    }
+    assert_eq!(json(r).await, expected);
     for p in ["/healthz", "/readyz"] {
         assert_eq!(
             live.http.get(live.url(p)).send().await.unwrap().status(),

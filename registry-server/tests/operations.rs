@@ -447,6 +447,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/trusted-publishers"),
     ("delete", "/v1/trusted-publishers/{id}"),
     ("post", "/v1/oidc/exchange"),
+    ("post", "/oauth/token"),
 ];
 
 #[tokio::test]

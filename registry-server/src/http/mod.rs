@@ -11,6 +11,7 @@ mod docs;
 mod error;
 pub mod extract;
 mod lifecycle;
+mod login;
 pub mod mirror;
 mod openapi;
 mod ops;
@@ -97,6 +98,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(trusted_publishing::list, trusted_publishing::add))
         .routes(routes!(trusted_publishing::remove))
         .routes(routes!(trusted_publishing::exchange))
+        .routes(routes!(login::token))
         .routes(routes!(policy::get_policy, policy::set_policy))
         .routes(routes!(admin::reindex))
         .routes(routes!(admin::audit_list))

@@ -139,6 +139,7 @@ pub fn declare_guard_responses(doc: &mut utoipa::openapi::OpenApi) {
         (name = "admin", description = "Administration: namespace policies, search index, audit log"),
         (name = "operations", description = "Health, readiness and metrics"),
         (name = "repositories", description = "Modules that follow a git repository: each matching tag published as a version; webhooks"),
+        (name = "login", description = "The token endpoint `terraform login` calls (the authorization page is the web UI's)"),
         (name = "trusted-publishing", description = "CI jobs' OIDC identity tokens exchanged for short-lived publish tokens"),
     )
 )]

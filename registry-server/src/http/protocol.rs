@@ -24,9 +24,18 @@ use crate::state::AppState;
     responses((status = 200, description = "Where the modules API lives", body = DiscoveryView))
 )]
 pub async fn discovery() -> Response {
+    // `terraform login` needs the web UI's authorization page.
+    let login_v1 = cfg!(feature = "ui").then(|| super::views::LoginDiscoveryView {
+        client: crate::login::CLIENT_ID.to_string(),
+        grant_types: vec!["authz_code".to_string()],
+        authz: crate::login::AUTHZ_PATH.to_string(),
+        token: crate::login::TOKEN_PATH.to_string(),
+        ports: crate::login::PORTS.to_vec(),
+    });
     let mut r = axum::Json(DiscoveryView {
         modules_v1: MODULES_PATH.to_string(),
         providers_v1: super::PROVIDERS_PATH.to_string(),
+        login_v1,
     })
     .into_response();
     r.headers_mut().insert(

@@ -21,6 +21,23 @@ const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; conn
 #[derive(Debug)]
 pub struct Page(Markup);
 
+impl Page {
+    /// The page, whose forms may also lead to `origin` (a checked
+    /// `http://localhost:PORT`: the consent form of `terraform login`
+    /// redirects there, which `form-action` governs too).
+    pub fn allowing_form_target(self, origin: &str) -> Response {
+        let mut r = self.into_response();
+        let csp = CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        r
+    }
+}
+
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
         let mut r = self.0.into_string().into_response();

@@ -80,6 +80,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::sign_in::form).post(pages::sign_in::sign_in),
         )
         .route("/sign-out", post(pages::sign_in::sign_out))
+        .route(
+            crate::login::AUTHZ_PATH,
+            get(pages::oauth::ask).post(pages::oauth::decide),
+        )
         .route("/account", get(pages::account::account))
         .route(
             "/account/sessions/{id}/end",
@@ -124,6 +128,7 @@ fn is_ui_path(path: &str) -> bool {
 fn is_form_path(path: &str) -> bool {
     path == "/sign-in"
         || path == "/sign-out"
+        || path == crate::login::AUTHZ_PATH
         || (path.starts_with("/account/sessions/") && path.ends_with("/end"))
         || (path.starts_with("/modules/") && path.ends_with("/lifecycle"))
 }

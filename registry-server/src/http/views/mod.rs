@@ -46,6 +46,24 @@ pub struct DiscoveryView {
     /// Where the provider registry API lives.
     #[serde(rename = "providers.v1", default)]
     pub providers_v1: String,
+    /// How `terraform login` gets a token (with the web UI only).
+    #[serde(rename = "login.v1", default, skip_serializing_if = "Option::is_none")]
+    pub login_v1: Option<LoginDiscoveryView>,
+}
+
+/// `login.v1`: Terraform's OAuth client configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginDiscoveryView {
+    /// The client id (`terraform-cli`).
+    pub client: String,
+    /// `["authz_code"]`.
+    pub grant_types: Vec<String>,
+    /// The authorization page.
+    pub authz: String,
+    /// The token endpoint.
+    pub token: String,
+    /// The first and last local port Terraform may listen on.
+    pub ports: Vec<u16>,
 }
 
 /// A deprecation notice.

@@ -10,6 +10,7 @@ pub mod home;
 pub mod lifecycle;
 pub mod module;
 pub mod namespace;
+pub mod oauth;
 pub mod part;
 pub mod providers;
 pub mod search;
