@@ -98,7 +98,7 @@ pub async fn add(
 /// status and the tags published from it.
 #[utoipa::path(
     get, path = "/v1/repositories/{ns}/{name}/{system}", tag = "repositories", params(ModuleParams),
-    responses((status = 200, description = "The repository", body = RepositoryView), (status = 403, description = "Not a publisher of the namespace", body = ErrorBody), (status = 404, description = "The module follows no repository", body = ErrorBody)),
+    responses((status = 200, description = "The repository", body = RepositoryView), (status = 400, description = "A malformed module address", body = ErrorBody), (status = 403, description = "Not a publisher of the namespace", body = ErrorBody), (status = 404, description = "The module follows no repository", body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn get(
@@ -120,7 +120,7 @@ pub async fn get(
 /// versions published stay.
 #[utoipa::path(
     delete, path = "/v1/repositories/{ns}/{name}/{system}", tag = "repositories", params(ModuleParams),
-    responses((status = 204, description = "No longer followed"), (status = 403, description = "Not a publisher of the namespace", body = ErrorBody), (status = 404, description = "The module follows no repository", body = ErrorBody)),
+    responses((status = 204, description = "No longer followed"), (status = 400, description = "A malformed module address", body = ErrorBody), (status = 403, description = "Not a publisher of the namespace", body = ErrorBody), (status = 404, description = "The module follows no repository", body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn remove(
@@ -136,7 +136,7 @@ pub async fn remove(
 /// became of each new or moved tag.
 #[utoipa::path(
     post, path = "/v1/repositories/{ns}/{name}/{system}/sync", tag = "repositories", params(ModuleParams),
-    responses((status = 200, description = "What the sync did", body = SyncReport), (status = 403, description = "Not a publisher of the namespace", body = ErrorBody), (status = 404, description = "The module follows no repository", body = ErrorBody), (status = 409, description = "Another process is syncing it", body = ErrorBody), (status = 502, description = "The remote could not be read", body = ErrorBody)),
+    responses((status = 200, description = "What the sync did", body = SyncReport), (status = 400, description = "A malformed module address", body = ErrorBody), (status = 403, description = "Not a publisher of the namespace", body = ErrorBody), (status = 404, description = "The module follows no repository", body = ErrorBody), (status = 409, description = "Another process is syncing it", body = ErrorBody), (status = 502, description = "The remote could not be read", body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn sync(
