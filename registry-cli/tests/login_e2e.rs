@@ -197,8 +197,13 @@ fn terraform_login_obtains_a_token_that_installs_private_modules() {
         listener.contains("code=") && listener.contains("state="),
         "{listener}"
     );
-    let delivered = reqwest::blocking::get(listener.replacen("localhost", "127.0.0.1", 1)).unwrap();
-    assert!(delivered.status().is_success(), "{}", delivered.status());
+    // Terraform's listener may close the connection as it stops, before
+    // its answer is complete; whether it got the code shows in its exit
+    // and in the credentials it stores.
+    match reqwest::blocking::get(listener.replacen("localhost", "127.0.0.1", 1)) {
+        Ok(r) => assert!(r.status().is_success(), "{}", r.status()),
+        Err(e) => println!("the listener closed early: {e}"),
+    }
 
     let status = login.wait().unwrap();
     let said = reader.join().unwrap();

@@ -176,6 +176,8 @@ impl World {
         )
         .unwrap();
         std::fs::write(dir.path().join("prod.tfvars"), "env = \"prod\"\n").unwrap();
+        // The OpenID client secret `registry serve --oidc-client-secret-file` reads.
+        std::fs::write(dir.path().join("client-secret.txt"), "s3cret\n").unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

@@ -138,7 +138,19 @@ impl GrantKey {
         now: chrono::DateTime<chrono::Utc>,
         holder: Option<&str>,
     ) -> String {
-        let expiry = now.timestamp() + self.ttl.as_secs() as i64;
+        self.sign_for_ttl(path, now, holder, self.ttl)
+    }
+
+    /// As [`GrantKey::sign_for`], valid for `ttl` rather than the key's TTL
+    /// (a sign-in at an OpenID provider takes longer than a download).
+    pub fn sign_for_ttl(
+        &self,
+        path: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        holder: Option<&str>,
+        ttl: Duration,
+    ) -> String {
+        let expiry = now.timestamp() + ttl.as_secs() as i64;
         let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .encode(self.mac(path, expiry, holder).finalize().into_bytes());
         match holder {

@@ -268,6 +268,7 @@ pub async fn issue_token(
                 role: base.role,
                 description: Some(format!("terraform login (signed in as token {})", base.id)),
                 expires_at: Some(expires_at),
+                also: base.also.clone(),
             },
             now,
         )

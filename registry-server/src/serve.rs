@@ -65,6 +65,10 @@ pub struct ServeConfig {
     /// Extra CA certificates outbound connections trust (`--ca-cert`),
     /// besides the platform's roots or `SSL_CERT_FILE`'s.
     pub ca_certs: Vec<PathBuf>,
+    /// Sign-in to the web UI through an OpenID provider (`--oidc-issuer`,
+    /// `--oidc-client-id`, `--oidc-client-secret-file`, `--oidc-roles-claim`,
+    /// `--oidc-role-map`, `--oidc-scopes`).
+    pub oidc_login: Option<crate::oidc::OidcLoginConfig>,
     /// How often every followed repository is synced besides its webhooks
     /// (`--repo-poll-interval`, default 5 min; zero: never).
     pub repo_poll_interval: std::time::Duration,
@@ -85,6 +89,7 @@ impl Default for ServeConfig {
             tls_key: None,
             grant_key_file: None,
             repo_poll_interval: DEFAULT_REPO_POLL_INTERVAL,
+            oidc_login: None,
             grant_key: None,
             rate_limits: crate::limits::RateLimits::default(),
             metrics_token_file: None,
@@ -283,6 +288,18 @@ pub async fn start(config: ServeConfig) -> Result<RunningServer> {
         .mirror(mirror(&config, &metrics)?)
         .providers(opened.providers.clone())
         .repositories(repositories.clone())
+        .oidc_sign_in(
+            config
+                .oidc_login
+                .clone()
+                .map(|c| {
+                    crate::oidc::OidcSignIn::new(
+                        c,
+                        &crate::trust::ClientTrust::new(&config.ca_certs)?,
+                    )
+                })
+                .transpose()?,
+        )
         .trusted_publishing(crate::oidc::TrustedPublishing::new(
             opened.registry.clone(),
             opened.trusted_publishers.clone(),

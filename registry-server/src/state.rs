@@ -40,6 +40,7 @@ struct StateInner {
     providers: Option<registry_providers::ProviderRegistry>,
     repositories: Option<crate::repos::Repositories>,
     trusted_publishing: Option<crate::oidc::TrustedPublishing>,
+    oidc_sign_in: Option<crate::oidc::OidcSignIn>,
 }
 
 /// How the web UI's sign-in sessions behave.
@@ -88,6 +89,7 @@ impl AppState {
             providers: None,
             repositories: None,
             trusted_publishing: None,
+            oidc_sign_in: None,
         }
     }
 
@@ -127,6 +129,11 @@ impl AppState {
                 "this server was assembled without trusted publishing",
             )
         })
+    }
+
+    /// Sign-in through an OpenID provider, when one is configured.
+    pub fn oidc_sign_in(&self) -> Option<&crate::oidc::OidcSignIn> {
+        self.inner.oidc_sign_in.as_ref()
     }
 
     /// How web UI sessions behave.
@@ -217,6 +224,7 @@ pub struct AppStateBuilder {
     providers: Option<registry_providers::ProviderRegistry>,
     repositories: Option<crate::repos::Repositories>,
     trusted_publishing: Option<crate::oidc::TrustedPublishing>,
+    oidc_sign_in: Option<crate::oidc::OidcSignIn>,
 }
 
 impl std::fmt::Debug for AppStateBuilder {
@@ -276,6 +284,12 @@ impl AppStateBuilder {
     /// The repositories modules follow.
     pub fn repositories(mut self, repositories: crate::repos::Repositories) -> Self {
         self.repositories = Some(repositories);
+        self
+    }
+
+    /// Sign-in through an OpenID provider.
+    pub fn oidc_sign_in(mut self, sign_in: Option<crate::oidc::OidcSignIn>) -> Self {
+        self.oidc_sign_in = sign_in;
         self
     }
 
@@ -348,6 +362,7 @@ impl AppStateBuilder {
                 providers: self.providers,
                 repositories: self.repositories,
                 trusted_publishing: self.trusted_publishing,
+                oidc_sign_in: self.oidc_sign_in,
             }),
         })
     }

@@ -485,3 +485,171 @@ async fn the_ui_works_on_postgres_in_chromium() {
     .await;
     sign_in_and_deprecate(&live, &bin, false).await;
 }
+
+/// The OpenID provider (`scripts/oidc-provider.mjs`) on `port`, its client
+/// redirecting to `redirect`; killed when dropped.
+struct OpenIdProvider(Child);
+
+impl Drop for OpenIdProvider {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn openid_provider(script: &str, port: u16, redirect: &str) -> OpenIdProvider {
+    let accounts = serde_json::json!({
+        "alice": ["team-a", "team-b", "elsewhere"],
+        "bob": ["strangers"],
+    });
+    let mut child = Command::new("node")
+        .arg(script)
+        .args([
+            &port.to_string(),
+            "registry",
+            "client-secret",
+            redirect,
+            &accounts.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start node");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    loop {
+        let line = lines
+            .next()
+            .expect("the OpenID provider exited before listening")
+            .unwrap();
+        if line.contains("oidc-provider listening on") {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    OpenIdProvider(child)
+}
+
+/// Sign in at the provider's development pages as `login`, consenting.
+async fn sign_in_at_provider(c: &Client, live: &common::Live, login: &str) {
+    c.goto(&live.url("/sign-in?next=%2Faccount")).await.unwrap();
+    c.find(Locator::LinkText(
+        "Sign in with your organisation's account",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let login_page = arrived(c, |u| u.path().starts_with("/interaction/")).await;
+    c.find(Locator::Css("input[name=login]"))
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("any password")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button.login-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The consent page (a new interaction), then back to the registry.
+    let at = arrived(c, |u| *u != login_page).await;
+    if at.port() != Some(live.server.addr.port()) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Ok(b) = c.find(Locator::Css("button.login-submit")).await {
+                let _ = b.click().await;
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no consent button");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    arrived(c, |u| u.port() == Some(live.server.addr.port())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_sign_in_through_a_real_openid_provider_with_their_groups_roles() {
+    let Some(bin) = registry_testkit::env::service_url("REGISTRY_TEST_CHROMEDRIVER", "browser")
+    else {
+        return;
+    };
+    let Some(script) =
+        registry_testkit::env::service_url("REGISTRY_TEST_OIDC_PROVIDER", "OpenID sign-in")
+    else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let issuer = format!("http://127.0.0.1:{port}");
+    let live = live(|c| {
+        c.oidc_login = Some(registry_server::oidc::OidcLoginConfig {
+            issuer: issuer.clone(),
+            client_id: "registry".into(),
+            client_secret: Some("client-secret".to_string().into()),
+            roles_claim: "groups".into(),
+            role_map: registry_server::oidc::parse_role_map(
+                "platform-admins=*:admin,team-a=acme:publisher,team-b=beta:reader",
+            )
+            .unwrap(),
+            scopes: "openid profile".into(),
+        });
+    })
+    .await;
+    let redirect = live.url("/sign-in/oidc/callback");
+    let _provider = openid_provider(&script, port, &redirect);
+    let d = driver(&bin);
+
+    // alice: team-a and team-b map to publisher in acme and reader in beta.
+    let profile = tempfile::tempdir().unwrap();
+    let c = browser(&d, profile.path()).await;
+    sign_in_at_provider(&c, &live, "alice").await;
+    let url = arrived(&c, |u| u.path() == "/account").await;
+    assert_eq!(url.path(), "/account");
+    let account = text_of(&c, "main").await;
+    assert!(account.contains("signed in through"), "{account}");
+    assert!(account.contains("alice"), "{account}");
+    assert!(account.contains("publisher"), "{account}");
+    assert!(account.contains("reader in beta"), "{account}");
+    shot(&c, "sso-account").await;
+    let session = c.get_named_cookie("registry_session").await.unwrap();
+    assert_eq!(session.http_only(), Some(true));
+    // The session acts as a token with exactly those grants.
+    let tokens = live.server.opened.storage.metadata.as_token_store();
+    let made = tokens
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| {
+            t.description
+                .as_deref()
+                .is_some_and(|d| d.contains("alice"))
+        })
+        .expect("a token for alice");
+    assert_eq!(made.namespace, "acme");
+    assert_eq!(made.role, Role::Publisher);
+    assert_eq!(made.also.len(), 1);
+    assert_eq!(made.also[0].namespace, "beta");
+    assert!(made.expires_at.is_some(), "it lasts as long as a session");
+    c.close().await.unwrap();
+
+    // bob's groups map to nothing: signed in at the provider, refused here.
+    let profile = tempfile::tempdir().unwrap();
+    let c = browser(&d, profile.path()).await;
+    sign_in_at_provider(&c, &live, "bob").await;
+    let page = text_of(&c, "main").await;
+    assert!(page.contains("none of your groups (strangers)"), "{page}");
+    assert!(c.get_named_cookie("registry_session").await.is_err());
+    c.close().await.unwrap();
+}

@@ -447,6 +447,7 @@ async fn every_auth_failure_on_every_route_is_refused() {
             role,
             description: None,
             expires_at: expires,
+            also: Vec::new(),
         };
         async move {
             store

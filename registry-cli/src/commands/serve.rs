@@ -121,6 +121,25 @@ pub struct ServeArgs {
     /// (default 5m; 0 turns the poll off).
     #[arg(long, env = "REGISTRY_REPO_POLL_INTERVAL")]
     repo_poll_interval: Option<String>,
+    /// Sign people in to the web UI through this OpenID provider
+    /// (authorization code with PKCE; https, or http on loopback).
+    #[arg(long, env = "REGISTRY_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// This registry's client id at the provider.
+    #[arg(long, env = "REGISTRY_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// File holding the client secret (omit for a public client).
+    #[arg(long, env = "REGISTRY_OIDC_CLIENT_SECRET_FILE")]
+    oidc_client_secret_file: Option<PathBuf>,
+    /// The ID token claim listing a person's groups (default `groups`).
+    #[arg(long, env = "REGISTRY_OIDC_ROLES_CLAIM")]
+    oidc_roles_claim: Option<String>,
+    /// Groups to roles: `platform-admins=*:admin,team-a=acme:publisher`.
+    #[arg(long, env = "REGISTRY_OIDC_ROLE_MAP")]
+    oidc_role_map: Option<String>,
+    /// The scopes asked for (default `openid profile email`).
+    #[arg(long, env = "REGISTRY_OIDC_SCOPES")]
+    oidc_scopes: Option<String>,
     #[command(flatten)]
     mirror: super::upstream_args::UpstreamArgs,
 }
@@ -208,6 +227,12 @@ struct FileConfig {
     public_url: Option<String>,
     session_ttl: Option<String>,
     repo_poll_interval: Option<String>,
+    oidc_issuer: Option<String>,
+    oidc_client_id: Option<String>,
+    oidc_client_secret_file: Option<PathBuf>,
+    oidc_roles_claim: Option<String>,
+    oidc_role_map: Option<String>,
+    oidc_scopes: Option<String>,
     /// `[[upstream]]` tables: `host`, `url`, `token`, `allow`, `deny`.
     upstream: Option<Vec<registry_server::mirror::UpstreamConfig>>,
     upstream_ttl: Option<String>,
@@ -314,6 +339,16 @@ impl ServeArgs {
         if session_ttl.is_zero() {
             return Err(Error::invalid_input("--session-ttl must be longer than 0s"));
         }
+        let oidc_login = oidc_login(OidcArgs {
+            issuer: self.oidc_issuer.or(file.oidc_issuer),
+            client_id: self.oidc_client_id.or(file.oidc_client_id),
+            client_secret_file: self
+                .oidc_client_secret_file
+                .or(file.oidc_client_secret_file),
+            roles_claim: self.oidc_roles_claim.or(file.oidc_roles_claim),
+            role_map: self.oidc_role_map.or(file.oidc_role_map),
+            scopes: self.oidc_scopes.or(file.oidc_scopes),
+        })?;
         let repo_poll_interval = match self.repo_poll_interval.or(file.repo_poll_interval) {
             Some(s) => parse_duration("repo-poll-interval", &s)?,
             None => defaults.repo_poll_interval,
@@ -335,6 +370,7 @@ impl ServeArgs {
             })?;
         let upstreams = self.mirror.resolve(file.upstream)?;
         Ok(ServeConfig {
+            oidc_login,
             repo_poll_interval,
             upstream_private,
             grant_ttl,
@@ -358,6 +394,55 @@ impl ServeArgs {
                 .map(SecretString::from),
         })
     }
+}
+
+/// The `--oidc-*` options, as given.
+struct OidcArgs {
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret_file: Option<PathBuf>,
+    roles_claim: Option<String>,
+    role_map: Option<String>,
+    scopes: Option<String>,
+}
+
+/// OpenID sign-in when `--oidc-issuer` is given: the client id and the
+/// role map are then required; the secret is read from its file.
+fn oidc_login(a: OidcArgs) -> Result<Option<registry_server::oidc::OidcLoginConfig>> {
+    let Some(issuer) = a.issuer else {
+        if a.client_id.is_some() || a.role_map.is_some() {
+            return Err(Error::invalid_input(
+                "--oidc-client-id and --oidc-role-map need --oidc-issuer",
+            ));
+        }
+        return Ok(None);
+    };
+    let client_id = a
+        .client_id
+        .ok_or_else(|| Error::invalid_input("--oidc-issuer needs --oidc-client-id"))?;
+    let role_map = a.role_map.ok_or_else(|| {
+        Error::invalid_input(
+            "--oidc-issuer needs --oidc-role-map (which groups get which role: platform-admins=*:admin,team-a=acme:publisher)",
+        )
+    })?;
+    let client_secret = a
+        .client_secret_file
+        .map(|f| {
+            std::fs::read_to_string(&f)
+                .map(|s| SecretString::from(s.trim().to_string()))
+                .map_err(|e| {
+                    Error::invalid_input(format!("--oidc-client-secret-file {}: {e}", f.display()))
+                })
+        })
+        .transpose()?;
+    Ok(Some(registry_server::oidc::OidcLoginConfig {
+        issuer: issuer.trim_end_matches('/').to_string(),
+        client_id,
+        client_secret,
+        roles_claim: a.roles_claim.unwrap_or_else(|| "groups".into()),
+        role_map: registry_server::oidc::parse_role_map(&role_map)?,
+        scopes: a.scopes.unwrap_or_else(|| "openid profile email".into()),
+    }))
 }
 
 /// Serve until Ctrl-C or SIGTERM.

@@ -74,6 +74,7 @@ pub async fn run(c: TokenCommand) -> CmdResult {
                 role: a.role,
                 description: a.description,
                 expires_at,
+                also: Vec::new(),
             };
             let t = opened
                 .storage

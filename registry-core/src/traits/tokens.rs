@@ -27,6 +27,10 @@ pub struct TokenInfo {
     pub expires_at: Option<DateTime<Utc>>,
     /// When it was revoked, if it was.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Roles in other namespaces besides `namespace`'s (a person signed in
+    /// through the OpenID provider gets one per group the role map names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Grant>,
 }
 
 impl TokenInfo {
@@ -39,11 +43,18 @@ impl TokenInfo {
     pub fn actor(&self) -> Actor {
         Actor::Token {
             id: self.id.clone(),
-            grants: vec![Grant {
-                namespace: self.namespace.clone(),
-                role: self.role,
-            }],
+            grants: self.grants(),
         }
+    }
+
+    /// Every grant the token carries: its namespace's role, then the others.
+    pub fn grants(&self) -> Vec<Grant> {
+        let mut grants = vec![Grant {
+            namespace: self.namespace.clone(),
+            role: self.role,
+        }];
+        grants.extend(self.also.iter().cloned());
+        grants
     }
 }
 
@@ -75,6 +86,8 @@ pub struct TokenRequest {
     pub description: Option<String>,
     /// Expiry.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Roles in other namespaces besides `namespace`'s.
+    pub also: Vec<Grant>,
 }
 
 /// Secrets look like `rgt_<id>_<random>`: the id locates the record, the
@@ -203,6 +216,7 @@ mod tests {
                 created_at: Utc::now(),
                 expires_at: None,
                 revoked_at: None,
+                also: Vec::new(),
             },
             secret: "rgt_a_supersecret".into(),
         };

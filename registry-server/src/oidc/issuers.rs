@@ -22,10 +22,19 @@ const REFETCH_AFTER: Duration = Duration::from_secs(60);
 /// The largest discovery document or JWKS read.
 const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
 
-#[derive(Debug, Deserialize)]
-struct Discovery {
-    issuer: String,
-    jwks_uri: String,
+/// The parts of an issuer's discovery document the registry reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Discovery {
+    /// The issuer, as it names itself.
+    pub issuer: String,
+    /// Where its keys are.
+    pub jwks_uri: String,
+    /// Where people sign in (for the web UI's sign-in).
+    #[serde(default)]
+    pub authorization_endpoint: Option<String>,
+    /// Where codes are traded for tokens.
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
 }
 
 struct Cached {
@@ -123,7 +132,9 @@ impl IssuerKeys {
         ))
     }
 
-    async fn fetch(&self, issuer: &str) -> Result<JwkSet> {
+    /// The issuer's discovery document, checked: it names this issuer, and
+    /// its endpoints are https (or http on loopback).
+    pub async fn discovery(&self, issuer: &str) -> Result<Discovery> {
         let base = url::Url::parse(issuer).map_err(|e| refuse(issuer, e))?;
         if !fetchable(&base) {
             return Err(refuse(issuer, "it is not an https URL"));
@@ -139,6 +150,28 @@ impl IssuerKeys {
                 format!("its discovery document names issuer {:?}", discovery.issuer),
             ));
         }
+        for endpoint in [&discovery.authorization_endpoint, &discovery.token_endpoint]
+            .into_iter()
+            .flatten()
+        {
+            let ok = url::Url::parse(endpoint).is_ok_and(|u| fetchable(&u));
+            if !ok {
+                return Err(refuse(
+                    issuer,
+                    format!("its endpoint {endpoint:?} is not an https URL"),
+                ));
+            }
+        }
+        Ok(discovery)
+    }
+
+    /// The HTTP client issuers are reached with.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    async fn fetch(&self, issuer: &str) -> Result<JwkSet> {
+        let discovery = self.discovery(issuer).await?;
         let jwks = url::Url::parse(&discovery.jwks_uri).map_err(|e| refuse(issuer, e))?;
         if !fetchable(&jwks) {
             return Err(refuse(issuer, "its jwks_uri is not an https URL"));
@@ -146,7 +179,8 @@ impl IssuerKeys {
         self.json(issuer, jwks.as_str()).await
     }
 
-    async fn json<T: serde::de::DeserializeOwned>(&self, issuer: &str, url: &str) -> Result<T> {
+    /// A JSON document from an issuer, at most 256 KiB.
+    pub async fn json<T: serde::de::DeserializeOwned>(&self, issuer: &str, url: &str) -> Result<T> {
         let response = self
             .http
             .get(url)
@@ -159,11 +193,20 @@ impl IssuerKeys {
                 format!("{url} answered {}", response.status()),
             ));
         }
-        let body = crate::mirror::read_limited(response, MAX_DOCUMENT_BYTES, issuer, url)
-            .await
-            .map_err(|e| refuse(issuer, e.message()))?;
-        serde_json::from_slice(&body).map_err(|e| refuse(issuer, format!("{url}: {e}")))
+        read_json(issuer, url, response).await
     }
+}
+
+/// An issuer's JSON answer, at most 256 KiB.
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    issuer: &str,
+    url: &str,
+    response: reqwest::Response,
+) -> Result<T> {
+    let body = crate::mirror::read_limited(response, MAX_DOCUMENT_BYTES, issuer, url)
+        .await
+        .map_err(|e| refuse(issuer, e.message()))?;
+    serde_json::from_slice(&body).map_err(|e| refuse(issuer, format!("{url}: {e}")))
 }
 
 /// The key named `kid` (or the only key, when the token names none).

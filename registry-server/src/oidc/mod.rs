@@ -5,6 +5,7 @@
 //! are checked; every exchange is audited with the claims that matched.
 
 mod issuers;
+mod sign_in;
 
 use std::sync::Arc;
 
@@ -17,6 +18,9 @@ use registry_core::{
 use serde_json::Value;
 
 pub use issuers::IssuerKeys;
+pub use sign_in::{
+    OidcLoginConfig, OidcSignIn, PENDING_COOKIE, PENDING_TTL, Person, RoleMapping, parse_role_map,
+};
 
 /// The longest an exchanged token lives.
 pub const EXCHANGED_TOKEN_TTL: chrono::Duration = chrono::Duration::hours(1);
@@ -247,6 +251,7 @@ impl TrustedPublishing {
                 300,
             )),
             expires_at: Some(expires_at),
+            also: Vec::new(),
         };
         self.tokens.create(&request, now).await
     }

@@ -80,6 +80,8 @@ pub fn routes() -> Router<AppState> {
             get(pages::sign_in::form).post(pages::sign_in::sign_in),
         )
         .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/sign-in/oidc", get(pages::sso::start))
+        .route(pages::sso::CALLBACK_PATH, get(pages::sso::callback))
         .route(
             crate::login::AUTHZ_PATH,
             get(pages::oauth::ask).post(pages::oauth::decide),
@@ -122,6 +124,8 @@ fn is_ui_path(path: &str) -> bool {
         || path.starts_with("/static/")
         || is_form_path(path)
         || path == "/account"
+        || path == "/sign-in/oidc"
+        || path == pages::sso::CALLBACK_PATH
 }
 
 /// The paths the UI's forms post to.

@@ -74,11 +74,10 @@ pub struct SignedIn {
 impl SignedIn {
     /// Whether they may change versions' lifecycle in `namespace`.
     pub fn may_publish(&self, namespace: &str) -> bool {
-        registry_core::Grant {
-            namespace: self.token.namespace.clone(),
-            role: self.token.role,
-        }
-        .allows(namespace, Role::Publisher)
+        self.token
+            .grants()
+            .iter()
+            .any(|g| g.allows(namespace, Role::Publisher))
     }
 }
 

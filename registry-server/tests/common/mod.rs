@@ -64,6 +64,7 @@ impl Live {
             role,
             description: None,
             expires_at: None,
+            also: Vec::new(),
         };
         self.server
             .opened

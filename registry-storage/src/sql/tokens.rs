@@ -11,11 +11,10 @@ use registry_core::{
 use super::SqlMetadataStore;
 use super::engine::{Row, Sql};
 
-const SELECT_TOKEN: &str = "SELECT id, namespace, role, description, created_at, expires_at, revoked_at, secret_hash FROM api_tokens";
+const SELECT_TOKEN: &str = "SELECT id, namespace, role, description, created_at, expires_at, revoked_at, extra_grants, secret_hash FROM api_tokens";
 
 /// A token's record columns, as `t.*` for joins (sessions).
-pub(super) const TOKEN_COLUMNS: &str =
-    "t.id, t.namespace, t.role, t.description, t.created_at, t.expires_at, t.revoked_at";
+pub(super) const TOKEN_COLUMNS: &str = "t.id, t.namespace, t.role, t.description, t.created_at, t.expires_at, t.revoked_at, t.extra_grants";
 
 fn decode_token(row: &Row) -> Result<TokenInfo> {
     decode_token_at(row, 0)
@@ -31,7 +30,21 @@ pub(super) fn decode_token_at(row: &Row, at: usize) -> Result<TokenInfo> {
         created_at: row.get(at + 4)?,
         expires_at: row.get(at + 5)?,
         revoked_at: row.get(at + 6)?,
+        also: match row.get::<Option<String>>(at + 7)? {
+            Some(json) => serde_json::from_str(&json).map_err(|_| {
+                Error::new(
+                    registry_core::ErrorKind::Backend,
+                    "a stored token has malformed grants",
+                )
+            })?,
+            None => Vec::new(),
+        },
     })
+}
+
+/// The extra grants as stored: JSON, or NULL when there are none.
+fn encode_grants(also: &[registry_core::Grant]) -> Option<String> {
+    (!also.is_empty()).then(|| serde_json::to_string(also).unwrap_or_default())
 }
 
 #[async_trait]
@@ -45,8 +58,8 @@ impl TokenStore for SqlMetadataStore {
         let (id, secret) = make_secret(&random);
         let q = Sql::new(
             "create token",
-            "INSERT INTO api_tokens (id, secret_hash, namespace, role, description, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO api_tokens (id, secret_hash, namespace, role, description, created_at, expires_at, extra_grants) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
         .bind(hash_secret(&secret))
@@ -54,7 +67,8 @@ impl TokenStore for SqlMetadataStore {
         .bind(request.role.to_string())
         .bind(&request.description)
         .bind(now)
-        .bind(request.expires_at);
+        .bind(request.expires_at)
+        .bind(encode_grants(&request.also));
         self.pool.execute(&q).await?;
         Ok(NewToken {
             info: TokenInfo {
@@ -65,6 +79,7 @@ impl TokenStore for SqlMetadataStore {
                 created_at: now,
                 expires_at: request.expires_at,
                 revoked_at: None,
+                also: request.also.clone(),
             },
             secret,
         })
@@ -86,7 +101,7 @@ impl TokenStore for SqlMetadataStore {
             .fetch_optional(&q)
             .await?
             .ok_or_else(invalid_token)?;
-        let stored: String = row.get(7)?;
+        let stored: String = row.get(8)?;
         if !constant_time_eq(stored.as_bytes(), hash_secret(secret).as_bytes()) {
             return Err(invalid_token());
         }

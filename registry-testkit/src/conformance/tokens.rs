@@ -9,6 +9,7 @@ fn request(ns: &str, role: Role) -> TokenRequest {
         role,
         description: Some("test".into()),
         expires_at: None,
+        also: Vec::new(),
     }
 }
 

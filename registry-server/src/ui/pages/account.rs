@@ -30,6 +30,9 @@ pub async fn account(State(state): State<AppState>, viewer: Viewer) -> UiResult 
                 tr { th { "Token" } td { code { (t.id) } @if let Some(d) = &t.description { " · " (d) } } }
                 tr { th { "Namespace" } td { @if t.namespace == "*" { "every namespace" } @else { code { (t.namespace) } } } }
                 tr { th { "Role" } td { (t.role.to_string()) } }
+                @for g in &t.also {
+                    tr { th { "Also" } td { (g.role.to_string()) " in " @if g.namespace == "*" { "every namespace" } @else { code { (g.namespace) } } } }
+                }
                 tr { th { "Token expires" } td { @match &t.expires_at { Some(e) => (date(e)), None => "never" } } }
                 tr { th { "This session ends" } td { (who.session.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()) } }
             }

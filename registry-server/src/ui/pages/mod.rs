@@ -15,6 +15,7 @@ pub mod part;
 pub mod providers;
 pub mod search;
 pub mod sign_in;
+pub mod sso;
 pub mod usage;
 pub mod used_by;
 

@@ -23,6 +23,13 @@ pub struct NextParam {
     next: Option<String>,
 }
 
+impl NextParam {
+    /// Where to go, as asked (unchecked: see [`session::safe_next`]).
+    pub fn next(&self) -> Option<&str> {
+        self.next.as_deref()
+    }
+}
+
 /// The sign-in form's fields.
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
@@ -31,12 +38,27 @@ pub struct SignInForm {
 }
 
 /// `GET /sign-in`.
-pub async fn form(viewer: Viewer, Query(p): Query<NextParam>) -> UiResult {
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(p): Query<NextParam>,
+) -> UiResult {
     let next = session::safe_next(p.next.as_deref());
-    Ok(page(&viewer, &next, None, StatusCode::OK))
+    let sso = state.oidc_sign_in().map(|s| s.issuer().to_string());
+    Ok(page(&viewer, &next, None, StatusCode::OK, sso.as_deref()))
 }
 
-fn page(viewer: &Viewer, next: &str, problem: Option<&str>, status: StatusCode) -> Response {
+fn page(
+    viewer: &Viewer,
+    next: &str,
+    problem: Option<&str>,
+    status: StatusCode,
+    sso: Option<&str>,
+) -> Response {
+    let sso_href = format!(
+        "/sign-in/oidc?next={}",
+        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
     let body = html! {
         h1 { "Sign in" }
         @if let Some(who) = viewer.signed_in() {
@@ -44,6 +66,10 @@ fn page(viewer: &Viewer, next: &str, problem: Option<&str>, status: StatusCode) 
         }
         @if let Some(p) = problem {
             div class="banner bad" role="alert" { (p) }
+        }
+        @if let Some(issuer) = sso {
+            p { a class="button" href=(sso_href) { "Sign in with your organisation's account" } " (" (issuer) ")" }
+            p class="muted" { "Or with an API token:" }
         }
         p { "Paste an API token (" code { "registry token create" } " makes one). The registry keeps a session for this browser; the token itself is not stored in it." }
         form class="stack" method="post" action="/sign-in" {
@@ -81,10 +107,26 @@ pub async fn sign_in(
                 &next,
                 Some("That token is not valid: it is unknown, expired or revoked."),
                 StatusCode::UNAUTHORIZED,
+                state.oidc_sign_in().map(|s| s.issuer()),
             ));
         }
         Err(e) => return Err(e.into()),
     };
+    open_browser_session(&state, &ctx, &viewer, &headers, &token, &next, "sign-in").await
+}
+
+/// Open a session for this browser acting as `token` (replacing the one
+/// it had), audited as `action`, and go on to `next` with its cookie.
+pub(super) async fn open_browser_session(
+    state: &AppState,
+    ctx: &RequestContext,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    token: &registry_core::TokenInfo,
+    next: &str,
+    action: &str,
+) -> UiResult {
+    let now = chrono::Utc::now();
     let ttl =
         chrono::Duration::from_std(state.web_sessions().ttl).unwrap_or(chrono::Duration::hours(12));
     let expires_at = match token.expires_at {
@@ -105,12 +147,12 @@ pub async fn sign_in(
     as_token.actor = token.actor();
     state
         .registry()
-        .record_success(&as_token, "sign-in", &format!("session:{}", opened.info.id))
+        .record_success(&as_token, action, &format!("session:{}", opened.info.id))
         .await;
-    let mut resp = Redirect::to(&next).into_response();
-    resp.headers_mut().insert(
+    let mut resp = Redirect::to(next).into_response();
+    resp.headers_mut().append(
         header::SET_COOKIE,
-        session::set_cookie(&state, &opened.secret, expires_at - now),
+        session::set_cookie(state, &opened.secret, expires_at - now),
     );
     Ok(resp)
 }
