@@ -529,3 +529,99 @@ async fn a_repository_outside_the_allowed_networks_is_never_reached() {
     assert!(e.to_string().contains("private"), "{e}");
     assert!(versions(&live, "acme/x/null").await.is_empty());
 }
+
+/// The web UI shows each followed repository's status to those who may
+/// publish from it, and every tag published from one.
+#[cfg(feature = "ui")]
+#[tokio::test]
+async fn the_web_ui_shows_each_repositorys_last_sync() {
+    let d = GitDaemon::start();
+    let repo = d.repository("ui");
+    write(&repo, "main.tf", "variable \"a\" {}\n");
+    let first = d.commit(&repo, "first", Some("v1.0.0"));
+    d.commit(&repo, "odd", Some("vnext"));
+    let live = live(loopback).await;
+    let acme = live.token("acme", Role::Publisher).await;
+    let other = live.token("other", Role::Publisher).await;
+    let post = reqwest::Method::POST;
+    let (s, _) = call(
+        &live,
+        post.clone(),
+        "/v1/repositories",
+        &acme,
+        Some(json!({"module": "acme/ui/null", "git": d.url("ui")})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _) = call(
+        &live,
+        post,
+        "/v1/repositories/acme/ui/null/sync",
+        &acme,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Signed out: off to sign in.
+    let r = live
+        .http
+        .get(live.url("/repositories"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection());
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/sign-in?next=%2Frepositories")
+    );
+    let page = |token: String, path: &'static str| {
+        let live = &live;
+        async move {
+            let signed = live
+                .http
+                .post(live.url("/sign-in"))
+                .header("origin", live.server.url())
+                .form(&[("token", token.as_str()), ("next", "/")])
+                .send()
+                .await
+                .unwrap();
+            let cookie = signed.headers()["set-cookie"]
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
+            live.http
+                .get(live.url(path))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let mine = page(acme.clone(), "/repositories").await;
+    assert!(mine.contains("acme/ui/null"), "{mine}");
+    assert!(mine.contains(&d.url("ui")), "{mine}");
+    assert!(
+        mine.contains(&first[..12]),
+        "the newest commit published: {mine}"
+    );
+    assert!(
+        mine.contains("vnext"),
+        "the last error names the tag: {mine}"
+    );
+    let theirs = page(other.clone(), "/repositories").await;
+    assert!(!theirs.contains("acme/ui/null"), "{theirs}");
+    let detail = page(acme, "/repositories/acme/ui/null").await;
+    assert!(detail.contains("v1.0.0"), "{detail}");
+    assert!(detail.contains("/modules/acme/ui/null/1.0.0"), "{detail}");
+    let refused = page(other, "/repositories/acme/ui/null").await;
+    assert!(!refused.contains("v1.0.0"), "{refused}");
+}

@@ -41,12 +41,23 @@ fn ignore_rules(root: &Path, leave: Leave) -> Result<Gitignore> {
             .map_err(|e| Error::invalid_input(format!("bad built-in ignore pattern: {e}")))?;
     }
     let file = root.join(".terraformignore");
-    if file.exists()
-        && let Some(e) = b.add(&file)
-    {
-        return Err(Error::invalid_input(format!(
-            "invalid .terraformignore: {e}"
-        )));
+    // Never through a link: a hostile tree's `.terraformignore` pointing
+    // at a file of the machine would have it read (and quoted back in the
+    // parse error).
+    match std::fs::symlink_metadata(&file) {
+        Ok(m) if !m.file_type().is_file() => {
+            return Err(Error::invalid_input(
+                ".terraformignore is a link or a folder, not a file",
+            ));
+        }
+        Ok(_) => {
+            if let Some(e) = b.add(&file) {
+                return Err(Error::invalid_input(format!(
+                    "invalid .terraformignore: {e}"
+                )));
+            }
+        }
+        Err(_) => {}
     }
     b.build()
         .map_err(|e| Error::invalid_input(format!("invalid .terraformignore: {e}")))
@@ -204,6 +215,20 @@ mod tests {
                 "terraform.tfstate"
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_terraformignore_linking_elsewhere_is_never_read() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("credentials.json");
+        std::fs::write(&secret, "{\"password\": \"[hunter2\"}\n").unwrap();
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("main.tf"), "variable \"a\" {}\n").unwrap();
+        std::os::unix::fs::symlink(&secret, d.path().join(".terraformignore")).unwrap();
+        let e = pack_dir(d.path()).unwrap_err();
+        assert!(e.to_string().contains("link"), "{e}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 
     #[test]

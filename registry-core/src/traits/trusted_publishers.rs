@@ -78,7 +78,12 @@ impl TrustedPublisherRequest {
             })?;
         }
         const BINDING: [&str; 4] = ["sub", "repository", "project_path", "repository_owner"];
-        if !BINDING.iter().any(|c| self.claims.contains_key(*c)) {
+        // A binding must name something: `*` or `**` alone binds nothing.
+        let binds = |glob: &str| glob.chars().any(|c| !matches!(c, '*' | '?' | '/'));
+        if !BINDING
+            .iter()
+            .any(|c| self.claims.get(*c).is_some_and(|g| binds(g)))
+        {
             return Err(Error::invalid_input(
                 "name which jobs may publish with --claim sub=…, repository=… (GitHub) or project_path=… (GitLab); a policy binding only issuer and audience would accept every job of that issuer",
             ));
@@ -119,6 +124,11 @@ mod tests {
         assert!(request(&[("repository", "acme/*")]).check().is_ok());
         let unbound = request(&[("ref", "refs/tags/*")]).check().unwrap_err();
         assert!(unbound.message().contains("every job"));
+        assert!(
+            request(&[("sub", "*")]).check().is_err(),
+            "a wildcard binds nothing"
+        );
+        assert!(request(&[("repository", "**/*")]).check().is_err());
         let mut http = request(&[("sub", "x")]);
         http.issuer = "http://issuer.example.com".into();
         assert!(http.check().is_err());

@@ -150,11 +150,21 @@ impl IssuerKeys {
                 format!("its discovery document names issuer {:?}", discovery.issuer),
             ));
         }
-        for endpoint in [&discovery.authorization_endpoint, &discovery.token_endpoint]
-            .into_iter()
-            .flatten()
+        // Plain http (on loopback) only for an issuer that is itself on
+        // loopback: a remote issuer cannot point us at this machine.
+        let local_issuer = base.scheme() == "http";
+        let allowed = |u: &url::Url| {
+            u.scheme() == "https" || (local_issuer && fetchable(u) && u.host() == base.host())
+        };
+        for endpoint in [
+            Some(&discovery.jwks_uri),
+            discovery.authorization_endpoint.as_ref(),
+            discovery.token_endpoint.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
-            let ok = url::Url::parse(endpoint).is_ok_and(|u| fetchable(&u));
+            let ok = url::Url::parse(endpoint).is_ok_and(|u| allowed(&u));
             if !ok {
                 return Err(refuse(
                     issuer,

@@ -187,7 +187,7 @@ impl TrustedPublishing {
                 header.alg
             )));
         }
-        let issuer = unverified_issuer(jwt)?;
+        let (issuer, raw_issuer) = unverified_issuer(jwt)?;
         let policies: Vec<TrustedPublisher> = self
             .store
             .trusted_publishers()
@@ -202,7 +202,9 @@ impl TrustedPublishing {
         }
         let key = self.keys.key(&issuer, header.kid.as_deref()).await?;
         let mut validation = Validation::new(header.alg);
-        validation.set_issuer(&[&issuer]);
+        // As the token spells it (`https://tenant.auth0.com/`); policies
+        // name it without the trailing slash.
+        validation.set_issuer(&[&raw_issuer]);
         let audiences: Vec<&str> = policies.iter().map(|p| p.audience.as_str()).collect();
         validation.set_audience(&audiences);
         validation.set_required_spec_claims(&["exp", "iss", "aud"]);
@@ -257,9 +259,9 @@ impl TrustedPublishing {
     }
 }
 
-/// The `iss` of a token before its signature is checked: only to pick the
-/// issuer whose keys check it.
-fn unverified_issuer(jwt: &str) -> Result<String> {
+/// The `iss` of a token before its signature is checked, without and with
+/// its trailing slash: only to pick the issuer whose keys check it.
+fn unverified_issuer(jwt: &str) -> Result<(String, String)> {
     use base64::Engine as _;
     let payload = jwt
         .split('.')
@@ -272,7 +274,7 @@ fn unverified_issuer(jwt: &str) -> Result<String> {
         .map_err(|_| unauthenticated("the identity token's claims are not JSON"))?;
     claims["iss"]
         .as_str()
-        .map(|s| s.trim_end_matches('/').to_string())
+        .map(|s| (s.trim_end_matches('/').to_string(), s.to_string()))
         .ok_or_else(|| unauthenticated("the identity token names no issuer (iss)"))
 }
 
@@ -420,7 +422,7 @@ mod tests {
             enc.encode(r#"{"alg":"RS256"}"#),
             enc.encode(r#"{"iss":"https://issuer.example/"}"#)
         );
-        assert_eq!(unverified_issuer(&jwt).unwrap(), "https://issuer.example");
+        assert_eq!(unverified_issuer(&jwt).unwrap().0, "https://issuer.example");
         assert!(unverified_issuer("garbage").is_err());
     }
 }

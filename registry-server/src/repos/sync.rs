@@ -58,11 +58,9 @@ impl Repositories {
     /// Sync without checking the caller (the webhook checked its
     /// signature; the poll is the registry's own).
     pub(crate) async fn sync_now(&self, address: &ModuleAddress) -> Result<SyncReport> {
-        let repo = self
-            .store
-            .repository(address)
-            .await?
-            .ok_or_else(|| registry_core::repository_not_found(address))?;
+        if self.store.repository(address).await?.is_none() {
+            return Err(registry_core::repository_not_found(address));
+        }
         let holder = lease_holder();
         let now = Utc::now();
         if !self
@@ -72,6 +70,12 @@ impl Repositories {
         {
             return Err(sync_running(address));
         }
+        // Read again under the lease: a sync that ended meanwhile changed it.
+        let repo = self
+            .store
+            .repository(address)
+            .await?
+            .ok_or_else(|| registry_core::repository_not_found(address))?;
         let walked = self.walk(&repo, &holder).await;
         if let Err(e) = self.store.release_lease(address, &holder).await {
             tracing::warn!(%address, error = %e, "could not give back a sync lease; it lapses by itself");
@@ -122,9 +126,14 @@ impl Repositories {
         matching.sort_by(|a, b| a.0.cmp(&b.0));
         for (version, tag) in matching {
             let now = Utc::now();
-            self.store
+            if !self
+                .store
                 .try_lease(address, holder, now + LEASE, now)
-                .await?;
+                .await?
+            {
+                // Another process took over a lapsed lease: it syncs now.
+                return Err(sync_running(address));
+            }
             let outcome = match released.get(&tag.name) {
                 Some(r) if r.commit == tag.commit => continue,
                 Some(r) => self.check_moved(repo, &remote, &options, &tag, r).await,
@@ -160,6 +169,19 @@ impl Repositories {
     ) -> Result<(Vec<u8>, String)> {
         let tree = retried(|| registry_git::checkout(remote, Some(&tag.name), options)).await?;
         let commit = tree.commit().to_string();
+        if commit != tag.commit {
+            // A branch of that name, or the tag moved since it was listed:
+            // either way not the commit the tag names; the next sync sees.
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "fetching {} gave commit {}, not the tag's {}; not published (the next sync tries again)",
+                    tag.name,
+                    short(&commit),
+                    short(&tag.commit)
+                ),
+            ));
+        }
         let path = repo.spec.path.clone();
         let packed = tokio::task::spawn_blocking(move || {
             let dir = module_folder(tree.path(), path.as_deref())?;

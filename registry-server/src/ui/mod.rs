@@ -80,6 +80,11 @@ pub fn routes() -> Router<AppState> {
             get(pages::sign_in::form).post(pages::sign_in::sign_in),
         )
         .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/repositories", get(pages::repositories::list))
+        .route(
+            "/repositories/{ns}/{name}/{system}",
+            get(pages::repositories::detail),
+        )
         .route("/sign-in/oidc", get(pages::sso::start))
         .route(pages::sso::CALLBACK_PATH, get(pages::sso::callback))
         .route(
@@ -125,6 +130,8 @@ fn is_ui_path(path: &str) -> bool {
         || is_form_path(path)
         || path == "/account"
         || path == "/sign-in/oidc"
+        || path == "/repositories"
+        || path.starts_with("/repositories/")
         || path == pages::sso::CALLBACK_PATH
 }
 

@@ -37,6 +37,7 @@ pub async fn account(State(state): State<AppState>, viewer: Viewer) -> UiResult 
                 tr { th { "This session ends" } td { (who.session.expires_at.format("%Y-%m-%d %H:%M UTC").to_string()) } }
             }
         }
+        p { a href="/repositories" { "Followed repositories" } " you may publish from, and how their last syncs went." }
         form method="post" action="/sign-out" {
             input type="hidden" name="csrf" value=(who.csrf);
             button type="submit" { "Sign out" }

@@ -13,6 +13,7 @@ pub mod namespace;
 pub mod oauth;
 pub mod part;
 pub mod providers;
+pub mod repositories;
 pub mod search;
 pub mod sign_in;
 pub mod sso;

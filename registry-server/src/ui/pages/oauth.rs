@@ -27,16 +27,25 @@ pub async fn ask(viewer: Viewer, Query(p): Query<AuthorizationParams>) -> UiResu
         return Ok(Redirect::to(&viewer.sign_in_href()).into_response());
     };
     let t = &who.token;
-    let scope = if t.namespace == "*" {
-        "every namespace".to_string()
-    } else {
-        format!("namespace {}", t.namespace)
-    };
+    // Every grant the new token gets, as the token the session acts as.
+    let scope = t
+        .grants()
+        .iter()
+        .map(|g| {
+            let ns = if g.namespace == "*" {
+                "every namespace".to_string()
+            } else {
+                format!("namespace {}", g.namespace)
+            };
+            format!("{} in {ns}", g.role)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let body = html! {
         h1 { "Allow terraform login?" }
         p {
-            "Terraform on your computer (listening at " code { (request.redirect_uri.as_str()) } ") asks for a token of its own with your role: "
-            strong { (t.role.to_string()) } " in " (scope) ", for " (LOGIN_TOKEN_TTL.num_days()) " days at most."
+            "Terraform on your computer (listening at " code { (request.redirect_uri.as_str()) } ") asks for a token of its own with your roles: "
+            strong { (scope) } ", for " (LOGIN_TOKEN_TTL.num_days()) " days at most."
         }
         p class="muted" {
             "It is stored in Terraform's credentials file. " code { "terraform logout" } " only forgets it there; to end it, revoke it ("

@@ -99,7 +99,6 @@ pub struct CallbackParams {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
-    error_description: Option<String>,
 }
 
 /// `GET /sign-in/oidc/callback`: check what came back, open a session
@@ -115,9 +114,14 @@ pub async fn callback(
     if let Some(e) = p.error {
         let refusal = Error::new(
             ErrorKind::Unauthenticated,
+            // The error code only (the description is the request's word,
+            // not the provider's: it is not shown).
             format!(
-                "the OpenID provider did not sign you in: {e} {}",
-                p.error_description.unwrap_or_default()
+                "the OpenID provider did not sign you in ({})",
+                e.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .take(50)
+                    .collect::<String>()
             ),
         );
         state
