@@ -3,7 +3,9 @@
 # of a live server built by the test run (target/debug/registry): a bounded
 # number of examples per operation, with an admin token and without, rate
 # limits off. Fails on a 5xx, or a status code, content type or body the
-# description does not allow.
+# description does not allow. The stateful phase is left out: the links it
+# infers between unrelated operations (modules' `name` into providers'
+# paths) are invalid, and it stops with an error before running any.
 #
 #   scripts/schemathesis.sh [MAX_EXAMPLES]   (default 30)
 set -euo pipefail
@@ -42,6 +44,7 @@ for who in admin anonymous; do
   [ "$who" = admin ] && auth=(-H "Authorization: Bearer $token")
   if ! "${st[@]}" --config-file scripts/schemathesis/config.toml run \
       "http://127.0.0.1:$port/openapi.json" --max-examples "$examples" \
+      --phases examples,coverage,fuzzing \
       --seed 1 -c "$checks" "${auth[@]}" >"$work/st-$who.log" 2>&1; then
     cat "$work/st-$who.log"
     echo "--- the server's log"; tail -n 50 "$work/serve.log"
