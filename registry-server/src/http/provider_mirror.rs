@@ -148,7 +148,7 @@ fn zip_version(file: &str, provider_type: &str) -> Option<Version> {
 
 /// A provider version as Terraform writes it: strict MAJOR.MINOR.PATCH
 /// (so one release is never kept under two spellings).
-fn strict_version(text: &str) -> registry_core::Result<Version> {
+pub(crate) fn strict_version(text: &str) -> registry_core::Result<Version> {
     if !registry_core::is_strict_semver(text) {
         return Err(registry_core::Error::invalid_input(format!(
             "provider version {text:?} is not MAJOR.MINOR.PATCH semver (Terraform installs no other)"

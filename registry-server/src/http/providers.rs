@@ -403,13 +403,7 @@ pub async fn publish(
     providers
         .authorize_publish(&ctx, &address, &version)
         .await?;
-    if !registry_core::is_strict_semver(version.as_str()) {
-        return Err(Error::invalid_input(format!(
-            "provider version {:?} is not MAJOR.MINOR.PATCH semver (Terraform installs no other)",
-            version.as_str()
-        ))
-        .into());
-    }
+    super::provider_mirror::strict_version(version.as_str())?;
     let form = multipart_body(form)?;
     let files = read_files(form, &address, &version, state.registry().spool_dir()).await?;
     let protocols = q
