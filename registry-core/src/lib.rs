@@ -59,6 +59,7 @@ mod filter;
 pub mod hcl_brackets;
 pub mod memory;
 mod module;
+pub mod protocol;
 mod registry;
 mod storage_stack;
 pub mod testing;
@@ -84,6 +85,7 @@ pub use module::{
     Module, ModuleCall, ModuleInterface, ModuleMetadata, ModuleRecord, ModuleSummary, Output,
     ProviderRequirement, Resource, Yank,
 };
+pub use protocol::{ProtocolVersion, VersionsDocument};
 pub use registry::{
     DownloadTarget, PublishPolicy, PublishRequest, Registry, RegistryBuilder, RequestContext,
 };

@@ -56,6 +56,11 @@ pub fn numbers_key(address: &ModuleAddress) -> String {
     format!("v1:numbers:{}", address.key())
 }
 
+/// Cache key of a module's protocol versions document.
+pub fn document_key(address: &ModuleAddress) -> String {
+    format!("v1:document:{}", address.key())
+}
+
 /// Cache key of a version's record.
 pub fn record_key(id: &ModuleId) -> String {
     format!("v1:record:{}", id.key())
@@ -195,6 +200,7 @@ impl StorageStack {
                 .invalidate(&[
                     versions_key(&id.address),
                     numbers_key(&id.address),
+                    document_key(&id.address),
                     record_key(id),
                 ])
                 .await;
@@ -314,6 +320,16 @@ impl ModuleStorage for StorageStack {
     async fn versions(&self, address: &ModuleAddress) -> Result<Arc<Vec<ModuleRecord>>> {
         self.cached(versions_key(address), self.policy.versions_ttl, async {
             self.metadata.list_versions(address).await.map(Arc::new)
+        })
+        .await
+    }
+
+    async fn versions_document(
+        &self,
+        address: &ModuleAddress,
+    ) -> Result<Option<crate::VersionsDocument>> {
+        self.cached(document_key(address), self.policy.versions_ttl, async {
+            self.metadata.versions_document(address).await
         })
         .await
     }

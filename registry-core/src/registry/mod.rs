@@ -377,6 +377,21 @@ impl Registry {
         ))
     }
 
+    /// The protocol's `/versions` answer for `address`: its listed
+    /// versions from the stored projection (no record decoded). `NotFound`
+    /// when the module has no listed version.
+    pub async fn versions_document(
+        &self,
+        ctx: &RequestContext,
+        address: &ModuleAddress,
+    ) -> Result<crate::VersionsDocument> {
+        self.authorize_read(ctx, address, "versions").await?;
+        match self.inner.storage.versions_document(address).await? {
+            Some(d) if !d.is_empty() => Ok(d),
+            _ => Err(Error::not_found(format!("module {address} not found"))),
+        }
+    }
+
     /// One version's record, yanked or not.
     pub async fn get(&self, ctx: &RequestContext, id: &ModuleId) -> Result<ModuleRecord> {
         self.authorize_read(ctx, &id.address, "get").await?;

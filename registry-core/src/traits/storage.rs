@@ -106,6 +106,16 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
         ))
     }
 
+    /// The module's listed versions as the protocol's `/versions` lists
+    /// them; `None` for a module with no live version. Defaults to building
+    /// it from [`ModuleStorage::versions`].
+    async fn versions_document(
+        &self,
+        address: &ModuleAddress,
+    ) -> Result<Option<crate::VersionsDocument>> {
+        crate::VersionsDocument::from_records(&self.versions(address).await?)
+    }
+
     /// Modules (not versions) with at least one live version matching the
     /// filter's namespace, name and system, ordered by address key (keyset
     /// paging; the cursor's version key is empty).
@@ -261,6 +271,17 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
 
     /// Every live version of a module, in publish order.
     async fn list_versions(&self, address: &ModuleAddress) -> Result<Vec<ModuleRecord>>;
+
+    /// The module's listed versions as the protocol lists them; `None` for
+    /// a module with no live version. SQL stores keep this projection
+    /// stored, so it costs one row and no record decoding; the default
+    /// builds it from [`MetadataStore::list_versions`].
+    async fn versions_document(
+        &self,
+        address: &ModuleAddress,
+    ) -> Result<Option<crate::VersionsDocument>> {
+        crate::VersionsDocument::from_records(&self.list_versions(address).await?)
+    }
 
     /// Version numbers of every live version of a module, in publish order.
     async fn list_version_numbers(&self, address: &ModuleAddress) -> Result<Vec<VersionEntry>> {

@@ -4,11 +4,8 @@
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use registry_core::{
-    Actor, ArchiveFormat, Error, Grant, ModuleId, ModuleRecord, RequestContext, Role,
-};
+use registry_core::{Actor, ArchiveFormat, Error, Grant, ModuleId, RequestContext, Role};
 use serde::Deserialize;
-use sha2::{Digest as _, Sha256};
 
 use super::MODULES_PATH;
 use super::error::ApiResult;
@@ -45,31 +42,6 @@ pub async fn discovery() -> Response {
     r
 }
 
-/// The rendered-body cache key of a versions list: the module and every
-/// listed version with its archive digest and deprecation, all the body
-/// shows (a published version's content never changes; yanks and
-/// publishes change the list, deprecations the notices, so the key).
-fn versions_key(records: &[ModuleRecord]) -> String {
-    let mut h = Sha256::new();
-    for r in records {
-        h.update(r.version.key().as_bytes());
-        h.update(b"\0");
-        h.update(r.metadata.sha256.hex().as_bytes());
-        if let Some(d) = &r.metadata.lifecycle.deprecated {
-            h.update(b"\0deprecated\0");
-            h.update(d.reason.as_bytes());
-            h.update(b"\0");
-            h.update(d.successor.as_deref().unwrap_or("").as_bytes());
-        }
-        h.update(b"\n");
-    }
-    format!(
-        "versions:{}:{}",
-        records[0].address.key(),
-        hex::encode(h.finalize())
-    )
-}
-
 /// `GET …/{ns}/{name}/{system}/versions`: the listed (not yanked) versions.
 #[utoipa::path(
     get, path = "/{ns}/{name}/{system}/versions", tag = "protocol", params(ModuleParams),
@@ -80,14 +52,10 @@ pub async fn versions(
     Ctx(ctx): Ctx,
     ModulePath(addr): ModulePath,
 ) -> ApiResult<Response> {
-    let records = state.registry().versions(&ctx, &addr).await?;
-    if records.is_empty() {
-        return Err(Error::not_found(format!("module {addr} not found")).into());
-    }
-    let body = state.rendered(versions_key(&records), || {
-        let view = VersionsView::new(&records[0].address.to_string(), &records);
-        bytes::Bytes::from(serde_json::to_vec(&view).unwrap_or_default())
-    });
+    // The stored projection, served as it is: the same JSON as
+    // `VersionsView::new` over the listed records (tested), no record decoded.
+    let document = state.registry().versions_document(&ctx, &addr).await?;
+    let body = bytes::Bytes::from(document.answer());
     Ok((
         [(
             header::CONTENT_TYPE,

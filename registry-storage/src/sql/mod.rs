@@ -10,6 +10,7 @@ mod engine;
 mod policy;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod projection;
 mod providers;
 mod repositories;
 mod sessions;
@@ -148,10 +149,12 @@ impl SqlMetadataStore {
     pub async fn migrate(&self) -> Result<()> {
         match &self.pool {
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => sqlite::migrate(p).await,
+            Pool::Sqlite(p) => sqlite::migrate(p).await?,
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => postgres::migrate(p).await,
+            Pool::Postgres(p) => postgres::migrate(p).await?,
         }
+        // What migration 12 added, filled in for rows written before it.
+        self.backfill_projection().await.map(|_| ())
     }
 
     /// Which migrations are applied, pending or unknown.

@@ -9,14 +9,16 @@ use registry_core::{
     CatalogueTotals, Cursor, DailyDownloads, Dependent, Error, ErrorKind, Filter, Lifecycle,
     LifecycleChange, LifecycleState, MetadataStore, ModuleAddress, ModuleId, ModuleMetadata,
     ModuleRecord, NamespaceUsage, Page, Result, Sha256Digest, Version, VersionEntry,
+    VersionsDocument,
 };
 
 use super::SqlMetadataStore;
 use super::engine::{Row, Sql, Tx};
+use super::projection::{self, StoredDocument};
 use crate::error::corrupt_row;
 
 /// A version row's lifecycle state as stored.
-fn state_str(s: LifecycleState) -> &'static str {
+pub(super) fn state_str(s: LifecycleState) -> &'static str {
     match s {
         LifecycleState::Active => "active",
         LifecycleState::Deprecated => "deprecated",
@@ -40,6 +42,8 @@ struct VersionRow {
     published_at: DateTime<Utc>,
     lifecycle: String,
     metadata: String,
+    /// The protocol's entry for this version (migration 12's projection).
+    protocol_entry: String,
 }
 
 impl VersionRow {
@@ -62,6 +66,7 @@ impl VersionRow {
                 .map_err(|e| Error::invalid_input("lifecycle not encodable").with_source(e))?,
             metadata: serde_json::to_string(m)
                 .map_err(|e| Error::invalid_input("metadata not encodable").with_source(e))?,
+            protocol_entry: projection::entry(&r.version, m, &m.lifecycle)?,
         })
     }
 
@@ -71,8 +76,8 @@ impl VersionRow {
         Sql::new(
             "insert version",
             "INSERT INTO module_versions (module_id, address_key, version_key, version, namespace_key, \
-             name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16) \
+             name_key, system, owner, state, deleted, sha256, h1, size, published_at, downloads, lifecycle, metadata, protocol_entry) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0, $15, $16, $17) \
              ON CONFLICT (address_key, version_key) DO NOTHING RETURNING id",
         )
         .bind(module_id)
@@ -91,6 +96,7 @@ impl VersionRow {
         .bind(self.published_at)
         .bind(&self.lifecycle)
         .bind(&self.metadata)
+        .bind(&self.protocol_entry)
     }
 
     /// Bring a deleted row back with this content (same bytes only).
@@ -98,7 +104,8 @@ impl VersionRow {
         Sql::new(
             "restore version",
             "UPDATE module_versions SET deleted = $1, version = $2, owner = $3, state = $4, h1 = $5, \
-             size = $6, published_at = $7, downloads = 0, lifecycle = $8, metadata = $9 WHERE id = $10",
+             size = $6, published_at = $7, downloads = 0, lifecycle = $8, metadata = $9, protocol_entry = $10 \
+             WHERE id = $11",
         )
         .bind(false)
         .bind(&self.version)
@@ -109,6 +116,7 @@ impl VersionRow {
         .bind(self.published_at)
         .bind(&self.lifecycle)
         .bind(&self.metadata)
+        .bind(&self.protocol_entry)
         .bind(version_id)
     }
 }
@@ -163,7 +171,7 @@ fn decode_record(engine: &'static str, row: &Row) -> Result<ModuleRecord> {
 /// An address from its namespace display name (column `at`, then name and
 /// system) and the namespace key (column `key`), whose `host/` prefix marks
 /// a module mirrored from another registry.
-fn decode_address(row: &Row, at: usize, key: usize) -> Result<ModuleAddress> {
+pub(super) fn decode_address(row: &Row, at: usize, key: usize) -> Result<ModuleAddress> {
     let address = ModuleAddress::new(
         row.get::<String>(at)?,
         row.get::<String>(at + 1)?,
@@ -378,18 +386,15 @@ impl MetadataStore for SqlMetadataStore {
         let id = record.id();
         let row = VersionRow::encode(record)?;
         let deps = dependency_rows(record);
-        // A known module and no dependency rows: one statement, no
-        // transaction. (Taken: the transaction below tells refused from
-        // restorable.)
-        if let (Some(m), true) = (self.known_module(&row.address_key), deps.is_empty())
-            && self.pool.fetch_optional(&row.insert(m.id)).await?.is_some()
-        {
-            return Self::as_stored(record, &m);
-        }
         let mut tx = self.pool.begin_write().await?;
-        let module = Self::module_row(&mut tx, record, &row).await?;
+        // A known module (the common case) needs no read for its row.
+        let module = match self.known_module(&row.address_key) {
+            Some(m) => m,
+            None => Self::module_row(&mut tx, record, &row).await?,
+        };
         let version_id = Self::insert_or_restore(&mut tx, module.id, &row, &id).await?;
         Self::insert_dependencies(&mut tx, version_id, deps).await?;
+        projection::refresh(&mut tx, module.id).await?;
         tx.commit().await.map_err(|e| {
             // A racing publish of the same version won at commit.
             if e.kind() == ErrorKind::AlreadyExists {
@@ -448,6 +453,16 @@ impl MetadataStore for SqlMetadataStore {
         .bind(address.key())
         .bind(false);
         self.decode_all(&self.pool.fetch_all(&q).await?)
+    }
+
+    async fn versions_document(&self, address: &ModuleAddress) -> Result<Option<VersionsDocument>> {
+        match self.stored_document(address).await? {
+            StoredDocument::NoModule => Ok(None),
+            StoredDocument::Document(d) => Ok(Some(d)),
+            StoredDocument::NotFilled => {
+                VersionsDocument::from_records(&self.list_versions(address).await?)
+            }
+        }
     }
 
     async fn list(&self, filter: &Filter) -> Result<Page<ModuleRecord>> {
@@ -531,7 +546,8 @@ impl MetadataStore for SqlMetadataStore {
         for _ in 0..16 {
             let read = Sql::new(
                 "read lifecycle",
-                "SELECT id, lifecycle FROM module_versions WHERE address_key = $1 AND version_key = $2 AND deleted = $3",
+                "SELECT id, lifecycle, metadata, module_id FROM module_versions \
+                 WHERE address_key = $1 AND version_key = $2 AND deleted = $3",
             )
             .bind(id.address.key())
             .bind(id.version.key())
@@ -543,20 +559,28 @@ impl MetadataStore for SqlMetadataStore {
                 .ok_or_else(|| version_not_found(id))?;
             let version_id: i64 = row.get(0)?;
             let old: String = row.get(1)?;
+            let module_id: i64 = row.get(3)?;
             let current: Lifecycle =
                 serde_json::from_str(&old).map_err(|e| corrupt_row(self.engine(), e))?;
             let next = change.apply(&current, now)?;
+            let metadata: ModuleMetadata = serde_json::from_str(&row.get::<String>(2)?)
+                .map_err(|e| corrupt_row(self.engine(), e))?;
             let encoded = serde_json::to_string(&next)
                 .map_err(|e| Error::invalid_input("lifecycle").with_source(e))?;
             let swap = Sql::new(
                 "update lifecycle",
-                "UPDATE module_versions SET lifecycle = $1, state = $2 WHERE id = $3 AND lifecycle = $4",
+                "UPDATE module_versions SET lifecycle = $1, state = $2, protocol_entry = $3 \
+                 WHERE id = $4 AND lifecycle = $5",
             )
             .bind(encoded)
             .bind(state_str(next.state()))
+            .bind(projection::entry(&id.version, &metadata, &next)?)
             .bind(version_id)
             .bind(old);
-            if self.pool.execute(&swap).await? == 1 {
+            let mut tx = self.pool.begin_write().await?;
+            if tx.execute(&swap).await? == 1 {
+                projection::refresh(&mut tx, module_id).await?;
+                tx.commit().await?;
                 return self.fetch_live(id).await;
             }
         }
@@ -570,15 +594,19 @@ impl MetadataStore for SqlMetadataStore {
         let record = self.fetch_live(id).await?;
         let q = Sql::new(
             "delete version",
-            "UPDATE module_versions SET deleted = $1 WHERE address_key = $2 AND version_key = $3 AND deleted = $4",
+            "UPDATE module_versions SET deleted = $1 WHERE address_key = $2 AND version_key = $3 AND deleted = $4 \
+             RETURNING module_id",
         )
         .bind(true)
         .bind(id.address.key())
         .bind(id.version.key())
         .bind(false);
-        if self.pool.execute(&q).await? == 0 {
+        let mut tx = self.pool.begin_write().await?;
+        let Some(deleted) = tx.fetch_optional(&q).await? else {
             return Err(version_not_found(id));
-        }
+        };
+        projection::refresh(&mut tx, deleted.get(0)?).await?;
+        tx.commit().await?;
         Ok(record)
     }
 
@@ -592,6 +620,12 @@ impl MetadataStore for SqlMetadataStore {
         .bind(id.address.key())
         .bind(id.version.key())
         .bind(false);
+        let module_total = Sql::new(
+            "count module download",
+            "UPDATE modules SET downloads = downloads + $1 WHERE address_key = $2",
+        )
+        .bind(count)
+        .bind(id.address.key());
         let daily = Sql::new(
             "count download per day",
             "INSERT INTO download_days (address_key, version_key, day, downloads) VALUES ($1, $2, $3, $4) \
@@ -601,11 +635,12 @@ impl MetadataStore for SqlMetadataStore {
         .bind(id.version.key())
         .bind(day.format("%Y-%m-%d").to_string())
         .bind(count);
-        // Both or neither: the total and the day's count stay in step.
+        // All or none: the totals and the day's count stay in step.
         let mut tx = self.pool.begin_write().await?;
         if tx.execute(&total).await? == 0 {
             return Err(version_not_found(id));
         }
+        tx.execute(&module_total).await?;
         tx.execute(&daily).await?;
         tx.commit().await
     }
@@ -623,15 +658,13 @@ impl MetadataStore for SqlMetadataStore {
     }
 
     async fn totals(&self) -> Result<CatalogueTotals> {
+        // From the per-module projection: one row per module, not per version.
         let q = Sql::new(
             "totals",
-            "SELECT COUNT(DISTINCT CASE WHEN state <> $1 THEN module_id END), \
-             COUNT(CASE WHEN state <> $2 THEN 1 END), CAST(COALESCE(SUM(downloads), 0) AS BIGINT) \
-             FROM module_versions WHERE deleted = $3",
-        )
-        .bind(state_str(LifecycleState::Yanked))
-        .bind(state_str(LifecycleState::Yanked))
-        .bind(false);
+            "SELECT COUNT(CASE WHEN listed_versions > 0 THEN 1 END), \
+             CAST(COALESCE(SUM(listed_versions), 0) AS BIGINT), CAST(COALESCE(SUM(downloads), 0) AS BIGINT) \
+             FROM modules",
+        );
         let row = self.pool.fetch_one(&q).await?;
         let n = |i: usize| -> Result<u64> { Ok(row.get::<i64>(i)?.max(0) as u64) };
         Ok(CatalogueTotals {

@@ -7,8 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use registry_core::{
-    BlobStore, ErrorKind, Filter, LifecycleChange, LifecycleState, ModuleCall, ModuleId,
-    ModuleInterface, ModuleStorage, Sha256Digest,
+    BlobStore, ErrorKind, Filter, LifecycleChange, LifecycleState, Module, ModuleAddress,
+    ModuleCall, ModuleId, ModuleInterface, ModuleStorage, Sha256Digest,
 };
 
 use crate::fixtures::module;
@@ -702,6 +702,148 @@ pub async fn corrupted_archive_is_an_integrity_error(h: &StorageHarness) {
     assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
 }
 
+/// The versions a module's stored document lists, after checking it is
+/// what building it from the records gives.
+async fn listed_in_document(
+    h: &StorageHarness,
+    address: &ModuleAddress,
+    what: &str,
+) -> Vec<String> {
+    let records = h.storage.versions(address).await.unwrap();
+    let built = registry_core::VersionsDocument::from_records(&records).unwrap();
+    let stored = h.storage.versions_document(address).await.unwrap();
+    assert_eq!(stored, built, "{what}");
+    let stored = stored.unwrap();
+    stored
+        .entries()
+        .unwrap_or_else(|e| panic!("{what}: {e}: {}", stored.versions))
+        .into_iter()
+        .map(|v| v.version)
+        .collect()
+}
+
+/// The protocol's versions document lists exactly the listed versions, in
+/// publish order, with their dependencies and deprecations, as building it
+/// from the records would, after every kind of change; concurrent
+/// publishes of one module all show; totals move by what changed.
+pub async fn versions_document_follows_every_change(h: &StorageHarness) {
+    use registry_core::ProviderRequirement;
+    let a = h.addr("doc", "mod");
+    let address: ModuleAddress = a.parse().unwrap();
+    let before = h.storage.totals().await.unwrap();
+    assert_eq!(h.storage.versions_document(&address).await.unwrap(), None);
+    let mut versions = Vec::new();
+    for (i, v) in ["1.0.0", "1.1.0", "1.2.0", "2.0.0"].iter().enumerate() {
+        let mut m = module(&a, v, &format!("doc-{v}")).await;
+        m.metadata.summary.root.providers = vec![ProviderRequirement {
+            name: "null".into(),
+            source: Some("hashicorp/null".into()),
+            version: Some(format!(">= 3.{i}")),
+        }];
+        m.metadata.summary.root.dependencies = vec![ModuleCall {
+            name: "net".into(),
+            source: "reg.example.com/acme/net/aws".into(),
+            version: Some("~> 1.0".into()),
+        }];
+        m.metadata.summary.submodules = vec![ModuleInterface {
+            path: "modules/part".into(),
+            ..Default::default()
+        }];
+        h.storage.store(&m).await.unwrap();
+        versions.push(m);
+    }
+    assert_eq!(
+        listed_in_document(h, &address, "published").await,
+        ["1.0.0", "1.1.0", "1.2.0", "2.0.0"]
+    );
+    let now = chrono::Utc::now();
+    let deprecate = LifecycleChange::Deprecate {
+        reason: "old".into(),
+        successor: Some("2.0.0".into()),
+    };
+    h.storage
+        .change_lifecycle(&versions[0].id(), &deprecate, now)
+        .await
+        .unwrap();
+    assert_eq!(listed_in_document(h, &address, "deprecated").await.len(), 4);
+    let doc = h
+        .storage
+        .versions_document(&address)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        doc.versions
+            .contains(r#""deprecation":{"reason":"old; use 2.0.0"}"#),
+        "{}",
+        doc.versions
+    );
+    h.storage
+        .change_lifecycle(
+            &versions[1].id(),
+            &LifecycleChange::Yank { reason: None },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed_in_document(h, &address, "yanked").await,
+        ["1.0.0", "1.2.0", "2.0.0"]
+    );
+    h.storage.delete(&versions[2].id()).await.unwrap();
+    assert_eq!(
+        listed_in_document(h, &address, "deleted").await,
+        ["1.0.0", "2.0.0"]
+    );
+    h.storage.store(&versions[2]).await.unwrap();
+    assert_eq!(
+        listed_in_document(h, &address, "restored").await,
+        ["1.0.0", "1.2.0", "2.0.0"]
+    );
+    h.storage
+        .change_lifecycle(&versions[1].id(), &LifecycleChange::Unyank, now)
+        .await
+        .unwrap();
+    assert_eq!(listed_in_document(h, &address, "unyanked").await.len(), 4);
+    // Publishes racing on one module: none is lost from the document.
+    let mut racing: Vec<Module> = Vec::new();
+    for i in 0..8 {
+        racing.push(module(&a, &format!("3.{i}.0"), &format!("doc-race-{i}")).await);
+    }
+    let stored = futures::future::join_all(racing.iter().map(|m| h.storage.store(m))).await;
+    assert!(stored.iter().all(Result::is_ok), "{stored:?}");
+    assert_eq!(listed_in_document(h, &address, "raced").await.len(), 12);
+    // Totals: one module more, its 12 listed versions, and its downloads.
+    for _ in 0..3 {
+        h.storage.record_download(&versions[3].id()).await.unwrap();
+    }
+    h.storage.flush().await.unwrap();
+    let after = h.storage.totals().await.unwrap();
+    assert_eq!(after.modules - before.modules, 1, "{before:?} {after:?}");
+    assert_eq!(after.versions - before.versions, 12, "{before:?} {after:?}");
+    assert_eq!(
+        after.downloads - before.downloads,
+        3,
+        "{before:?} {after:?}"
+    );
+    // A module whose every version is yanked lists none and is not counted.
+    let lone = h.addr("doc", "lone");
+    let only = module(&lone, "1.0.0", "doc-lone").await;
+    h.storage.store(&only).await.unwrap();
+    h.storage
+        .change_lifecycle(&only.id(), &LifecycleChange::Yank { reason: None }, now)
+        .await
+        .unwrap();
+    let doc = h
+        .storage
+        .versions_document(&only.address)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(doc.is_empty(), "{}", doc.versions);
+    assert_eq!(h.storage.totals().await.unwrap().modules, after.modules);
+}
+
 /// Garbage collection removes unreferenced blobs past the grace period only.
 pub async fn gc_removes_old_orphans_only(h: &StorageHarness) {
     let a = h.addr("gc", "mod");
@@ -766,6 +908,7 @@ pub async fn run_all(h: &StorageHarness) {
     downloads_are_counted(h).await;
     dependents_are_found_by_source(h).await;
     recent_versions_and_totals(h).await;
+    versions_document_follows_every_change(h).await;
     corrupted_archive_is_an_integrity_error(h).await;
     gc_removes_old_orphans_only(h).await;
     reopen_keeps_everything(h).await;

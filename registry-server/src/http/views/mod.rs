@@ -293,38 +293,39 @@ pub struct InterfaceView {
     pub resources: Vec<ResourceView>,
 }
 
-fn provider_namespace(source: Option<&str>) -> String {
-    source
-        .and_then(|s| {
-            let parts: Vec<&str> = s.split('/').collect();
-            (parts.len() >= 2).then(|| parts[parts.len() - 2].to_string())
-        })
-        .unwrap_or_default()
-}
-
 fn dependencies(iface: &ModuleInterface) -> Vec<DependencyView> {
-    iface
-        .dependencies
-        .iter()
-        .map(|d| DependencyView {
-            name: d.name.clone(),
-            source: d.source.clone(),
-            version: d.version.clone().unwrap_or_default(),
-        })
+    registry_core::protocol::calls(iface)
+        .into_iter()
+        .map(Into::into)
         .collect()
 }
 
 fn providers(iface: &ModuleInterface) -> Vec<ProviderDependencyView> {
-    iface
-        .providers
-        .iter()
-        .map(|p| ProviderDependencyView {
-            name: p.name.clone(),
-            namespace: provider_namespace(p.source.as_deref()),
-            source: p.source.clone().unwrap_or_default(),
-            version: p.version.clone().unwrap_or_default(),
-        })
+    registry_core::protocol::providers(iface)
+        .into_iter()
+        .map(Into::into)
         .collect()
+}
+
+impl From<registry_core::protocol::ProtocolCall> for DependencyView {
+    fn from(c: registry_core::protocol::ProtocolCall) -> Self {
+        DependencyView {
+            name: c.name,
+            source: c.source,
+            version: c.version,
+        }
+    }
+}
+
+impl From<registry_core::protocol::ProtocolProvider> for ProviderDependencyView {
+    fn from(p: registry_core::protocol::ProtocolProvider) -> Self {
+        ProviderDependencyView {
+            name: p.name,
+            namespace: p.namespace,
+            source: p.source,
+            version: p.version,
+        }
+    }
 }
 
 impl InterfaceView {
@@ -546,15 +547,39 @@ pub struct ProtocolDeprecationView {
     pub link: Option<String>,
 }
 
-impl From<&registry_core::Deprecation> for ProtocolDeprecationView {
-    fn from(d: &registry_core::Deprecation) -> Self {
-        let is_url = |s: &str| s.starts_with("https://") || s.starts_with("http://");
+impl From<registry_core::protocol::ProtocolDeprecation> for ProtocolDeprecationView {
+    fn from(d: registry_core::protocol::ProtocolDeprecation) -> Self {
         ProtocolDeprecationView {
-            reason: match d.successor.as_deref() {
-                Some(s) if !is_url(s) => format!("{}; use {s}", d.reason),
-                _ => d.reason.clone(),
+            reason: d.reason,
+            link: d.link,
+        }
+    }
+}
+
+impl From<registry_core::ProtocolVersion> for ProtocolVersionView {
+    fn from(v: registry_core::ProtocolVersion) -> Self {
+        let list = |providers: Vec<registry_core::protocol::ProtocolProvider>| {
+            providers.into_iter().map(Into::into).collect()
+        };
+        let calls = |calls: Vec<registry_core::protocol::ProtocolCall>| {
+            calls.into_iter().map(Into::into).collect()
+        };
+        ProtocolVersionView {
+            version: v.version,
+            root: ProtocolDepsView {
+                providers: list(v.root.providers),
+                dependencies: calls(v.root.dependencies),
             },
-            link: d.successor.clone().filter(|s| is_url(s)),
+            submodules: v
+                .submodules
+                .into_iter()
+                .map(|s| ProtocolSubmoduleView {
+                    path: s.path,
+                    providers: list(s.providers),
+                    dependencies: calls(s.dependencies),
+                })
+                .collect(),
+            deprecation: v.deprecation.map(Into::into),
         }
     }
 }
@@ -584,26 +609,7 @@ impl VersionsView {
                 source: source.to_string(),
                 versions: records
                     .iter()
-                    .map(|r| {
-                        let s = &r.metadata.summary;
-                        ProtocolVersionView {
-                            version: r.version.as_str().to_string(),
-                            root: ProtocolDepsView {
-                                providers: providers(&s.root),
-                                dependencies: dependencies(&s.root),
-                            },
-                            submodules: s
-                                .submodules
-                                .iter()
-                                .map(|i| ProtocolSubmoduleView {
-                                    path: i.path.clone(),
-                                    providers: providers(i),
-                                    dependencies: dependencies(i),
-                                })
-                                .collect(),
-                            deprecation: r.metadata.lifecycle.deprecated.as_ref().map(Into::into),
-                        }
-                    })
+                    .map(|r| registry_core::ProtocolVersion::of(r).into())
                     .collect(),
             }],
         }
@@ -837,5 +843,62 @@ impl PolicyView {
             tests: p.tests.to_string(),
             semver_guard: p.semver_guard.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use registry_core::{Deprecation, ModuleCall, ModuleInterface, ProviderRequirement, Yank};
+
+    use super::VersionsView;
+
+    /// The stored document served by `/versions` is byte for byte the JSON
+    /// of the OpenAPI view over the listed records.
+    #[tokio::test]
+    async fn the_versions_document_is_the_views_json() {
+        let mut records = Vec::new();
+        for (i, v) in ["1.0.0", "1.1.0", "2.0.0-rc.1"].iter().enumerate() {
+            let mut r = registry_testkit::fixtures::module("acme/Net/aws", v, v)
+                .await
+                .record();
+            let s = &mut r.metadata.summary;
+            s.root.providers = vec![ProviderRequirement {
+                name: "aws".into(),
+                source: Some("hashicorp/aws".into()),
+                version: (i > 0).then(|| ">= 5.0".into()),
+            }];
+            s.root.dependencies = vec![ModuleCall {
+                name: "sg".into(),
+                source: "acme/sg/aws".into(),
+                version: None,
+            }];
+            s.submodules = vec![ModuleInterface {
+                path: "modules/\"quoted\"".into(),
+                ..Default::default()
+            }];
+            records.push(r);
+        }
+        records[0].metadata.lifecycle.deprecated = Some(Deprecation {
+            reason: "use <2>".into(),
+            successor: Some("acme/net2/aws".into()),
+            at: chrono::Utc::now(),
+        });
+        records[1].metadata.lifecycle.yanked = Some(Yank {
+            reason: None,
+            at: chrono::Utc::now(),
+        });
+        let listed: Vec<_> = records
+            .iter()
+            .filter(|r| r.metadata.lifecycle.is_listed())
+            .cloned()
+            .collect();
+        let view = VersionsView::new(&listed[0].address.to_string(), &listed);
+        let document = registry_core::VersionsDocument::from_records(&records)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(document.answer()).unwrap(),
+            serde_json::to_string(&view).unwrap()
+        );
     }
 }
