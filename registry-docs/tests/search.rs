@@ -470,3 +470,79 @@ async fn signed_and_tests_facets_count_and_filter() {
         .unwrap();
     assert_eq!(names(not_run), ["c"]);
 }
+
+/// An index on disk keeps its documents and the audit-log position of its
+/// last checkpoint across a reopen; labels move on documents committed by
+/// the earlier process (read back from the index's fast fields).
+#[tokio::test]
+async fn an_index_on_disk_survives_a_reopen_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let idx = TantivySearchIndex::open_in(dir.path()).unwrap();
+        assert_eq!(idx.current_to(), None, "a new slot has no position");
+        for v in ["1.0.0", "1.1.0"] {
+            idx.index(&record("disk/net/aws", v, "Network", "Readme.", "aws"))
+                .await
+                .unwrap();
+        }
+        idx.checkpoint(7).await.unwrap();
+        assert_eq!(idx.current_to(), Some(7));
+    }
+    let idx = TantivySearchIndex::open_in(dir.path()).unwrap();
+    assert_eq!(idx.current_to(), Some(7));
+    assert!(idx.dir().unwrap().starts_with(dir.path()));
+    let (latest, all) = latest_and_listed(&idx, "disk").await;
+    assert_eq!(latest, ["disk/net/aws/1.1.0"]);
+    assert_eq!(all.len(), 2);
+    // A newer version takes the label from the one committed before.
+    idx.index(&record(
+        "disk/net/aws",
+        "2.0.0",
+        "Network",
+        "Readme.",
+        "aws",
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        latest_and_listed(&idx, "disk").await.0,
+        ["disk/net/aws/2.0.0"]
+    );
+    idx.remove(&"disk/net/aws/2.0.0".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        latest_and_listed(&idx, "disk").await.0,
+        ["disk/net/aws/1.1.0"]
+    );
+    // Changes not checkpointed leave the stored position where it was.
+    drop(idx);
+    assert_eq!(
+        TantivySearchIndex::open_in(dir.path())
+            .unwrap()
+            .current_to(),
+        Some(7)
+    );
+}
+
+/// Two openers of one directory (two processes sharing a data directory)
+/// each get a slot of their own; a slot freed is taken back.
+#[tokio::test]
+async fn openers_of_one_directory_take_slots_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = TantivySearchIndex::open_in(dir.path()).unwrap();
+    let second = TantivySearchIndex::open_in(dir.path()).unwrap();
+    assert_ne!(first.dir(), second.dir());
+    first
+        .index(&record("slot/a/aws", "1.0.0", "A", "Readme.", "aws"))
+        .await
+        .unwrap();
+    first.checkpoint(3).await.unwrap();
+    assert_eq!(second.len(), 0, "slots do not share documents");
+    let first_dir = first.dir().unwrap().to_path_buf();
+    drop(first);
+    let third = TantivySearchIndex::open_in(dir.path()).unwrap();
+    assert_eq!(third.dir(), Some(first_dir.as_path()));
+    assert_eq!(third.current_to(), Some(3));
+    assert_eq!(third.len(), 1);
+}

@@ -24,6 +24,21 @@ pub struct RegistryConfig {
     pub limits: ArchiveLimits,
     /// Publish policy (strict SemVer by default).
     pub policy: PublishPolicy,
+    /// Where the search index lives.
+    pub search: SearchLocation,
+}
+
+/// Where the search index lives.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchLocation {
+    /// Under `DATA_DIR/search`, memory-mapped, kept across restarts (the default).
+    #[default]
+    InDataDir,
+    /// In a directory of its own.
+    Dir(std::path::PathBuf),
+    /// In memory, rebuilt from the metadata store on every open.
+    InMemory,
 }
 
 impl RegistryConfig {
@@ -43,7 +58,7 @@ pub struct OpenedRegistry {
     pub registry: Registry,
     /// Its storage parts (for migrations, garbage collection, metrics).
     pub storage: OpenedStorage,
-    /// Its search index (in memory, rebuilt from the metadata store on open).
+    /// Its search index (see [`SearchLocation`]).
     pub search: Arc<dyn registry_core::SearchIndex>,
     /// Its hash-chained audit log (in the metadata database).
     pub audit: Arc<dyn registry_core::AuditLog>,
@@ -139,6 +154,7 @@ impl OpenedRegistry {
         let listener = self.storage.metadata.listen_for_changes(signal.clone());
         let registry = self.registry.clone();
         let audit = self.audit.clone();
+        let search = self.search.clone();
         let mut last = self.opened_at_seq;
         let task = tokio::spawn(async move {
             loop {
@@ -147,7 +163,13 @@ impl OpenedRegistry {
                     _ = signal.notified() => {}
                 }
                 match catch_up(&registry, audit.as_ref(), last).await {
-                    Ok(seq) => last = seq,
+                    Ok(seq) => {
+                        last = seq;
+                        // So a restart replays from here.
+                        if let Err(e) = search.checkpoint(seq).await {
+                            tracing::warn!(error = %e, "storing the search index's position failed");
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "catching up with other processes failed; retrying")
                     }
@@ -158,6 +180,38 @@ impl OpenedRegistry {
             task,
             _listener: listener,
         }
+    }
+
+    /// Bring the search index current on open: an index that stored the
+    /// audit-log position it was current to catches up from there (the
+    /// changes since, replayed); any other is rebuilt from the metadata
+    /// store. Returns the position reached.
+    async fn bring_search_current(&self, head_seq: u64) -> Result<u64> {
+        let started = std::time::Instant::now();
+        let reached = match self.search.current_to() {
+            // A position past the log's head is another database's.
+            Some(seq) if seq <= head_seq => {
+                let reached = catch_up(&self.registry, self.audit.as_ref(), seq).await?;
+                tracing::info!(
+                    from = seq,
+                    to = reached,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search index caught up"
+                );
+                reached
+            }
+            _ => {
+                let n = self.reindex().await?;
+                tracing::info!(
+                    versions = n,
+                    seconds = started.elapsed().as_secs_f64(),
+                    "search index built"
+                );
+                head_seq
+            }
+        };
+        self.search.checkpoint(reached).await?;
+        Ok(reached)
     }
 
     /// Rebuild the search index from the metadata store; returns the number of versions indexed.
@@ -197,7 +251,13 @@ pub async fn open_registry_with(
     observer: Option<Arc<dyn RegistryObserver>>,
 ) -> Result<OpenedRegistry> {
     let storage = open_storage(&config.storage).await?;
-    let search: Arc<dyn registry_core::SearchIndex> = Arc::new(TantivySearchIndex::in_memory()?);
+    let search: Arc<dyn registry_core::SearchIndex> = Arc::new(match &config.search {
+        SearchLocation::InDataDir => {
+            TantivySearchIndex::open_in(&config.storage.data_dir.join("search"))?
+        }
+        SearchLocation::Dir(dir) => TantivySearchIndex::open_in(dir)?,
+        SearchLocation::InMemory => TantivySearchIndex::in_memory()?,
+    });
     let audit = storage.metadata.as_audit_log();
     let mut builder = Registry::builder()
         .audit_sink(audit.clone())
@@ -230,7 +290,7 @@ pub async fn open_registry_with(
         .publish_policy(config.policy)
         .spool_dir(config.storage.data_dir.join("tmp"))
         .build()?;
-    let opened_at_seq = audit.head_seq().await?;
+    let head_seq = audit.head_seq().await?;
     let sealer: Arc<dyn registry_core::SecretSealer> = Arc::new(config.storage.secret_sealer()?);
     let providers = registry_providers::ProviderRegistry::new(
         registry.clone(),
@@ -243,7 +303,7 @@ pub async fn open_registry_with(
         storage.metadata.as_repository_store(),
         sealer,
     );
-    let opened = OpenedRegistry {
+    let mut opened = OpenedRegistry {
         registry,
         providers,
         repositories,
@@ -251,9 +311,8 @@ pub async fn open_registry_with(
         storage,
         search,
         audit,
-        opened_at_seq,
+        opened_at_seq: head_seq,
     };
-    let n = opened.reindex().await?;
-    tracing::debug!(versions = n, "search index built");
+    opened.opened_at_seq = opened.bring_search_current(head_seq).await?;
     Ok(opened)
 }

@@ -43,7 +43,8 @@ pub mod trust;
 pub mod ui;
 
 pub use assembly::{
-    ChangeFollower, OpenedRegistry, RegistryConfig, catch_up, open_registry, open_registry_with,
+    ChangeFollower, OpenedRegistry, RegistryConfig, SearchLocation, catch_up, open_registry,
+    open_registry_with,
 };
 pub use limits::{LimitClass, Limiter, RateLimit, RateLimits};
 pub use serve::{

@@ -87,4 +87,21 @@ pub trait SearchIndex: Send + Sync + Debug + 'static {
     /// returns how many versions it indexed. Updates that arrive meanwhile
     /// must not interleave with it.
     async fn rebuild(&self, storage: &dyn crate::traits::storage::ModuleStorage) -> Result<usize>;
+
+    /// For an index that persists across restarts: the audit-log position
+    /// (sequence number) its last commit was current to, so an opener
+    /// catches up from there instead of rebuilding. `None` (the default)
+    /// for an index that starts empty.
+    fn current_to(&self) -> Option<u64> {
+        None
+    }
+
+    /// Every change up to audit-log position `seq` has been applied: a
+    /// persistent index stores `seq` with a commit of what it holds (now,
+    /// unless it is already stored), so a restart replays only what came
+    /// after. The default does nothing.
+    async fn checkpoint(&self, seq: u64) -> Result<()> {
+        let _ = seq;
+        Ok(())
+    }
 }

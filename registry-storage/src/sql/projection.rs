@@ -89,6 +89,27 @@ pub(super) enum StoredDocument {
     Document(VersionsDocument),
 }
 
+/// A newly inserted listed version's entry added to the end of its
+/// module's document: one statement that reads no version row (the common
+/// publish). Rows without a document yet (not backfilled) stay without.
+/// Concurrent appends on PostgreSQL each re-read the row they update, so
+/// none is lost; the document is then in commit order.
+pub(super) async fn append(tx: &mut Tx, module_id: i64, entry: &str) -> Result<()> {
+    let q = Sql::new(
+        "append to versions document",
+        "UPDATE modules SET \
+         versions_document = CASE WHEN versions_document = '[]' THEN '[' || $1 || ']' \
+           ELSE substr(versions_document, 1, length(versions_document) - 1) || ',' || $2 || ']' END, \
+         listed_versions = listed_versions + 1 \
+         WHERE id = $3",
+    )
+    .bind(entry)
+    .bind(entry)
+    .bind(module_id);
+    tx.execute(&q).await?;
+    Ok(())
+}
+
 impl SqlMetadataStore {
     /// The stored document of `address`.
     pub(super) async fn stored_document(&self, address: &ModuleAddress) -> Result<StoredDocument> {

@@ -288,14 +288,15 @@ impl SqlMetadataStore {
 
     /// Insert the version row, or restore a deleted one with the same bytes;
     /// a live version, or a deleted one with other bytes, is refused.
+    /// Returns the row's id and whether it is a new row.
     async fn insert_or_restore(
         tx: &mut Tx,
         module_id: i64,
         row: &VersionRow,
         id: &ModuleId,
-    ) -> Result<i64> {
+    ) -> Result<(i64, bool)> {
         if let Some(inserted) = tx.fetch_optional(&row.insert(module_id)).await? {
-            return inserted.get(0);
+            return Ok((inserted.get(0)?, true));
         }
         let taken = Sql::new(
             "check version",
@@ -320,7 +321,7 @@ impl SqlMetadataStore {
         )
         .bind(version_id);
         tx.execute(&clear).await?;
-        Ok(version_id)
+        Ok((version_id, false))
     }
 
     async fn insert_dependencies(
@@ -392,9 +393,15 @@ impl MetadataStore for SqlMetadataStore {
             Some(m) => m,
             None => Self::module_row(&mut tx, record, &row).await?,
         };
-        let version_id = Self::insert_or_restore(&mut tx, module.id, &row, &id).await?;
+        let (version_id, inserted) = Self::insert_or_restore(&mut tx, module.id, &row, &id).await?;
         Self::insert_dependencies(&mut tx, version_id, deps).await?;
-        projection::refresh(&mut tx, module.id).await?;
+        // A new listed version is the newest row: it goes at the end. A
+        // restored one keeps its place, so that is recomputed.
+        if inserted && record.metadata.lifecycle.is_listed() {
+            projection::append(&mut tx, module.id, &row.protocol_entry).await?;
+        } else {
+            projection::refresh(&mut tx, module.id).await?;
+        }
         tx.commit().await.map_err(|e| {
             // A racing publish of the same version won at commit.
             if e.kind() == ErrorKind::AlreadyExists {
