@@ -17,7 +17,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let modules: usize = args[2].parse()?;
     let versions: usize = args[3].parse()?;
-    let opened = open_registry(&RegistryConfig::embedded(&args[1])).await?;
+    let mut config = RegistryConfig::embedded(&args[1]);
+    if std::env::var_os("SEED_SEARCH_IN_MEMORY").is_some() {
+        config.search = registry_server::SearchLocation::InMemory;
+    }
+    let opened = open_registry(&config).await?;
     let ctx = RequestContext::system();
     let started = Instant::now();
     let mut n = 0;
