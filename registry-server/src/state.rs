@@ -1,18 +1,13 @@
 //! What every request handler shares, built once with [`AppState::builder`]:
-//! the registry, token store, grant key, rate limiter, metrics, audit log,
-//! and the cache of rendered response bodies.
+//! the registry, token store, grant key, rate limiter, metrics and audit log.
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use registry_core::{AuditLog, Error, ErrorKind, Registry, Result, TokenStore};
 
 use crate::grant::GrantKey;
 use crate::limits::{Limiter, RateLimits};
 use crate::metrics::Metrics;
-
-/// Rendered bodies are kept up to this many bytes in all.
-const RENDERED_CACHE_BYTES: u64 = 32 << 20;
 
 /// Shared state of the HTTP API, the gRPC service and the guard in front of
 /// both. Cheap to clone.
@@ -29,7 +24,6 @@ struct StateInner {
     metrics: Arc<Metrics>,
     limiter: Limiter,
     audit: Option<Arc<dyn AuditLog>>,
-    rendered: moka::sync::Cache<String, Bytes>,
     /// `terraform login` codes this process has redeemed (each works once).
     redeemed_login_codes: moka::sync::Cache<String, ()>,
     metrics_token: Option<secrecy::SecretString>,
@@ -198,13 +192,6 @@ impl AppState {
     pub fn redeemed_login_codes(&self) -> &moka::sync::Cache<String, ()> {
         &self.inner.redeemed_login_codes
     }
-
-    /// A rendered body by its key, rendering it on a miss. The key must
-    /// name everything the body depends on (so no entry is ever stale);
-    /// entries are evicted by size.
-    pub fn rendered(&self, key: String, render: impl FnOnce() -> Bytes) -> Bytes {
-        self.inner.rendered.get_with(key, render)
-    }
 }
 
 /// Builds an [`AppState`]; every part but the registry and tokens has a default.
@@ -334,10 +321,6 @@ impl AppStateBuilder {
                 GrantKey::new(key)?
             }
         };
-        let rendered = moka::sync::Cache::builder()
-            .weigher(|k: &String, v: &Bytes| u32::try_from(k.len() + v.len()).unwrap_or(u32::MAX))
-            .max_capacity(RENDERED_CACHE_BYTES)
-            .build();
         Ok(AppState {
             inner: Arc::new(StateInner {
                 registry: self.registry,
@@ -349,7 +332,6 @@ impl AppStateBuilder {
                     .limiter
                     .unwrap_or_else(|| Limiter::local(RateLimits::default())),
                 audit: self.audit,
-                rendered,
                 redeemed_login_codes: moka::sync::Cache::builder()
                     .max_capacity(100_000)
                     .time_to_live(std::time::Duration::from_secs(86_400))
