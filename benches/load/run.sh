@@ -26,8 +26,7 @@ bin="$root/target/release"
 echo "seeding $modules x $versions versions..." >&2
 "$bin/seed" "$work/data" "$modules" "$versions" >&2
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source "$root/benches/load/lib.sh"
 
 start_server() { # $1 = extra flags
   port=$(free_port)
@@ -65,14 +64,6 @@ CONF
 nginx -c "$work/nginx.conf"
 wait_port "$nport"
 
-run_wrk() { # $1 url, $2 threads, $3 conns -> "rps p50 p99"
-  wrk -t"$2" -c"$3" -d"$duration" --latency "$1" 2>/dev/null | awk '
-    /Requests\/sec/ {rps=$2}
-    /^ +50%/ {p50=$2}
-    /^ +99%/ {p99=$2}
-    END {printf "%s %s %s", rps, p50, p99}'
-}
-
 echo
 echo "| endpoint | wrk | registry req/s | p50 | p99 | nginx req/s | nginx p99 | ratio |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -89,12 +80,12 @@ measure() { # $1 label, $2 path
 measure "versions (warm)" "$versions_path"
 measure "download (warm)" "$download_path"
 rss_warm=$(awk '/VmRSS/{print $2}' "/proc/$server_pid/status"); hwm_warm=$(awk '/VmHWM/{print $2}' "/proc/$server_pid/status")
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+stop_server
 
 start_server "--memory-cache-mb 0"
 measure "versions (no cache)" "$versions_path"
 measure "download (no cache)" "$download_path"
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+stop_server
 
 echo
 echo "server memory with $((modules * versions)) versions after the warm runs: RSS $((rss_warm / 1024)) MiB, peak $((hwm_warm / 1024)) MiB"

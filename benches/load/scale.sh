@@ -27,17 +27,15 @@ echo "seeding $modules x $versions versions..." >&2
 seeded=$("$bin/seed" "$work/data" "$modules" "$versions")
 echo "$seeded" >&2
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 36000); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+source "$root/benches/load/lib.sh"
 start_server() { # -> seconds until the server listens
   port=$(free_port)
   local t0; t0=$(date +%s.%N)
   "$bin/registry" serve --data-dir "$work/data" --listen "127.0.0.1:$port" --memory-cache-mb 0 >"$work/serve.log" 2>&1 &
   server_pid=$!
-  wait_port "$port"
+  wait_port "$port" 1800
   python3 -c "print(f'{$(date +%s.%N) - $t0:.2f}')"
 }
-stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
 size() { du -sh "$1" 2>/dev/null | cut -f1; }
 
 echo
@@ -62,13 +60,6 @@ echo "| no search index (rebuilt from the store) | $rebuild |"
 echo "| index left by the last run (caught up) | $catchup |"
 echo "| again | $catchup2 |"
 
-run_wrk() { # $1 url, $2 threads, $3 conns -> "rps p50 p99"
-  wrk -t"$2" -c"$3" -d"$duration" --latency "$1" 2>/dev/null | awk '
-    /Requests\/sec/ {rps=$2}
-    /^ +50%/ {p50=$2}
-    /^ +99%/ {p99=$2}
-    END {printf "%s %s %s", rps, p50, p99}'
-}
 base="http://127.0.0.1:$port/v1/modules"
 mod="load/mod$((modules / 2))/null"
 echo

@@ -23,8 +23,7 @@ bin="$root/target/release"
 echo "seeding $modules x $versions versions..." >&2
 "$bin/seed" "$work/data" "$modules" "$versions" >&2
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source "$root/benches/load/lib.sh"
 start_server() { # $1 = extra flags
   port=$(free_port)
   # shellcheck disable=SC2086
@@ -72,9 +71,9 @@ echo "|---|---|---|---|---|"
 start_server ""
 measure "warm"
 rss=$(awk '/VmRSS/{print $2}' "/proc/$server_pid/status")
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+stop_server
 start_server "--memory-cache-mb 0"
 measure "off"
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
+stop_server
 echo
 echo "server RSS with $((modules * versions)) versions after the warm runs: $((rss / 1024)) MiB"

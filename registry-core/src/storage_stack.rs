@@ -338,6 +338,10 @@ impl ModuleStorage for StorageStack {
         self.metadata.list_modules(filter).await
     }
 
+    async fn list_latest(&self, filter: &Filter) -> Result<Page<ModuleId>> {
+        self.metadata.list_latest(filter).await
+    }
+
     async fn delete(&self, id: &ModuleId) -> Result<()> {
         self.metadata.delete_version(id).await?;
         self.invalidate(id).await;

@@ -461,6 +461,94 @@ async fn read_api_lists_with_public_registry_paging() {
     assert_eq!(page2["modules"].as_array().unwrap().len(), 2);
     assert!(page2["meta"].get("next_offset").is_none());
     assert_eq!(page2["meta"]["prev_offset"], 0);
+    assert!(page2["meta"].get("next_cursor").is_none());
+
+    // The same listing by cursor: the same modules in the same order, the
+    // next page linked by cursor, offsets still reported.
+    let ids = |page: &serde_json::Value| -> Vec<String> {
+        page["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let cursor = page1["meta"]["next_cursor"].as_str().unwrap();
+    let by_cursor = json(
+        live.http
+            .get(live.url(&format!("/v1/modules?limit=4&cursor={cursor}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ids(&by_cursor), ids(&page2));
+    assert_eq!(by_cursor["meta"]["current_offset"], 4);
+    assert!(by_cursor["meta"].get("next_cursor").is_none());
+    let first3 = json(
+        live.http
+            .get(live.url("/v1/modules?limit=3"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let next_url = first3["meta"]["next_url"].as_str().unwrap();
+    assert_eq!(next_url, "/v1/modules?limit=3&offset=3");
+    let cursor = first3["meta"]["next_cursor"].as_str().unwrap();
+    let second3 = json(
+        live.http
+            .get(live.url(&format!("/v1/modules?limit=3&cursor={cursor}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mut all = ids(&first3);
+    all.extend(ids(&second3));
+    let mut want = ids(&page1);
+    want.extend(ids(&page2));
+    assert_eq!(all, want);
+    assert_eq!(second3["meta"]["current_offset"], 3);
+    assert_eq!(second3["meta"]["prev_offset"], 0);
+    // The last page of three has no next; one of two does, by cursor.
+    assert!(second3["meta"].get("next_cursor").is_none());
+    let c2 = json(
+        live.http
+            .get(live.url(&format!("/v1/modules?limit=2&cursor={cursor}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let c2_next = c2["meta"]["next_url"].as_str().unwrap();
+    assert!(
+        c2_next.starts_with("/v1/modules?limit=2&cursor="),
+        "{c2_next}"
+    );
+    // Past the end by offset: an empty page.
+    let past = json(
+        live.http
+            .get(live.url("/v1/modules?offset=60"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(past["modules"], serde_json::json!([]));
+    for (query, names) in [
+        ("/v1/modules?cursor=%25%25", "invalid page cursor"),
+        ("/v1/modules?offset=1&cursor=MAo", "not both"),
+        (
+            "/v1/modules/search?q=net&cursor=MAo",
+            "search pages by offset",
+        ),
+    ] {
+        let r = live.http.get(live.url(query)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains(names), "{query}: {body}");
+    }
     let aws = json(
         live.http
             .get(live.url("/v1/modules?provider=aws"))

@@ -1,8 +1,9 @@
-//! Migration 12's projection (each module's protocol versions document,
-//! listed count and downloads) is filled in for databases written before
-//! it: emptying it and migrating again gives back what the records say.
+//! Migrations 12 and 13's projection (each module's protocol versions
+//! document, listed count, downloads and latest version) is filled in for
+//! databases written before them: emptying it and migrating again gives
+//! back what the records say.
 
-use registry_core::{LifecycleChange, MetadataStore, ModuleStorage, VersionsDocument};
+use registry_core::{Filter, LifecycleChange, MetadataStore, ModuleStorage, VersionsDocument};
 use registry_storage::{OpenedStorage, StorageConfig, open_storage};
 #[allow(unused_imports)]
 use registry_testkit::env::{service_url, unique_name};
@@ -51,11 +52,15 @@ async fn backfill_restores_the_projection(opened: OpenedStorage, empty: &[&'stat
         (2, 3, 4)
     );
 
+    let latest = opened.metadata.list_latest(&Filter::all()).await.unwrap();
+    let latest: Vec<String> = latest.items.iter().map(|id| id.to_string()).collect();
+    assert_eq!(latest, ["acme/db/aws/0.1.0", "acme/net/aws/2.0.0"]);
+
     for statement in empty {
         run(&opened, statement).await;
     }
-    let emptied = opened.metadata.totals().await.unwrap();
-    assert_eq!(emptied.versions, 0, "the projection was emptied");
+    let emptied = opened.metadata.list_latest(&Filter::all()).await.unwrap();
+    assert!(emptied.items.is_empty(), "the projection was emptied");
     opened
         .metadata
         .migrate()
@@ -63,6 +68,9 @@ async fn backfill_restores_the_projection(opened: OpenedStorage, empty: &[&'stat
         .expect("migrate fills the projection");
 
     assert_eq!(opened.metadata.totals().await.unwrap(), totals);
+    let refilled = opened.metadata.list_latest(&Filter::all()).await.unwrap();
+    let refilled: Vec<String> = refilled.items.iter().map(|id| id.to_string()).collect();
+    assert_eq!(refilled, latest, "the latest versions are chosen again");
     for address in [&published[0].address, &published[3].address] {
         let records = opened.metadata.list_versions(address).await.unwrap();
         let stored = opened.metadata.versions_document(address).await.unwrap();
@@ -104,8 +112,19 @@ async fn run(opened: &OpenedStorage, statement: &'static str) {
 
 const EMPTY: &[&str] = &[
     "UPDATE module_versions SET protocol_entry = NULL",
-    "UPDATE modules SET versions_document = NULL, listed_versions = 0, downloads = 0",
+    "UPDATE modules SET versions_document = NULL, listed_versions = 0, downloads = 0, latest_version_id = NULL",
 ];
+
+/// A database migrated to 12 but not 13: only the latest versions are missing.
+const EMPTY_LATEST: &[&str] = &["UPDATE modules SET latest_version_id = NULL"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_backfill_chooses_latest_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = StorageConfig::embedded(dir.path());
+    c.memory_cache_bytes = 0;
+    backfill_restores_the_projection(open_storage(&c).await.unwrap(), EMPTY_LATEST).await;
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_backfill_restores_the_projection() {

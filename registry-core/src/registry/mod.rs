@@ -515,6 +515,36 @@ impl Registry {
             .clone())
     }
 
+    /// A page of modules matching the filter's namespace, name and system,
+    /// each as its latest listed version, ordered by address key; modules
+    /// the caller may not read are left out (the page may hold fewer than
+    /// its size; follow `next`). Two queries on SQL stores, records from
+    /// the cache where it holds them.
+    pub async fn list_latest(
+        &self,
+        ctx: &RequestContext,
+        filter: &Filter,
+    ) -> Result<Page<ModuleRecord>> {
+        self.authorize_listing(ctx, filter.namespace.as_deref())?;
+        let page = self.inner.storage.list_latest(filter).await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for id in &page.items {
+            if !self.can_read(ctx, id.address.namespace()) {
+                continue;
+            }
+            match self.inner.storage.get_record_shared(id).await {
+                Ok(r) => items.push(r.as_ref().clone()),
+                // Deleted since the page was read.
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
     /// Versions matching a filter (only those the caller may read).
     pub async fn list(&self, ctx: &RequestContext, filter: &Filter) -> Result<Page<ModuleRecord>> {
         self.authorize_listing(ctx, filter.namespace.as_deref())?;

@@ -35,15 +35,25 @@ impl VersionEntry {
     pub fn latest<'a>(
         entries: impl IntoIterator<Item = &'a VersionEntry>,
     ) -> Option<&'a VersionEntry> {
-        let listed: Vec<&VersionEntry> = entries.into_iter().filter(|e| e.listed).collect();
-        let newest = |pre: bool| {
-            listed
-                .iter()
-                .filter(|e| pre || !e.version.is_prerelease())
-                .max_by(|a, b| a.version.cmp(&b.version))
-                .copied()
-        };
-        newest(false).or_else(|| newest(true))
+        entries
+            .into_iter()
+            .filter(|e| e.listed)
+            .fold(None, |best: Option<&'a VersionEntry>, e| match best {
+                Some(b) if !Self::replaces_latest(&b.version, &e.version) => Some(b),
+                _ => Some(e),
+            })
+    }
+
+    /// Whether listed `candidate` is the latest over listed `current`: a
+    /// release over any prerelease, otherwise the higher (the later of
+    /// equals). The one rule behind [`VersionEntry::latest`], for stores
+    /// that keep the latest version as versions arrive.
+    pub fn replaces_latest(current: &Version, candidate: &Version) -> bool {
+        match (current.is_prerelease(), candidate.is_prerelease()) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => candidate >= current,
+        }
     }
 
     /// The entry of a record.
@@ -120,6 +130,26 @@ pub trait ModuleStorage: Send + Sync + Debug + 'static {
     /// filter's namespace, name and system, ordered by address key (keyset
     /// paging; the cursor's version key is empty).
     async fn list_modules(&self, filter: &Filter) -> Result<Page<ModuleAddress>>;
+
+    /// Modules matching the filter's namespace, name and system that list a
+    /// version, each as the id of its latest listed version
+    /// ([`VersionEntry::latest`]), ordered by address key (keyset paging; the
+    /// cursor's version key is empty). Defaults to
+    /// [`ModuleStorage::list_modules`] and each module's numbers.
+    async fn list_latest(&self, filter: &Filter) -> Result<Page<ModuleId>> {
+        let page = self.list_modules(&listed_modules(filter)).await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for address in page.items {
+            let numbers = self.version_numbers(&address).await?;
+            if let Some(latest) = VersionEntry::latest(numbers.iter()) {
+                items.push(ModuleId::new(address.clone(), latest.version.clone()));
+            }
+        }
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
 
     /// Delete a version. Its number stays reserved; its blob is left for [`ModuleStorage::gc`].
     async fn delete(&self, id: &ModuleId) -> Result<()>;
@@ -300,6 +330,25 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
     /// [`ModuleStorage::list_modules`].
     async fn list_modules(&self, filter: &Filter) -> Result<Page<ModuleAddress>>;
 
+    /// Modules listing a version, each as the id of its latest listed
+    /// version; see [`ModuleStorage::list_latest`]. SQL stores keep each
+    /// module's latest version stored, so a page is one query; the default
+    /// reads each module's numbers.
+    async fn list_latest(&self, filter: &Filter) -> Result<Page<ModuleId>> {
+        let page = self.list_modules(&listed_modules(filter)).await?;
+        let mut items = Vec::with_capacity(page.items.len());
+        for address in page.items {
+            let numbers = self.list_version_numbers(&address).await?;
+            if let Some(latest) = VersionEntry::latest(numbers.iter()) {
+                items.push(ModuleId::new(address.clone(), latest.version.clone()));
+            }
+        }
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
     /// Apply a lifecycle change in one transaction.
     async fn change_lifecycle(
         &self,
@@ -340,6 +389,17 @@ pub trait MetadataStore: Send + Sync + Debug + 'static {
 
     /// Digests of every live version's archive (for garbage collection).
     async fn referenced_blobs(&self) -> Result<HashSet<Sha256Digest>>;
+}
+
+/// `filter` as [`ModuleStorage::list_latest`] reads it: its namespace,
+/// name, system, page size and cursor, over modules with a listed version.
+fn listed_modules(filter: &Filter) -> Filter {
+    Filter {
+        owner: None,
+        state: None,
+        include_yanked: false,
+        ..filter.clone()
+    }
 }
 
 /// What a store holds, for the home page.

@@ -15,6 +15,7 @@ mod login;
 pub mod mirror;
 mod openapi;
 mod ops;
+mod paging;
 mod policy;
 mod protocol;
 mod provider_keys;
@@ -36,9 +37,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use error::{ApiError, ApiResult, status_of};
 pub use extract::Ctx;
-pub use publish::SIGNATURE_HEADER;
 #[cfg(feature = "ui")]
-pub(crate) use read::latest_modules;
+pub(crate) use paging::{PagePosition, latest_modules};
+pub use publish::SIGNATURE_HEADER;
 
 use crate::guard::FrontEnd;
 use crate::state::AppState;

@@ -1,5 +1,5 @@
-//! The public registry's read API: listings with `offset`/`limit` paging
-//! (served by keyset queries inside), search, and module details.
+//! The public registry's read API: listings paged by `offset`/`limit` or
+//! by `cursor` (see [`super::paging`]), search, and module details.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +10,7 @@ use super::MODULES_PATH;
 use super::error::ApiResult;
 use super::extract::{ApiQuery, Ctx, ModulePath, NamespacePath, VersionPath};
 use super::openapi::{ErrorBody, ModuleParams, VersionParams};
+use super::paging::{PagePosition, latest_modules};
 use super::views::{ModuleDetailView, ModuleListView, ModuleView, PageMetaView};
 use crate::state::AppState;
 
@@ -24,6 +25,9 @@ const MAX_LIMIT: usize = 100;
 pub struct ListQuery {
     /// Skip this many results (from the previous page's `meta.next_offset`).
     offset: Option<usize>,
+    /// Listings: continue where the previous page ended (its
+    /// `meta.next_cursor`); a page costs the same at any depth. Not with `offset`.
+    cursor: Option<String>,
     /// Page size (default 15, at most 100).
     limit: Option<usize>,
     /// Only this system (provider), e.g. `aws`.
@@ -59,50 +63,6 @@ impl ListQuery {
     }
 }
 
-/// Modules matching `filter` from `offset` on, each with its latest listed
-/// version; walks keyset pages so no query scans past what it returns.
-pub(crate) async fn latest_modules(
-    state: &AppState,
-    ctx: &RequestContext,
-    mut filter: Filter,
-    offset: usize,
-    limit: usize,
-) -> ApiResult<(Vec<ModuleRecord>, bool)> {
-    state
-        .registry()
-        .authorize_listing(ctx, filter.namespace.as_deref())?;
-    let mut skipped = 0;
-    let mut out = Vec::new();
-    filter.limit = MAX_LIMIT;
-    // Only modules with a listed version (so each has a latest one).
-    filter.include_yanked = false;
-    loop {
-        let page = state.registry().storage().list_modules(&filter).await?;
-        for addr in &page.items {
-            // Modules the caller may not read are not counted, nor copies
-            // mirrored from other registries (they live under /v1/mirror).
-            if addr.host().is_some() || !state.registry().can_read(ctx, addr.namespace()) {
-                continue;
-            }
-            if skipped < offset {
-                skipped += 1;
-                continue;
-            }
-            let Ok(latest) = state.registry().latest(ctx, addr).await else {
-                continue;
-            };
-            if out.len() == limit {
-                return Ok((out, true));
-            }
-            out.push(latest);
-        }
-        match page.next {
-            Some(c) => filter.after = Some(c),
-            None => return Ok((out, false)),
-        }
-    }
-}
-
 async fn listing(
     state: &AppState,
     ctx: &RequestContext,
@@ -110,11 +70,17 @@ async fn listing(
     filter: Filter,
     base: &str,
 ) -> ApiResult<Response> {
-    let (limit, offset) = (q.limit(), q.offset());
-    let (items, more) = latest_modules(state, ctx, filter, offset, limit).await?;
+    let limit = q.limit();
+    let start = PagePosition::from_query(q.offset, q.cursor.as_deref())?;
+    let page = latest_modules(state, ctx, filter, &start, limit).await?;
+    let pairs = q.page_pairs(None);
+    let mut meta = PageMetaView::new(limit, start.offset, page.next.is_some(), base, &pairs);
+    if let Some(next) = &page.next {
+        meta = meta.with_next_cursor(next.encode(), q.cursor.is_some(), base, &pairs);
+    }
     Ok(axum::Json(ModuleListView {
-        meta: PageMetaView::new(limit, offset, more, base, &q.page_pairs(None)),
-        modules: items.iter().map(ModuleView::from).collect(),
+        meta,
+        modules: page.modules.iter().map(ModuleView::from).collect(),
     })
     .into_response())
 }
@@ -203,6 +169,12 @@ pub async fn search(
         q.q.as_deref()
             .filter(|t| !t.trim().is_empty())
             .ok_or_else(|| Error::invalid_input("the q parameter is required"))?;
+    if q.cursor.is_some() {
+        return Err(Error::invalid_input(
+            "search pages by offset (its order is by relevance); cursor pages listings",
+        )
+        .into());
+    }
     let (limit, offset) = (q.limit(), q.offset());
     let query = SearchQuery {
         text: text.to_string(),

@@ -311,6 +311,24 @@ impl Tx {
         row.map_err(|e| self.err(what, e))
     }
 
+    /// Every row of a query.
+    pub(crate) async fn fetch_all(&mut self, sql: &Sql) -> Result<Vec<Row>> {
+        let what = sql.what();
+        let rows = match self {
+            #[cfg(feature = "sqlite")]
+            Tx::Sqlite(t) => sqlite_query(sql)
+                .fetch_all(&mut **t)
+                .await
+                .map(|r| r.into_iter().map(Row::Sqlite).collect()),
+            #[cfg(feature = "postgres")]
+            Tx::Postgres(t) => postgres_query(sql)
+                .fetch_all(&mut **t)
+                .await
+                .map(|r| r.into_iter().map(Row::Postgres).collect()),
+        };
+        rows.map_err(|e| self.err(what, e))
+    }
+
     /// The one row a query must return.
     pub(crate) async fn fetch_one(&mut self, sql: &Sql) -> Result<Row> {
         match self.fetch_optional(sql).await? {

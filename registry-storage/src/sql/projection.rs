@@ -1,7 +1,8 @@
-//! The stored projection the protocol's `/versions` answer and the home
-//! page's totals need (migration 12): each version's protocol entry, and
-//! per module the JSON list of its listed versions, their count and the
-//! downloads of its live versions.
+//! The stored projection the protocol's `/versions` answer, the home
+//! page's totals and the listings need (migrations 12 and 13): each
+//! version's protocol entry, and per module the JSON list of its listed
+//! versions, their count, the downloads of its live versions and its latest
+//! listed version.
 //!
 //! Every write that changes what a module lists (publish, restore,
 //! lifecycle change, delete) calls [`refresh`] in its own transaction, so
@@ -12,7 +13,7 @@ use std::time::Instant;
 
 use registry_core::{
     Lifecycle, LifecycleState, ModuleAddress, ModuleMetadata, ProtocolVersion, Result, Version,
-    VersionsDocument,
+    VersionEntry, VersionsDocument,
 };
 
 use super::SqlMetadataStore;
@@ -76,6 +77,43 @@ pub(super) async fn refresh(tx: &mut Tx, module_id: i64) -> Result<()> {
     .bind(false)
     .bind(module_id);
     tx.execute(&q).await?;
+    refresh_latest(tx, module_id).await
+}
+
+/// Choose module `module_id`'s latest listed version from its version rows
+/// and store it, inside `tx`.
+async fn refresh_latest(tx: &mut Tx, module_id: i64) -> Result<()> {
+    let q = Sql::new(
+        "read listed version numbers",
+        "SELECT id, version FROM module_versions WHERE module_id = $1 AND deleted = $2 AND state <> $3",
+    )
+    .bind(module_id)
+    .bind(false)
+    .bind(state_str(LifecycleState::Yanked));
+    let mut latest: Option<(i64, Version)> = None;
+    for row in tx.fetch_all(&q).await? {
+        // A number that does not parse is left out, as every listing leaves it.
+        let Ok(version) = Version::parse(&row.get::<String>(1)?) else {
+            continue;
+        };
+        if latest
+            .as_ref()
+            .is_none_or(|(_, current)| VersionEntry::replaces_latest(current, &version))
+        {
+            latest = Some((row.get(0)?, version));
+        }
+    }
+    set_latest(tx, module_id, latest.map(|(id, _)| id)).await
+}
+
+async fn set_latest(tx: &mut Tx, module_id: i64, version_id: Option<i64>) -> Result<()> {
+    let q = Sql::new(
+        "store latest version",
+        "UPDATE modules SET latest_version_id = $1 WHERE id = $2",
+    )
+    .bind(version_id)
+    .bind(module_id);
+    tx.execute(&q).await?;
     Ok(())
 }
 
@@ -93,8 +131,17 @@ pub(super) enum StoredDocument {
 /// module's document: one statement that reads no version row (the common
 /// publish). Rows without a document yet (not backfilled) stay without.
 /// Concurrent appends on PostgreSQL each re-read the row they update, so
-/// none is lost; the document is then in commit order.
-pub(super) async fn append(tx: &mut Tx, module_id: i64, entry: &str) -> Result<()> {
+/// none is lost; the document is then in commit order. The new version
+/// (row `version_id`) becomes the latest when it beats the stored one; the
+/// row stays locked by the update meanwhile, so racing publishes compare
+/// one after the other.
+pub(super) async fn append(
+    tx: &mut Tx,
+    module_id: i64,
+    version_id: i64,
+    version: &Version,
+    entry: &str,
+) -> Result<()> {
     let q = Sql::new(
         "append to versions document",
         "UPDATE modules SET \
@@ -107,6 +154,24 @@ pub(super) async fn append(tx: &mut Tx, module_id: i64, entry: &str) -> Result<(
     .bind(entry)
     .bind(module_id);
     tx.execute(&q).await?;
+    let q = Sql::new(
+        "read latest version",
+        "SELECT m.listed_versions, v.version FROM modules m \
+         LEFT JOIN module_versions v ON v.id = m.latest_version_id WHERE m.id = $1",
+    )
+    .bind(module_id);
+    let row = tx.fetch_one(&q).await?;
+    let replaces = match row.get::<Option<String>>(1)? {
+        Some(current) => Version::parse(&current).map_or(true, |current| {
+            VersionEntry::replaces_latest(&current, version)
+        }),
+        // None stored: this is the first listed version, or the row is not
+        // backfilled yet (the backfill chooses then).
+        None => row.get::<i64>(0)? == 1,
+    };
+    if replaces {
+        set_latest(tx, module_id, Some(version_id)).await?;
+    }
     Ok(())
 }
 
@@ -193,6 +258,27 @@ impl SqlMetadataStore {
             let mut tx = self.pool.begin_write().await?;
             for row in &rows {
                 refresh(&mut tx, row.get(0)?).await?;
+                filled += 1;
+            }
+            tx.commit().await?;
+        }
+        // Modules from before migration 13 (listed, no latest chosen); by
+        // id, so a module whose numbers all fail to parse is passed once.
+        let mut after = 0i64;
+        loop {
+            let q = Sql::new(
+                "read latest versions to backfill",
+                "SELECT id FROM modules WHERE latest_version_id IS NULL AND listed_versions > 0 \
+                 AND id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(BACKFILL_BATCH);
+            let rows = self.pool.fetch_all(&q).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.get(0)?;
+            let mut tx = self.pool.begin_write().await?;
+            for row in &rows {
+                refresh_latest(&mut tx, row.get(0)?).await?;
                 filled += 1;
             }
             tx.commit().await?;

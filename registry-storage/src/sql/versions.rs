@@ -398,7 +398,14 @@ impl MetadataStore for SqlMetadataStore {
         // A new listed version is the newest row: it goes at the end. A
         // restored one keeps its place, so that is recomputed.
         if inserted && record.metadata.lifecycle.is_listed() {
-            projection::append(&mut tx, module.id, &row.protocol_entry).await?;
+            projection::append(
+                &mut tx,
+                module.id,
+                version_id,
+                &record.version,
+                &row.protocol_entry,
+            )
+            .await?;
         } else {
             projection::refresh(&mut tx, module.id).await?;
         }
@@ -540,6 +547,52 @@ impl MetadataStore for SqlMetadataStore {
             address_key: a.key(),
             version_key: String::new(),
         }))
+    }
+
+    async fn list_latest(&self, filter: &Filter) -> Result<Page<ModuleId>> {
+        // One range scan of modules by address key, joined to the stored
+        // latest version (migration 13): no per-module query.
+        let n = filter.page_size();
+        let mut q = Sql::new(
+            "list latest versions",
+            "SELECT n.display_name, m.name, m.system, n.key, v.version, m.address_key FROM modules m \
+             JOIN namespaces n ON n.key = m.namespace_key \
+             JOIN module_versions v ON v.id = m.latest_version_id WHERE v.deleted = ",
+        );
+        q.push_bind(false);
+        if let Some(ns) = &filter.namespace {
+            q.push(" AND m.namespace_key = ")
+                .push_bind(ns.to_ascii_lowercase());
+        }
+        if let Some(name) = &filter.name {
+            q.push(" AND m.name_key = ")
+                .push_bind(name.to_ascii_lowercase());
+        }
+        if let Some(system) = &filter.system {
+            q.push(" AND m.system = ")
+                .push_bind(system.to_ascii_lowercase());
+        }
+        if let Some(c) = &filter.after {
+            q.push(" AND m.address_key > ").push_bind(&c.address_key);
+        }
+        q.push(" ORDER BY m.address_key LIMIT ")
+            .push_bind((n + 1) as i64);
+        let rows = self.pool.fetch_all(&q).await?;
+        let more = rows.len() > n;
+        let mut items = Vec::with_capacity(rows.len().min(n));
+        let mut last_key = None;
+        for row in rows.iter().take(n) {
+            last_key = Some(row.get::<String>(5)?);
+            // A number that does not parse is left out, as listings leave it.
+            if let Ok(version) = Version::parse(&row.get::<String>(4)?) {
+                items.push(ModuleId::new(decode_address(row, 0, 3)?, version));
+            }
+        }
+        let next = last_key.filter(|_| more).map(|address_key| Cursor {
+            address_key,
+            version_key: String::new(),
+        });
+        Ok(Page { items, next })
     }
 
     async fn change_lifecycle(

@@ -910,6 +910,108 @@ pub async fn reopen_keeps_everything(h: &StorageHarness) {
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
 }
 
+/// Pages of `list_latest` in one namespace (pages of two), as
+/// `module@version` keys in address order.
+async fn latest_in(h: &StorageHarness, ns: &str) -> Vec<String> {
+    let mut filter = Filter {
+        limit: 2,
+        ..Filter::all().namespace(ns)
+    };
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let page = h.storage.list_latest(&filter).await.unwrap();
+        assert!(page.items.len() <= 2, "{:?}", page.items);
+        seen.extend(page.items.iter().map(|id| id.to_string()));
+        match page.next {
+            Some(c) => filter.after = Some(c),
+            None => return seen,
+        }
+    }
+    panic!("list_latest paging does not terminate: {seen:?}");
+}
+
+/// Each module's latest listed version, as listings show it, follows
+/// publishes in any order (a lower version after a higher one, a release
+/// after prereleases), yanks, unyanks, deletes and restores; a module with
+/// nothing listed drops out; pages follow the address order.
+pub async fn latest_follows_every_change(h: &StorageHarness) {
+    let ns = format!("{}latest", h.prefix);
+    let store = |a: String, v: &'static str| async move {
+        let m = module(&a, v, &format!("{a}-{v}")).await;
+        h.storage.store(&m).await.unwrap();
+        m
+    };
+    let a = format!("{ns}/a/null");
+    let b = format!("{ns}/b/null");
+    let c = format!("{ns}/c/null");
+    assert!(latest_in(h, &ns).await.is_empty());
+    store(a.clone(), "2.0.0-rc1").await;
+    store(b.clone(), "1.0.0").await;
+    store(c.clone(), "0.1.0").await;
+    let a2 = store(a.clone(), "1.5.0").await;
+    store(b.clone(), "0.9.0").await;
+    let b11 = store(b.clone(), "1.1.0").await;
+    let want = |a: &str, b: &str, c: &str| {
+        vec![
+            format!("{ns}/a/null/{a}"),
+            format!("{ns}/b/null/{b}"),
+            format!("{ns}/c/null/{c}"),
+        ]
+    };
+    // A release beats a higher prerelease; an older publish does not win.
+    assert_eq!(latest_in(h, &ns).await, want("1.5.0", "1.1.0", "0.1.0"));
+    let now = chrono::Utc::now();
+    let yank = LifecycleChange::Yank { reason: None };
+    h.storage
+        .change_lifecycle(&b11.id(), &yank, now)
+        .await
+        .unwrap();
+    h.storage
+        .change_lifecycle(&a2.id(), &yank, now)
+        .await
+        .unwrap();
+    assert_eq!(latest_in(h, &ns).await, want("2.0.0-rc1", "1.0.0", "0.1.0"));
+    h.storage
+        .change_lifecycle(&b11.id(), &LifecycleChange::Unyank, now)
+        .await
+        .unwrap();
+    h.storage.delete(&id(&format!("{c}/0.1.0"))).await.unwrap();
+    let two = latest_in(h, &ns).await;
+    assert_eq!(two, want("2.0.0-rc1", "1.1.0", "-")[..2].to_vec());
+    // Restoring the deleted version (same bytes) lists it again.
+    store(c.clone(), "0.1.0").await;
+    assert_eq!(latest_in(h, &ns).await, want("2.0.0-rc1", "1.1.0", "0.1.0"));
+    // The filter's name and system narrow it; the store agrees with the
+    // version numbers it reports.
+    let named = Filter {
+        name: Some("B".into()),
+        ..Filter::all().namespace(&ns)
+    };
+    let page = h.storage.list_latest(&named).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    let numbers = h
+        .storage
+        .version_numbers(&page.items[0].address)
+        .await
+        .unwrap();
+    assert_eq!(
+        registry_core::VersionEntry::latest(numbers.iter()).map(|e| &e.version),
+        Some(&page.items[0].version)
+    );
+    let other_system = Filter {
+        system: Some("aws".into()),
+        ..Filter::all().namespace(&ns)
+    };
+    assert!(
+        h.storage
+            .list_latest(&other_system)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
 /// Run every check in order.
 pub async fn run_all(h: &StorageHarness) {
     store_then_get_returns_identical_bytes(h).await;
@@ -926,6 +1028,7 @@ pub async fn run_all(h: &StorageHarness) {
     dependents_are_found_by_source(h).await;
     recent_versions_and_totals(h).await;
     versions_document_follows_every_change(h).await;
+    latest_follows_every_change(h).await;
     corrupted_archive_is_an_integrity_error(h).await;
     gc_removes_old_orphans_only(h).await;
     reopen_keeps_everything(h).await;

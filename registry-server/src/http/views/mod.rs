@@ -451,6 +451,10 @@ pub struct PageMetaView {
     /// The previous page's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev_url: Option<String>,
+    /// Listings: the next page's `cursor`, when there is one; a page
+    /// reached by cursor costs the same at any depth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl PageMetaView {
@@ -465,13 +469,13 @@ impl PageMetaView {
         extra: &[(&str, &str)],
     ) -> Self {
         let url = |o: usize| {
-            let mut q = url::form_urlencoded::Serializer::new(String::new());
-            q.append_pair("limit", &limit.to_string());
-            if o > 0 {
-                q.append_pair("offset", &o.to_string());
-            }
-            q.extend_pairs(extra);
-            format!("{base}?{}", q.finish())
+            let at = o.to_string();
+            Self::url(
+                base,
+                limit,
+                (o > 0).then_some(("offset", at.as_str())),
+                extra,
+            )
         };
         let next = has_more.then(|| offset.saturating_add(limit));
         let prev = (offset > 0).then(|| offset.saturating_sub(limit));
@@ -482,7 +486,38 @@ impl PageMetaView {
             next_url: next.map(url),
             prev_offset: prev,
             prev_url: prev.map(url),
+            next_cursor: None,
         }
+    }
+
+    /// With the next page's cursor; a page reached by cursor links the next
+    /// one by cursor too.
+    pub fn with_next_cursor(
+        mut self,
+        cursor: String,
+        by_cursor: bool,
+        base: &str,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        if by_cursor {
+            let limit = self.limit;
+            self.next_url = Some(Self::url(base, limit, Some(("cursor", &cursor)), extra));
+        }
+        self.next_cursor = Some(cursor);
+        self
+    }
+
+    fn url(
+        base: &str,
+        limit: usize,
+        position: Option<(&str, &str)>,
+        extra: &[(&str, &str)],
+    ) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        q.append_pair("limit", &limit.to_string());
+        q.extend_pairs(position);
+        q.extend_pairs(extra);
+        format!("{base}?{}", q.finish())
     }
 }
 

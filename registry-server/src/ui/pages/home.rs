@@ -33,8 +33,9 @@ fn optional<T>(r: registry_core::Result<T>) -> registry_core::Result<Option<T>> 
 
 /// `GET /`.
 pub async fn home(State(state): State<AppState>, Ctx(ctx): Ctx, viewer: Viewer) -> UiResult {
-    let (modules, more) =
-        crate::http::latest_modules(&state, &ctx, Filter::default(), 0, SHOWN).await?;
+    let start = crate::http::PagePosition::default();
+    let page = crate::http::latest_modules(&state, &ctx, Filter::default(), &start, SHOWN).await?;
+    let (modules, more) = (page.modules, page.next.is_some());
     let registry = state.registry();
     let totals = optional(registry.totals(&ctx).await)?;
     let recent = optional(registry.recent_versions(&ctx, RECENT).await)?.unwrap_or_default();

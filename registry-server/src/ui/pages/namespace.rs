@@ -36,7 +36,9 @@ pub async fn namespace(
         namespace: Some(ns.clone()),
         ..Filter::default()
     };
-    let (modules, more) = crate::http::latest_modules(&state, &ctx, filter, p.offset, PAGE).await?;
+    let start = crate::http::PagePosition::at_offset(p.offset);
+    let page = crate::http::latest_modules(&state, &ctx, filter, &start, PAGE).await?;
+    let (modules, more) = (page.modules, page.next.is_some());
     let body = html! {
         h1 { (ns) }
         @if modules.is_empty() {
